@@ -1,0 +1,52 @@
+# answerkey: `make pdf` builds the default answer key; `make test` runs the tests. Both set up what they
+# need first: a virtualenv in .venv with the package, and TeX (through scripts/install-tex.sh).
+SPEC ?= problems/dl-hw2.yaml
+OUT ?= build
+SET ?=
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NAME := $(basename $(notdir $(SPEC)))
+SETFLAGS := $(foreach s,$(SET),--set $(s))
+# The key depends on the spec, the package and the templates; a changed SET always rebuilds.
+SOURCES := $(SPEC) $(wildcard answerkey/*.py answerkey/kinds/*.py templates/*.tex templates/kinds/*.tex) generate.py
+STAMP := $(OUT)/.$(NAME).set-$(shell printf '%s' "$(SET)" | cksum | cut -d' ' -f1)
+
+.PHONY: pdf test tex venv clean check tex-only golden
+.DEFAULT_GOAL := pdf
+
+pdf: $(OUT)/$(NAME).pdf
+
+$(OUT)/$(NAME).pdf: $(SOURCES) $(VENV)/.installed $(STAMP) | tex
+	$(PY) generate.py $(SPEC) --out $(OUT) $(SETFLAGS)
+
+$(STAMP):
+	@mkdir -p $(OUT)
+	@rm -f $(OUT)/.$(NAME).set-*
+	@touch $@
+
+tex-only: $(VENV)/.installed
+	$(PY) generate.py $(SPEC) --out $(OUT) --no-pdf $(SETFLAGS)
+
+check: $(VENV)/.installed
+	$(PY) generate.py $(SPEC) --check $(SETFLAGS)
+
+test: $(VENV)/.installed tex
+	$(PY) -m pytest -q
+
+# Refresh the golden .tex of the default spec (review the diff before committing it).
+golden: $(VENV)/.installed
+	$(PY) -m tests.refresh_golden
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+tex:
+	@sh scripts/install-tex.sh
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,64 @@
+"""Steps are data: a solution is a list of parts, each a list of displayed lines.
+
+A `Line` is one displayed equation `lhs = rhs` with the rule that justifies it. `value` is what `lhs`
+stands for, as a SymPy object the verifier can evaluate (for a gradient line, the true gradient); the
+verifier checks `rhs == value` for every line with `check=True`. Wording and LaTeX live elsewhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+
+@dataclass
+class Line:
+    lhs: Any  # what is being computed, as shown (a SymPy object, often a display object)
+    rhs: Any  # its form on this line (SymPy, unevaluated where the form matters)
+    rule: str = ""  # the rule that gives this line ("chain rule", "definition of softmax", ...)
+    value: Any = None  # what lhs stands for, evaluable; None: lhs itself
+    note: str = ""  # shown before the line, e.g. "where k = i"
+    therefore: bool = False  # a result line, shown with \therefore
+    check: bool = True  # False only for lines that define a name (nothing to check)
+    assume: dict = field(default_factory=dict)  # substitutions under which the line holds (cases)
+    vector_index: sp.Symbol | None = None  # check component by component with this index
+    approx: bool = False  # a rounded value: shown with \approx, checked to 5 significant digits
+    rhs_tex: str | None = None  # a ready LaTeX form of rhs (numbers substituted into a rule), if any
+
+    @property
+    def meaning(self):
+        return self.lhs if self.value is None else self.value
+
+
+@dataclass
+class Part:
+    """A sub-part of a problem ("4.a)"), or the whole solution when label is None."""
+
+    lines: list[Line] = field(default_factory=list)
+    label: str | None = None
+    intro: str = ""  # a sentence shown before the lines (plain text)
+
+    def add(self, *args, **kwargs) -> Line:
+        line = Line(*args, **kwargs)
+        self.lines.append(line)
+        return line
+
+
+@dataclass
+class Answer:
+    """One labelled answer: a SymPy value; for a vector of symbolic length, its `index`-th entry."""
+
+    expr: Any
+    index: sp.Symbol | None = None
+    display: Any = None  # how the key shows it, when not expr itself (e.g. softmax(x))
+    description: str = ""
+
+
+@dataclass
+class Solution:
+    parts: list[Part]
+    answers: dict[str, Answer]
+    data: dict[str, Any] = field(default_factory=dict)  # kind-specific values for the template
+    checks: list[str] = field(default_factory=list)  # what was verified, in words (filled by verify)
+    verified: bool = False

@@ -1,0 +1,158 @@
+"""Differentiation step by step, like SymPy's manualintegrate but for derivatives.
+
+`derive(expr, v)` returns the successive forms of d(expr)/dv: each form holds unevaluated `PartialOf`
+nodes where a derivative is still to be taken, and each step applies one layer of rules (sum rule,
+product rule, chain rule, the derivative of a sum over an index) to all of them, naming the rules used.
+The last form has no `PartialOf` left and is simplified. Anything without a rule is a `CannotDerive`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from . import mathobj as mo
+from .errors import CannotDerive
+
+MAX_ROUNDS = 40
+
+
+@dataclass
+class Form:
+    expr: sp.Expr
+    rule: str
+
+
+def _depends(expr, v) -> bool:
+    if isinstance(v, sp.Indexed):
+        for idx in expr.atoms(sp.Indexed):
+            if idx.base == v.base:
+                return True
+        return False
+    return expr.has(v)
+
+
+class _Rules:
+    def __init__(self, v):
+        self.v = v
+        self.used: list[str] = []
+
+    def note(self, rule: str) -> None:
+        if rule not in self.used:
+            self.used.append(rule)
+
+    def d(self, u):
+        """One layer of rules on d(u)/dv; inner derivatives stay as PartialOf."""
+        v = self.v
+        if not _depends(u, v):
+            self.note("the derivative of a constant is 0")
+            return sp.Integer(0)
+        if u == v:
+            return sp.Integer(1)
+        if isinstance(u, sp.Indexed) and isinstance(v, sp.Indexed) and u.base == v.base:
+            self.note(r"$\partial x_i/\partial x_k = \delta_{ik}$")
+            return sp.KroneckerDelta(*u.indices, *v.indices)
+        if isinstance(u, sp.Add):
+            self.note("sum rule")
+            return sp.Add(*[mo.PartialOf(t, v) if _depends(t, v) else 0 for t in u.args])
+        if isinstance(u, sp.Mul):
+            const = [f for f in u.args if not _depends(f, v)]
+            var = [f for f in u.args if _depends(f, v)]
+            if const:
+                self.note("constant factor")
+                return sp.Mul(*const) * self.inner(sp.Mul(*var))
+            self.note("product rule")
+            terms = []
+            for i, f in enumerate(var):
+                others = sp.Mul(*(var[:i] + var[i + 1:]))
+                terms.append(others * mo.PartialOf(f, v))
+            return sp.Add(*terms)
+        if isinstance(u, sp.Pow):
+            base, exp = u.args
+            if not _depends(exp, v):
+                self.note("power rule" if exp != -1 else "derivative of 1/u")
+                return exp * base ** (exp - 1) * self.inner(base)
+            if not _depends(base, v):
+                self.note("derivative of an exponential")
+                return u * sp.log(base) * self.inner(exp)
+            self.note("derivative of u^w")
+            return u * mo.PartialOf(exp * sp.log(base), v)
+        if isinstance(u, sp.Sum):
+            return self.d_sum(u)
+        if isinstance(u, sp.exp):
+            self.note("derivative of exp" + self.chain(u.args[0]))
+            return u * self.inner(u.args[0])
+        if isinstance(u, sp.log):
+            self.note("derivative of log" + self.chain(u.args[0]))
+            return self.inner(u.args[0]) / u.args[0]
+        if isinstance(u, sp.Function) and not isinstance(u, (mo.LogSumExp, mo.SoftmaxEntry)):
+            return self.d_function(u)
+        raise CannotDerive(f"no differentiation rule for {u}")
+
+    def chain(self, arg) -> str:
+        return " (chain rule)" if arg != self.v and not arg.is_Symbol else ""
+
+    def inner(self, arg):
+        if arg == self.v:
+            return sp.Integer(1)
+        return mo.PartialOf(arg, self.v)
+
+    def d_function(self, u):
+        name = type(u).__name__
+        dummies = [sp.Dummy(f"u{i}", real=True) for i in range(len(u.args))]
+        g = u.func(*dummies)
+        total = []
+        for dm, arg in zip(dummies, u.args):
+            if not _depends(arg, self.v):
+                continue
+            gprime = sp.diff(g, dm)
+            if gprime.has(sp.Derivative, sp.Subs):
+                raise CannotDerive(f"no differentiation rule for {name}")
+            gprime = gprime.subs(dict(zip(dummies, u.args)))
+            total.append(gprime * self.inner(arg))
+        self.note(f"derivative of {name}" + (" (chain rule)" if any(a != self.v for a in u.args) else ""))
+        return sp.Add(*total)
+
+    def d_sum(self, u):
+        term, (i, lo, hi) = u.args[0], u.args[1]
+        v = self.v
+        if not isinstance(v, sp.Indexed):
+            self.note("derivative of a sum, term by term")
+            return sp.Sum(mo.PartialOf(term, v), (i, lo, hi))
+        entries = [e for e in term.atoms(sp.Indexed) if e.base == v.base]
+        if entries and all(e.indices == (i,) for e in entries) and not term.has(sp.Sum):
+            k = v.indices[0]
+            self.note(f"only the term ${sp.latex(i)} = {sp.latex(k)}$ of the sum depends on ${sp.latex(v)}$")
+            return mo.PartialOf(term.subs(i, k), v)
+        raise CannotDerive(f"cannot differentiate the sum {u} with respect to {v}: "
+                           f"its terms must depend on {v.base} only through {v.base}[{i}]")
+
+
+def _step(expr, rules: _Rules):
+    return expr.replace(lambda e: isinstance(e, mo.PartialOf), lambda e: rules.d(e.args[0]))
+
+
+def tidy(expr):
+    """The final simplification: cancel and combine, without changing the meaning."""
+    simpler = sp.simplify(expr)
+    if sp.count_ops(simpler) < sp.count_ops(expr):
+        expr = simpler
+    return expr
+
+
+def derive(expr, v) -> list[Form]:
+    """The successive forms of d(expr)/dv, first the expression with the operator applied."""
+    forms = [Form(mo.PartialOf(expr, v), "")]
+    current = forms[0].expr
+    for _ in range(MAX_ROUNDS):
+        if not current.has(mo.PartialOf):
+            break
+        rules = _Rules(v)
+        current = _step(current, rules)
+        forms.append(Form(current, "; ".join(rules.used)))
+    else:
+        raise CannotDerive(f"the derivative of {expr} needs more than {MAX_ROUNDS} rounds of rules")
+    final = tidy(current)
+    if final != current:
+        forms.append(Form(final, "simplify"))
+    return forms

@@ -1,0 +1,340 @@
+"""Expressions from a spec, parsed, never evaluated as Python.
+
+The text goes through Python's `ast` parser only (which evaluates nothing) and an allow-list of node
+types; SymPy objects are then built by hand. `sympify`, `parse_expr`, `eval` and `exec` never see spec
+text. Size, nesting depth and exponents are bounded so that no expression can run for long.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from . import mathobj as mo
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 60
+MAX_EXPONENT = 1000
+MAX_DIGITS = 30
+
+
+class ExprError(Exception):
+    """A problem in an expression, at a 1-based column of its text."""
+
+    def __init__(self, message: str, col: int = 1, hint: str | None = None, line: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.col = col
+        self.line = line
+        self.hint = hint
+
+
+@dataclass
+class Scope:
+    """What the names of an expression mean."""
+
+    vectors: dict[str, sp.Expr] = field(default_factory=dict)  # name -> length (number or symbol)
+    matrices: dict[str, tuple] = field(default_factory=dict)  # name -> (rows, cols)
+    values: dict[str, sp.Expr] = field(default_factory=dict)  # params: name -> number
+    known: set[str] | None = None  # if given, the only free names allowed (e.g. a graph's nodes)
+    allow_compare: bool = False
+
+
+FUNCTIONS = {
+    "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt,
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "tanh": sp.tanh,
+    "sigmoid": mo.sigmoid, "relu": mo.relu, "abs": sp.Abs,
+    "max": sp.Max, "min": sp.Min,
+}
+SPECIAL = {"Sum", "softmax", "logsumexp", "trace", "det", "inv"}
+CONSTANTS = {"pi": sp.pi, "E": sp.E}
+ALLOWED_NAMES = sorted(set(FUNCTIONS) | SPECIAL)
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
+
+
+def _col(node) -> int:
+    return getattr(node, "col_offset", 0) + 1
+
+
+def _depth(node, limit: int) -> int:
+    best, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        if d > limit:
+            return d
+        best = max(best, d)
+        stack.extend((c, d + 1) for c in ast.iter_child_nodes(n))
+    return best
+
+
+class _Builder:
+    def __init__(self, scope: Scope, text: str):
+        self.scope = scope
+        self.text = text
+        self.indices: set[str] = set()
+
+    # -- pre-pass: names used as indices become integer symbols -------------------------------------
+    def find_indices(self, tree) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Subscript):
+                for sub in ast.walk(node.slice):
+                    if isinstance(sub, ast.Name):
+                        self.indices.add(sub.id)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Sum":
+                for lim in node.args[1:]:
+                    if isinstance(lim, ast.Tuple) and lim.elts and isinstance(lim.elts[0], ast.Name):
+                        self.indices.add(lim.elts[0].id)
+        for n in self.scope.vectors.values():
+            for s in sp.sympify(n).free_symbols:
+                self.indices.add(str(s))
+
+    def symbol(self, name: str, node) -> sp.Expr:
+        if name.startswith("_"):
+            raise ExprError(f"the name '{name}' is not allowed", _col(node))
+        if name in self.scope.values:
+            return self.scope.values[name]
+        if name in CONSTANTS:
+            return CONSTANTS[name]
+        if name in self.scope.matrices:
+            rows, cols = self.scope.matrices[name]
+            return sp.MatrixSymbol(name, rows, cols)
+        if name in self.scope.vectors:
+            raise ExprError(f"'{name}' is a vector: use an entry {name}[i] or a function of the "
+                            f"whole vector (softmax, logsumexp)", _col(node))
+        if name in FUNCTIONS or name in SPECIAL:
+            raise ExprError(f"'{name}' is a function: call it, as in {name}(...)", _col(node))
+        if self.scope.known is not None and name not in self.scope.known and name not in self.indices:
+            raise ExprError(f"unknown name '{name}'", _col(node),
+                            "known here: " + ", ".join(sorted(self.scope.known)) if self.scope.known else None)
+        if name in self.indices:
+            return mo.index(name)
+        return mo.real(name)
+
+    def number(self, node) -> sp.Expr:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ExprError(f"{type(value).__name__} values are not allowed in an expression", _col(node))
+        if isinstance(value, int):
+            if len(str(abs(value))) > MAX_DIGITS:
+                raise ExprError(f"the number has more than {MAX_DIGITS} digits", _col(node))
+            return sp.Integer(value)
+        src = ast.get_source_segment(self.text, node) or repr(value)
+        try:
+            return sp.Rational(src.replace("_", ""))
+        except (TypeError, ValueError):
+            return sp.Float(value)
+
+    def build(self, node) -> sp.Expr:
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise ExprError(f"{_describe(node)} is not allowed in an expression", _col(node),
+                            "use numbers, names, + - * / **, and the functions " + ", ".join(ALLOWED_NAMES))
+        return method(node)
+
+    def _Expression(self, node):
+        return self.build(node.body)
+
+    def _Constant(self, node):
+        return self.number(node)
+
+    def _Name(self, node):
+        return self.symbol(node.id, node)
+
+    def _UnaryOp(self, node):
+        operand = self.build(node.operand)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        raise ExprError(f"the operator {type(node.op).__name__} is not allowed", _col(node))
+
+    def _BinOp(self, node):
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise ExprError(f"the operator {type(node.op).__name__} is not allowed", _col(node),
+                            "use + - * / **")
+        left, right = self.build(node.left), self.build(node.right)
+        if op == "+":
+            return left + right
+        if op == "-":
+            return left - right
+        if op in ("*", "@"):
+            return left * right
+        if op == "/":
+            if right == 0:
+                raise ExprError("division by zero", _col(node.right))
+            return left / right
+        # op == "**"
+        if right.is_number:
+            if not right.is_real or abs(right) > MAX_EXPONENT:
+                raise ExprError(f"the exponent {right} is too large (at most {MAX_EXPONENT})", _col(node.right))
+            if left.is_number and left != 0 and abs(left) > 1 and abs(right) * sp.log(abs(left), 10) > 300:
+                raise ExprError("the power is too large to compute", _col(node))
+            if left == 0 and right.is_negative:
+                raise ExprError("division by zero (0 to a negative power)", _col(node))
+        elif right.has(sp.Float):
+            pass
+        if isinstance(left, sp.MatrixExpr):
+            if right == -1:
+                return sp.Inverse(left)
+            raise ExprError("only the power -1 (the inverse) is allowed for a matrix", _col(node))
+        return left ** right
+
+    def _Attribute(self, node):
+        if node.attr == "T":
+            value = self.build(node.value)
+            if isinstance(value, sp.MatrixExpr):
+                return value.T
+            raise ExprError("'.T' (transpose) needs a matrix or vector declared in shapes", _col(node))
+        raise ExprError(f"attributes ('.{node.attr}') are not allowed; only '.T' (transpose)", _col(node))
+
+    def _Subscript(self, node):
+        index = self.build(node.slice)
+        if isinstance(node.value, ast.Name) and node.value.id in self.scope.vectors:
+            name = node.value.id
+            length = self.scope.vectors[name]
+            self._check_index(index, length, node.slice)
+            return mo.vector(name)[index]
+        if (isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+                and node.value.func.id == "softmax"):
+            x, n = self._vector_arg(node.value, "softmax")
+            self._check_index(index, n, node.slice)
+            return mo.SoftmaxEntry(x, index, n)
+        if isinstance(node.value, ast.Name):
+            raise ExprError(f"'{node.value.id}' is indexed but is not a vector", _col(node),
+                            f"declare it, as in vectors: {{{node.value.id}: n}}")
+        raise ExprError("only a vector's entries (x[i]) and softmax(x)[i] can be indexed", _col(node))
+
+    def _check_index(self, index, length, node) -> None:
+        if not (index.is_integer or index.is_Symbol and str(index) in self.indices):
+            raise ExprError("an index must be an integer or an index name", _col(node))
+        if index.is_number:
+            if index < 1 or (sp.sympify(length).is_number and index > length):
+                raise ExprError(f"index {index} is out of range 1..{length}", _col(node),
+                                "entries are numbered from 1")
+
+    def _vector_arg(self, call, fname):
+        if len(call.args) != 1 or call.keywords or not isinstance(call.args[0], ast.Name) \
+                or call.args[0].id not in self.scope.vectors:
+            raise ExprError(f"{fname}() takes one vector declared in vectors:", _col(call))
+        name = call.args[0].id
+        return mo.vector(name), sp.sympify(self.scope.vectors[name])
+
+    def _Call(self, node):
+        if not isinstance(node.func, ast.Name):
+            raise ExprError("only the allowed functions can be called", _col(node),
+                            "allowed: " + ", ".join(ALLOWED_NAMES))
+        fname = node.func.id
+        if node.keywords:
+            raise ExprError(f"{fname}() takes no keyword arguments", _col(node))
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise ExprError("starred arguments are not allowed", _col(node))
+        if fname == "Sum":
+            return self._sum(node)
+        if fname == "softmax":
+            raise ExprError("softmax(x) is a vector: take an entry, softmax(x)[i]", _col(node))
+        if fname == "logsumexp":
+            x, n = self._vector_arg(node, "logsumexp")
+            return mo.LogSumExp(x, n)
+        if fname in ("trace", "det", "inv"):
+            if len(node.args) != 1:
+                raise ExprError(f"{fname}() takes one argument", _col(node))
+            arg = self.build(node.args[0])
+            if not isinstance(arg, sp.MatrixExpr):
+                raise ExprError(f"{fname}() needs a matrix declared in shapes", _col(node))
+            return {"trace": sp.Trace, "det": sp.Determinant, "inv": sp.Inverse}[fname](arg)
+        func = FUNCTIONS.get(fname)
+        if func is None:
+            import difflib
+            close = difflib.get_close_matches(fname, ALLOWED_NAMES, n=1)
+            raise ExprError(f"unknown function '{fname}'", _col(node),
+                            f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(ALLOWED_NAMES))
+        args = [self.build(a) for a in node.args]
+        if fname in ("max", "min"):
+            if len(args) < 2:
+                raise ExprError(f"{fname}() takes two or more arguments", _col(node))
+        elif len(args) != 1:
+            raise ExprError(f"{fname}() takes one argument", _col(node))
+        if fname == "log" and args[0] == 0:
+            raise ExprError("log(0) is undefined", _col(node))
+        return func(*args)
+
+    def _sum(self, node):
+        if len(node.args) != 2 or not isinstance(node.args[1], ast.Tuple) or len(node.args[1].elts) != 3 \
+                or not isinstance(node.args[1].elts[0], ast.Name):
+            raise ExprError("write a sum as Sum(term, (i, 1, n))", _col(node))
+        var = mo.index(node.args[1].elts[0].id)
+        lo, hi = (self.build(e) for e in node.args[1].elts[1:])
+        return sp.Sum(self.build(node.args[0]), (var, lo, hi))
+
+    def _Compare(self, node):
+        if not self.scope.allow_compare:
+            raise ExprError("comparisons are not allowed here", _col(node))
+        ops = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Eq: sp.Eq, ast.NotEq: sp.Ne}
+        left = self.build(node.left)
+        parts = []
+        for op, right_node in zip(node.ops, node.comparators):
+            right = self.build(right_node)
+            if type(op) not in ops:
+                raise ExprError(f"the comparison {type(op).__name__} is not allowed", _col(node))
+            parts.append(ops[type(op)](left, right))
+            left = right
+        return sp.And(*parts) if len(parts) > 1 else parts[0]
+
+
+def _describe(node) -> str:
+    names = {"Lambda": "a lambda", "ListComp": "a comprehension", "GeneratorExp": "a comprehension",
+             "SetComp": "a comprehension", "DictComp": "a comprehension", "List": "a list",
+             "Dict": "a dict", "Set": "a set", "Tuple": "a tuple", "JoinedStr": "a string",
+             "IfExp": "an if-expression", "BoolOp": "and/or", "NamedExpr": "an assignment (:=)",
+             "Await": "await", "Yield": "yield", "Starred": "a starred argument", "Slice": "a slice"}
+    return names.get(type(node).__name__, f"'{type(node).__name__}'")
+
+
+def parse(text, scope: Scope | None = None) -> sp.Expr:
+    """Parse one expression of the spec into a SymPy object, or raise ExprError."""
+    scope = scope or Scope()
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        raise ExprError(f"expected an expression, got {type(text).__name__}")
+    if isinstance(text, (int, float)):
+        text = repr(text)
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"the expression is longer than {MAX_LENGTH} characters")
+    if "__" in text:
+        raise ExprError("double underscores are not allowed", text.index("__") + 1)
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        msg = exc.msg or "invalid syntax"
+        if "nested parentheses" in msg or "too many" in msg:
+            msg = f"the expression is nested too deeply (at most {MAX_DEPTH} levels)"
+        raise ExprError(f"cannot parse the expression: {msg}", exc.offset or 1) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprError(f"the expression is nested too deeply (at most {MAX_DEPTH} levels)") from None
+    if _depth(tree, MAX_DEPTH) > MAX_DEPTH:
+        raise ExprError(f"the expression is nested too deeply (at most {MAX_DEPTH} levels)")
+    builder = _Builder(scope, text.strip())
+    builder.find_indices(tree)
+    try:
+        return builder.build(tree)
+    except ExprError:
+        raise
+    except (TypeError, ValueError, AttributeError, sp.ShapeError, sp.NonSquareMatrixError) as exc:
+        raise ExprError(f"the expression does not make sense: {exc}") from None
+    except RecursionError:
+        raise ExprError(f"the expression is nested too deeply (at most {MAX_DEPTH} levels)") from None
+
+
+def parse_length(value) -> sp.Expr:
+    """A vector length: a positive integer or a name (a symbol of positive integer value)."""
+    if isinstance(value, bool):
+        raise ExprError("expected a positive integer or a name")
+    if isinstance(value, int):
+        if value < 1 or value > 1000:
+            raise ExprError("a vector length must be between 1 and 1000")
+        return sp.Integer(value)
+    if isinstance(value, str) and value.isidentifier() and not value.startswith("_"):
+        return mo.index(value)
+    raise ExprError("expected a positive integer or a name")

@@ -1,0 +1,31 @@
+"""The registry of problem kinds: one module per kind, one line per kind here.
+
+A kind is its fields (a pydantic model), `solve(problem) -> Solution` (steps as data), `confirm(problem,
+solution)` (an independent computation of every answer, sharing no code with the solver) and a template
+partial `templates/kinds/NAME.tex`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    fields: type[BaseModel]
+    solve: Callable  # (Problem) -> Solution
+    confirm: Callable  # (Problem, Solution) -> list[str]: what was confirmed; raises VerificationError
+    template: str
+
+
+def _registry() -> dict[str, Kind]:
+    from . import backprop, conv_output_shape, gradient, gradient_step, matrix_gradient
+
+    kinds = [gradient.KIND, matrix_gradient.KIND, backprop.KIND, gradient_step.KIND, conv_output_shape.KIND]
+    return {k.name: k for k in kinds}
+
+
+KINDS: dict[str, Kind] = _registry()

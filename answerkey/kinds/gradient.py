@@ -1,0 +1,142 @@
+"""kind: gradient -- the gradient of a scalar function, component by component by the chain rule.
+
+For a vector of symbolic length, the k-th component, with the case split k = i / k != i where an index
+appears, and softmax(x) and e_i recognised in the result. For symbols or a vector of given length, every
+component; with `at`, the gradient at that point.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .. import mathobj as mo
+from ..calculus import function_lines, partial_lines, recognize
+from ..derivation import Answer, Part, Solution
+from ..expr import ExprError, Scope, parse_length
+from . import Kind
+from .common import Expr, Fields, Length, Name, Number, point_values
+
+
+class GradientFields(Fields):
+    name: Name = "f"
+    function: Expr
+    vectors: dict[Name, Length] = {}
+    wrt: Name | list[Name]
+    at: dict[Name, Number | list[Number]] | None = None
+
+
+def setup(problem, fields):
+    """Parse the function and the variables: (f, variables in order, display arguments, scope info).
+
+    Returns a dict with f, vars (SymPy symbols or entries), args (what f is applied to in the display),
+    and, for one vector of symbolic length, vector=(x, n)."""
+    lengths = {}
+    for name, length in fields.vectors.items():
+        try:
+            lengths[name] = parse_length(length)
+        except ExprError as exc:
+            raise problem.error(("vectors", name), exc.message) from None
+    f = problem.expr("function", Scope(vectors=dict(lengths)))
+    wrt = [fields.wrt] if isinstance(fields.wrt, str) else list(fields.wrt)
+    if not wrt:
+        raise problem.error("wrt", "name at least one variable")
+    variables, order, args = {}, [], []
+    free = {str(s) for s in f.free_symbols}
+    for name in wrt:
+        if name in lengths:
+            length = lengths[name]
+            if not length.is_number:
+                if len(wrt) != 1:
+                    raise problem.error("wrt", f"the vector {name} of length {length} must be the only variable")
+                return dict(f=f, vector=(mo.vector(name), length), args=[mo.vector(name)], at=None)
+            entries = [mo.vector(name)[i] for i in range(1, int(length) + 1)]
+            order.extend(entries)
+            variables[name] = (name, int(length))
+            args.append(mo.vector(name))
+        else:
+            if name not in free:
+                raise problem.error("wrt", f"the function does not contain '{name}'",
+                                    "its variables: " + ", ".join(sorted(free) + sorted(lengths)))
+            order.append(mo.real(name))
+            variables[name] = mo.real(name)
+            args.append(mo.real(name))
+    f = f.doit() if f.has(sp.Sum) else f
+    at = point_values(problem, fields.at, variables) if fields.at else None
+    return dict(f=f, vars=order, args=args, at=at)
+
+
+def solve(problem) -> Solution:
+    fields = problem.fields
+    info = setup(problem, fields)
+    fname = sp.Symbol(fields.name)
+    if "vector" in info:
+        return _solve_vector(fname, info)
+    return _solve_components(fname, info)
+
+
+def _solve_vector(fname, info) -> Solution:
+    """A vector of symbolic length n: the k-th component, cases, and the vector recognised."""
+    f = info["f"]
+    x, n = info["vector"]
+    part = Part()
+    lhs = mo.Applied(fname, x)
+    g = function_lines(part, lhs, f)
+    k = mo.fresh_index(mo.names_in(g) | {str(n)})
+    nabla = mo.Nabla(fname, x)
+    part.add(nabla, mo.DotsVector(mo.Partial(fname, x[k]), k, n, False), rule="definition of the gradient",
+             check=False)
+    entry = partial_lines(part, fname, g, x[k])
+    truth = mo.DotsVector(sp.diff(g, x[k]), k, n, True)
+    deltas = sorted((d for d in entry.atoms(sp.KroneckerDelta) if k in d.args), key=str)
+    if len(deltas) == 1:
+        other = deltas[0].args[0] if deltas[0].args[1] == k else deltas[0].args[1]
+        same = entry.subs(k, other)
+        part.add(mo.Partial(fname, x[other]), same, note=f"where ${sp.latex(k)} = {sp.latex(other)}$",
+                 rule="the case split", value=sp.diff(g, x[k]).subs(k, other))
+        part.add(mo.Partial(fname, x[k]), entry.subs(deltas[0], 0),
+                 note=f"where ${sp.latex(k)} \\neq {sp.latex(other)}$", rule="the case split",
+                 value=sp.diff(g, x[k]), assume={"distinct": (k, other)})
+    vector = recognize(entry, x, n, k)
+    shown = vector if vector is not None else mo.DotsVector(entry, k, n, True)
+    part.add(nabla, shown, rule="recognising the vector" if vector is not None else "the components assembled",
+             value=truth, therefore=True, vector_index=k)
+    answers = {"gradient": Answer(entry, index=k, display=shown,
+                                  description=f"the {sp.latex(k)}-th entry of the gradient")}
+    return Solution([part], answers, data={"index": k})
+
+
+def _solve_components(fname, info) -> Solution:
+    f, order, args = info["f"], info["vars"], info["args"]
+    part = Part()
+    lhs = mo.Applied(fname, *args)
+    g = function_lines(part, lhs, f)
+    nabla = mo.Nabla(fname, *args)
+    part.add(nabla, sp.Matrix([mo.Partial(fname, v) for v in order]), rule="definition of the gradient",
+             check=False)
+    results = [partial_lines(part, fname, g, v) for v in order]
+    truth = sp.Matrix([sp.diff(g, v) for v in order])
+    grad = sp.Matrix(results)
+    part.add(nabla, grad, rule="the components assembled", value=truth, therefore=True)
+    answers = {"gradient": Answer(grad)}
+    if info["at"]:
+        point = info["at"]
+        values = grad.subs(point)
+        shown_args = [sp.Matrix([point[mo.vector(str(a))[i]] for i in range(1, 1 + sum(
+            1 for v in order if isinstance(v, sp.Indexed) and v.base == a))]) if isinstance(a, sp.IndexedBase)
+            else point[a] for a in args]
+        at_lhs = mo.Applied(sp.Symbol(f"\\nabla {fname}"), *shown_args)
+        exact = sp.simplify(values)
+        part.add(at_lhs, exact, rule="substituting the point", value=truth.subs(point), therefore=True)
+        if any(not e.is_Rational for e in exact):
+            part.add(at_lhs, exact.evalf(6), rule="numerically", value=truth.subs(point), therefore=True,
+                     approx=True)
+        answers["gradient_at"] = Answer(exact, description="the gradient at the point")
+    return Solution([part], answers)
+
+
+def confirm(problem, solution) -> list[str]:
+    from ..confirm import confirm_gradient
+
+    return confirm_gradient(problem, solution, setup(problem, problem.fields))
+
+
+KIND = Kind("gradient", GradientFields, solve, confirm, "kinds/gradient.tex")

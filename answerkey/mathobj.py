@@ -1,0 +1,243 @@
+"""SymPy objects of the house: the named functions a spec may call and the display-only objects a
+derivation shows (gradients, partials, softmax, unit vectors, vectors written with dots).
+
+Each display object knows two things: how it prints (in `printer.py`, the one place for LaTeX) and what
+its k-th component or its value is (`component`, `elementary`), so the verifier can check any line that
+shows it.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+# ---------------------------------------------------------------------------------------------------
+# Symbols: one factory, so that the same name always gives the same symbol across parses.
+
+
+def real(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+def index(name: str) -> sp.Symbol:
+    return sp.Symbol(name, integer=True, positive=True)
+
+
+def vector(name: str) -> sp.IndexedBase:
+    return sp.IndexedBase(name, real=True)
+
+
+def fresh_index(avoid: set[str], prefer: tuple[str, ...] = ("k", "j", "l", "m", "p", "r", "s")) -> sp.Symbol:
+    for name in prefer:
+        if name not in avoid:
+            return index(name)
+    n = 1
+    while f"k{n}" in avoid:
+        n += 1
+    return index(f"k{n}")
+
+
+def names_in(expr) -> set[str]:
+    out: set[str] = set()
+    for atom in sp.sympify(expr).atoms(sp.Symbol, sp.IndexedBase, sp.MatrixSymbol):
+        out.add(str(atom))
+    for idx in sp.sympify(expr).atoms(sp.Indexed):
+        out.add(str(idx.base))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Named scalar functions a spec may call.
+
+
+class sigmoid(sp.Function):
+    """The logistic function 1/(1 + e^(-u))."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, u, **kwargs):
+        return 1 / (1 + sp.exp(-u))
+
+    def _eval_evalf(self, prec):
+        return (1 / (1 + sp.exp(-self.args[0]))).evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+
+class relu(sp.Function):
+    """max(u, 0); its derivative at 0 is taken as 0 (the convention of deep-learning frameworks)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return sp.Heaviside(self.args[0], 0)
+
+    def _eval_rewrite_as_Max(self, u, **kwargs):
+        return sp.Max(u, 0)
+
+    @classmethod
+    def eval(cls, u):
+        if u.is_number and u.is_real:
+            return sp.Max(u, 0)
+        return None
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+
+class LogSumExp(sp.Function):
+    """logsumexp(x) = log(sum_j exp(x_j)) for a vector x of length n; args (x, n)."""
+
+    nargs = 2
+
+    def elementary(self, dummy: sp.Symbol | None = None):
+        x, n = self.args
+        j = dummy or fresh_index(names_in(self))
+        return sp.log(sp.Sum(sp.exp(x[j]), (j, 1, n)))
+
+
+class SoftmaxEntry(sp.Function):
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j); args (x, i, n)."""
+
+    nargs = 3
+
+    def elementary(self, dummy: sp.Symbol | None = None):
+        x, i, n = self.args
+        j = dummy or fresh_index(names_in(self))
+        return sp.exp(x[i]) / sp.Sum(sp.exp(x[j]), (j, 1, n))
+
+
+NAMED = (sigmoid, relu, LogSumExp, SoftmaxEntry)
+
+
+def elementary(expr, dummy: sp.Symbol | None = None):
+    """Write the named functions of `expr` in elementary functions (softmax entries, logsumexp)."""
+    return expr.replace(lambda e: isinstance(e, (LogSumExp, SoftmaxEntry)),
+                        lambda e: e.elementary(dummy))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Display objects. They are Expr so that they sit inside sums and products; `component` gives entries.
+
+
+class Display(sp.Expr):
+    """Base for objects that only print; `value()` says what they stand for (None: not a value)."""
+
+    is_commutative = True
+
+    def __new__(cls, *args):
+        return sp.Expr.__new__(cls, *[sp.sympify(a) if not isinstance(a, sp.Basic) else a for a in args])
+
+    def _eval_derivative(self, s):
+        raise TypeError(f"{type(self).__name__} is display-only")
+
+
+class Applied(Display):
+    """f(x): a function's name applied to its arguments; args (Symbol(name), *arguments)."""
+
+
+class Partial(Display):
+    """The partial derivative of the named function f with respect to v: args (Symbol(f), v)."""
+
+
+class PartialOf(Display):
+    """d/dv applied to an expression, printed with the operator in front: args (expr, v).
+    Its value is the derivative, so a chain-rule line showing it is checked like any other."""
+
+    def value(self):
+        return sp.diff(self.args[0], self.args[1])
+
+
+class Nabla(Display):
+    """The gradient of the named function: args (Symbol(f), *arguments)."""
+
+
+class Softmax(Display):
+    """The vector softmax(x) of length n: args (x, n)."""
+
+    def entry(self, k):
+        x, n = self.args
+        return SoftmaxEntry(x, k, n)
+
+
+class UnitVector(Display):
+    """e_i, the i-th standard unit vector of length n: args (i, n)."""
+
+    def entry(self, k):
+        return sp.KroneckerDelta(self.args[0], k)
+
+
+class DotsVector(Display):
+    """(a_1, a_2, ..., a_n) for a vector of symbolic length: args (entry expression, k, n, column)."""
+
+    def entry(self, k):
+        expr, var, _, _ = self.args
+        return expr.subs(var, k)
+
+
+class ExpandedSum(Display):
+    """A Sum printed term by term (a_1 + a_2 + ... + a_n); its value is the Sum itself."""
+
+    def value(self):
+        return self.args[0]
+
+
+class Cases(Display):
+    """A value given by cases: args (Tuple of (value, condition) pairs)."""
+
+
+def component(vec, k):
+    """The k-th entry of a vector-valued expression built from the display vectors."""
+    if isinstance(vec, (Softmax, UnitVector, DotsVector)):
+        return vec.entry(k)
+    if isinstance(vec, sp.MatrixBase):
+        return vec[int(k) - 1]
+    if isinstance(vec, sp.Add):
+        return sp.Add(*[component(a, k) for a in vec.args])
+    if isinstance(vec, sp.Mul):
+        vectors = [a for a in vec.args if is_vector(a)]
+        if len(vectors) != 1:
+            raise TypeError(f"cannot take a component of {vec}")
+        scalar = sp.Mul(*[a for a in vec.args if a is not vectors[0]])
+        return scalar * component(vectors[0], k)
+    raise TypeError(f"cannot take a component of {vec!r}")
+
+
+def is_vector(expr) -> bool:
+    if isinstance(expr, (Softmax, UnitVector, DotsVector, sp.MatrixBase)):
+        return True
+    if isinstance(expr, (sp.Add, sp.Mul)):
+        return any(is_vector(a) for a in expr.args)
+    return False
+
+
+class Times(Display):
+    """A product shown factor by factor (5 x 3 x 1); its value is the product."""
+
+    def value(self):
+        return sp.Mul(*self.args)
+
+
+class Shown(Display):
+    """An arithmetic form kept as written ((32 - 3 + 2*0)/1 + 1); its value is the form evaluated."""
+
+    def value(self):
+        return self.args[0].doit()
+
+
+class Text(Display):
+    """Words inside math (\\text{...}): args (Symbol(words),)."""
+
+
+def text(words: str) -> Text:
+    return Text(sp.Symbol(words))
+
+
+def value_of(expr):
+    """Replace display objects that stand for values by those values (for checking)."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    return expr.replace(lambda e: isinstance(e, Display) and hasattr(e, "value"), lambda e: e.value())

@@ -1,0 +1,100 @@
+"""Stage 6: outputs, written atomically: each file is written beside its target under a temporary
+name and renamed into place, so a failed or interrupted build never leaves a half-written file and the
+previous good output survives."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from . import mathobj as mo
+
+from .printer import tex
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _number(value):
+    """A plain number (int or float) for JSON, or nested lists of them; None if not numeric."""
+    if isinstance(value, sp.MatrixBase):
+        rows = [[_number(v) for v in value.row(i)] for i in range(value.rows)]
+        if any(v is None for row in rows for v in row):
+            return None
+        return [r[0] for r in rows] if value.cols == 1 else rows
+    if isinstance(value, (list, tuple)):
+        items = [_number(v) for v in value]
+        return None if any(v is None for v in items) else items
+    value = sp.sympify(value)
+    if value.is_Integer:
+        return int(value)
+    if value.is_number and value.is_real:
+        return float(value)
+    return None
+
+
+class _ReadablePrinter(StrPrinter):
+    """Prints what `sympy.sympify` reads back: entries as Indexed('x', k), the house functions in
+    elementary form."""
+
+    def _print_Indexed(self, expr):
+        return f"Indexed('{expr.base.label}', {', '.join(self._print(i) for i in expr.indices)})"
+
+
+def _sympy_text(value) -> str:
+    if isinstance(value, sp.MatrixBase):
+        rows = [[_sympy_text(v) for v in value.row(i)] for i in range(value.rows)]
+        return "Matrix([" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "])"
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_sympy_text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    value = mo.elementary(sp.sympify(value))
+    value = value.replace(lambda e: isinstance(e, mo.sigmoid), lambda e: e.rewrite(sp.exp))
+    value = value.replace(lambda e: isinstance(e, mo.relu), lambda e: sp.Max(e.args[0], 0))
+    return _ReadablePrinter().doprint(value)
+
+
+def answer_record(answer) -> dict:
+    shown = answer.display if answer.display is not None else answer.expr
+    record = {"latex": tex(shown) if not isinstance(shown, (list, tuple)) else
+              "\\left(" + tex(list(shown)) + "\\right)",
+              "sympy": _sympy_text(answer.expr), "value": _number(answer.expr)}
+    if answer.index is not None:
+        record["index"] = str(answer.index)
+    return record
+
+
+def answers_json(spec, solutions) -> str:
+    data = {
+        "spec": spec.file,
+        "title": spec.title,
+        "seed": spec.seed,
+        "problems": [
+            {"number": p.number, "id": p.id, "kind": p.kind.name, "verified": bool(s.verified),
+             "answers": {label: answer_record(a) for label, a in s.answers.items()}}
+            for p, s in zip(spec.problems, solutions)
+        ],
+    }
+    if spec.student:
+        data["student"] = spec.student
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,136 @@
+"""The one LaTeX printer: the house style for all math in a key.
+
+Templates never format math; they receive strings made here. Display objects of `mathobj` print as the
+homework writes them: partial derivatives as fractions, softmax and e_i by name, vectors of symbolic
+length with dots.
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from . import mathobj as mo
+
+
+class KeyPrinter(LatexPrinter):
+    _default_settings = dict(LatexPrinter._default_settings)
+    _default_settings.update(mat_str="bmatrix", mat_delim="", fold_short_frac=False)
+
+    # -- names ---------------------------------------------------------------------------------------
+    def _print_Indexed(self, expr):
+        base = self._print(expr.base.label)
+        idx = ",".join(self._print(i) for i in expr.indices)
+        return f"{base}_{{{idx}}}"
+
+    def _print_IndexedBase(self, expr):
+        return self._print(expr.label)
+
+    def _print_KroneckerDelta(self, expr, exp=None):
+        i, j = (self._print(a) for a in expr.args)
+        tex = f"\\delta_{{{i}{j}}}"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    # -- functions -----------------------------------------------------------------------------------
+    def _print_exp(self, expr, exp=None):
+        tex = f"\\exp\\left({self._print(expr.args[0])}\\right)"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_sigmoid(self, expr, exp=None):
+        tex = f"\\sigma\\left({self._print(expr.args[0])}\\right)"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_relu(self, expr, exp=None):
+        tex = f"\\operatorname{{relu}}\\left({self._print(expr.args[0])}\\right)"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_Heaviside(self, expr, exp=None):
+        tex = f"\\mathbb{{1}}\\left[{self._print(expr.args[0])} > 0\\right]"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_LogSumExp(self, expr, exp=None):
+        tex = f"\\operatorname{{logsumexp}}\\left({self._print(expr.args[0])}\\right)"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_SoftmaxEntry(self, expr, exp=None):
+        x, i, _ = expr.args
+        tex = f"\\operatorname{{softmax}}\\left({self._print(x)}\\right)_{{{self._print(i)}}}"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    # -- display objects -----------------------------------------------------------------------------
+    def _print_Applied(self, expr):
+        name, *args = expr.args
+        return f"{self._print(name)}({', '.join(self._print(a) for a in args)})"
+
+    def _print_Partial(self, expr):
+        name, var = expr.args
+        return f"\\frac{{\\partial {self._print(name)}}}{{\\partial {self._print(var)}}}"
+
+    def _print_PartialOf(self, expr):
+        inner, var = expr.args
+        body = self._print(inner)
+        if isinstance(inner, (sp.Add, sp.Sum)) or (isinstance(inner, sp.Mul) and inner.could_extract_minus_sign()):
+            body = f"\\left({body}\\right)"
+        return f"\\frac{{\\partial}}{{\\partial {self._print(var)}}} {body}"
+
+    def _print_Nabla(self, expr):
+        name, *args = expr.args
+        return f"\\nabla {self._print(name)}({', '.join(self._print(a) for a in args)})"
+
+    def _print_Softmax(self, expr):
+        return f"\\operatorname{{softmax}}({self._print(expr.args[0])})"
+
+    def _print_UnitVector(self, expr):
+        return f"e_{{{self._print(expr.args[0])}}}"
+
+    def _print_DotsVector(self, expr):
+        entry, k, n, column = expr.args
+        items = [self._print(entry.subs(k, 1)), self._print(entry.subs(k, 2))]
+        last = self._print(entry.subs(k, n))
+        if column:
+            return ("\\begin{bmatrix} " + r" \\ ".join(items) + r" \\ \vdots \\ " + last
+                    + " \\end{bmatrix}")
+        return "\\left(" + ", ".join(items) + ", \\dots, " + last + "\\right)"
+
+    def _print_ExpandedSum(self, expr):
+        total = expr.args[0]
+        term, (i, lo, hi) = total.args[0], total.args[1]
+        first = [self._print(term.subs(i, lo)), self._print(term.subs(i, lo + 1))]
+        return " + ".join(first) + " + \\dots + " + self._print(term.subs(i, hi))
+
+    def _print_Times(self, expr):
+        parts = []
+        for a in expr.args:
+            tex = self._print(a)
+            if isinstance(a, sp.Add) or (a.is_number and a.is_negative and parts):
+                tex = f"\\left({tex}\\right)"
+            parts.append(tex)
+        return " \\times ".join(parts)
+
+    def _print_Cases(self, expr):
+        rows = [f"{self._print(v)} & \\text{{if }} {self._print(c)}" for v, c in expr.args]
+        return "\\begin{cases} " + r" \\ ".join(rows) + " \\end{cases}"
+
+    def _print_Text(self, expr):
+        return f"\\text{{{expr.args[0].name}}}"
+
+    def _print_Shown(self, expr):
+        """An unevaluated arithmetic form, printed in the order it was written."""
+        return self._print_ordered(expr.args[0])
+
+    def _print_ordered(self, expr):
+        old = self._settings["order"]
+        self._settings["order"] = "none"
+        try:
+            return self._print(expr)
+        finally:
+            self._settings["order"] = old
+
+
+_PRINTER = KeyPrinter()
+
+
+def tex(expr) -> str:
+    """LaTeX for a SymPy object in the house style."""
+    if isinstance(expr, (list, tuple)):
+        return ", ".join(tex(e) for e in expr)
+    return _PRINTER.doprint(expr)

@@ -1,0 +1,87 @@
+"""Stage 4: the LaTeX document. Jinja places values and loops; it never computes.
+
+Delimiters that do not clash with LaTeX: `(( value ))`, `(% block %)`, `(# comment #)`. Undefined names
+are errors (StrictUndefined). Every string a template prints is escaped as plain text unless it is a
+`NoEscape` (already LaTeX: math from the printer, statements, which are LaTeX by design).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from pylatex.utils import NoEscape, escape_latex
+
+from .derivation import Line, Solution
+from .printer import tex
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def plain(text: str | None) -> NoEscape | None:
+    """Plain text from the spec, every character printed as itself."""
+    if text is None:
+        return None
+    out = escape_latex(str(text).replace("\r", ""))
+    out = out.replace(r"\^{}", r"\textasciicircum{}").replace("\\newline%\n", " ")
+    return NoEscape(out)
+
+
+def _finalize(value):
+    if isinstance(value, NoEscape):
+        return value
+    if isinstance(value, str):
+        return plain(value)
+    return value
+
+
+def environment(directory: Path = TEMPLATES) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(directory)),
+        block_start_string="(%", block_end_string="%)",
+        variable_start_string="((", variable_end_string="))",
+        comment_start_string="(#", comment_end_string="#)",
+        line_statement_prefix=None, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
+        finalize=_finalize,
+    )
+
+
+def rule_text(rule: str) -> NoEscape:
+    """A rule's name: plain text with $...$ math kept."""
+    parts = rule.split("$")
+    out = []
+    for i, piece in enumerate(parts):
+        out.append(f"${piece}$" if i % 2 else str(plain(piece)))
+    return NoEscape("".join(out))
+
+
+def line_view(line: Line) -> dict:
+    rhs = line.rhs_tex if line.rhs_tex is not None else tex(line.rhs)
+    relation = r"\approx" if line.approx else "="
+    body = f"{tex(line.lhs)} {relation} {rhs}"
+    if line.therefore:
+        body = r"\therefore " + body
+    return {"math": NoEscape(body), "note": rule_text(line.note) if line.note else None,
+            "rule": rule_text(line.rule) if line.rule else None, "therefore": line.therefore}
+
+
+def problem_view(problem, solution: Solution) -> dict:
+    parts = [{"label": part.label, "heading": f"{problem.number}.{part.label})" if part.label else None,
+              "intro": rule_text(part.intro) if part.intro else None,
+              "lines": [line_view(line) for line in part.lines]} for part in solution.parts]
+    return {"number": problem.number, "id": problem.id, "kind": problem.kind.name,
+            "template": problem.kind.template,
+            "statement": NoEscape(problem.statement.strip()) if problem.statement else None,
+            "parts": parts, "data": solution.data,
+            "checks": [rule_text(c) for c in solution.checks], "verified": solution.verified}
+
+
+def render(spec, solutions: list, directory: Path = TEMPLATES, show_rules: bool = True,
+           show_checks: bool = True) -> str:
+    env = environment(directory)
+    template = env.get_template("document.tex")
+    return template.render(
+        title=plain(spec.title), author=plain(spec.author), date=plain(spec.date),
+        problems=[problem_view(p, s) for p, s in zip(spec.problems, solutions)],
+        show_rules=show_rules, show_checks=show_checks,
+    )

@@ -1,0 +1,146 @@
+"""Stage 3: prove the key. Every displayed equality is checked, then every answer is confirmed by an
+independent computation (the kind's `confirm`). A failure is a VerificationError (exit 2) naming the
+problem, the step, both sides and a point where they differ.
+
+An equality `lhs = rhs` is checked as `value(lhs) - value(rhs) == 0`: symbolically when expansion already
+shows it, otherwise numerically with 30-digit arithmetic at several random points, after fixing symbolic
+lengths (n = 2..4) and indices (every combination that the line's assumptions allow).
+"""
+from __future__ import annotations
+
+import itertools
+import random
+
+import sympy as sp
+
+from . import mathobj as mo
+from .derivation import Line, Solution
+from .errors import VerificationError
+from .printer import tex
+
+POINTS = 3
+DIGITS = 30
+TOLERANCE = sp.Float("1e-12", DIGITS)
+APPROX = sp.Float("1e-5", DIGITS)
+
+
+def _prepare(expr, k=None):
+    expr = mo.value_of(expr)
+    if k is not None and mo.is_vector(expr):
+        expr = mo.component(expr, k)
+    return mo.elementary(expr) if isinstance(expr, sp.Basic) else expr
+
+
+def _lengths_and_indices(exprs):
+    lengths, indices = set(), set()
+    for e in exprs:
+        for s in e.atoms(sp.Sum):
+            hi = s.args[1][2]
+            lengths |= {x for x in hi.free_symbols}
+        for s in e.free_symbols:
+            if s.is_integer:
+                indices.add(s)
+    return lengths, indices - lengths
+
+
+def _close(a, b, tolerance=TOLERANCE) -> bool:
+    if a.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or b.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return a == b
+    diff = abs(sp.N(a - b, DIGITS))
+    scale = max(sp.Float(1), abs(sp.N(a, DIGITS)), abs(sp.N(b, DIGITS)))
+    return bool(diff <= tolerance * scale)
+
+
+def numeric_cases(a, b, assume: dict, rng: random.Random, lengths_fixed: dict | None = None):
+    """Yield (substitution, a_value, b_value) at concrete lengths, indices and random points."""
+    subs0 = {k: v for k, v in assume.items() if k != "distinct"}
+    a, b = a.subs(subs0), b.subs(subs0)
+    distinct = assume.get("distinct")
+    lengths, indices = _lengths_and_indices([a, b])
+    for length in lengths:
+        indices.discard(length)
+    length_options = [dict(zip(lengths, combo)) for combo in itertools.product([2, 3, 4], repeat=len(lengths))] \
+        if lengths else [{}]
+    for lsub in length_options:
+        top = max(lsub.values(), default=3)
+        idx = sorted(indices, key=str)
+        combos = list(itertools.product(range(1, top + 1), repeat=len(idx))) if idx else [()]
+        if len(combos) > 12:
+            combos = rng.sample(combos, 12)
+        for combo in combos:
+            isub = dict(zip(idx, combo))
+            if distinct and isub.get(distinct[0]) == isub.get(distinct[1]):
+                continue
+            sub = {**lsub, **isub}
+            ea = sp.sympify(a.subs(sub)).doit()
+            eb = sp.sympify(b.subs(sub)).doit()
+            indexed = ea.atoms(sp.Indexed) | eb.atoms(sp.Indexed)
+            labels = {i.base.label for i in indexed}
+            syms = {s for s in ea.free_symbols | eb.free_symbols
+                    if isinstance(s, sp.Symbol) and s not in labels}
+            free = sorted(indexed | syms, key=str)
+            for _ in range(POINTS if free else 1):
+                point = {s: sp.Float(rng.choice([-1, 1]) * rng.uniform(0.3, 2.0), DIGITS) for s in free}
+                yield {**sub, **point}, ea.xreplace(point), eb.xreplace(point)
+
+
+def equal(a, b, assume=None, rng=None, tolerance=TOLERANCE):
+    """None if a == b, else (point, a value, b value) where they differ."""
+    rng = rng or random.Random(0)
+    assume = assume or {}
+    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
+            return ({}, a, b)
+        for x, y in zip(a, b):
+            bad = equal(x, y, assume, rng, tolerance)
+            if bad:
+                return bad
+        return None
+    try:
+        if sp.expand(a - b) == 0:
+            return None
+    except (TypeError, ValueError):
+        pass
+    for point, va, vb in numeric_cases(a, b, assume, rng):
+        if not _close(va, vb, tolerance):
+            return point, sp.N(va, 8), sp.N(vb, 8)
+    return None
+
+
+def _show_point(point) -> str:
+    return ", ".join(f"{k} = {sp.N(v, 4) if not v.is_Integer else v}" for k, v in
+                     sorted(point.items(), key=lambda kv: str(kv[0])))
+
+
+def check_line(problem, number: int, line: Line, rng: random.Random) -> None:
+    a = _prepare(line.meaning, line.vector_index)
+    b = _prepare(line.rhs, line.vector_index)
+    try:
+        bad = equal(a, b, line.assume, rng, APPROX if line.approx else TOLERANCE)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise VerificationError(f"{problem.doc.file}: {problem.label}: step {number} ({line.rule or 'step'}) "
+                                f"could not be checked: {exc}") from None
+    if bad:
+        point, va, vb = bad
+        raise VerificationError(
+            f"{problem.doc.file}: {problem.label}: step {number} ({line.rule or 'step'}) is wrong: "
+            f"{tex(line.lhs)} = {tex(line.rhs)} does not hold"
+            + (f"; at {_show_point(point)}" if point else "")
+            + f" the left side is {va} and the right side is {vb}")
+
+
+def verify(problem, solution: Solution, seed: int = 0) -> Solution:
+    """Check every line, then confirm every answer independently; mark the solution verified."""
+    rng = random.Random(seed)
+    number = 0
+    checked = 0
+    for part in solution.parts:
+        for line in part.lines:
+            number += 1
+            if line.check:
+                check_line(problem, number, line, rng)
+                checked += 1
+    solution.checks = [f"{checked} of {number} displayed equalities checked"]
+    solution.checks += problem.kind.confirm(problem, solution)
+    solution.verified = True
+    return solution

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install the TeX that answerkey needs (latexmk, pdflatex, kotex for Hangul, TikZ, pdftotext) when it is
+# missing: with apt-get on Debian/Ubuntu as root or with sudo; otherwise print the command to run.
+set -eu
+PACKAGES="latexmk texlive-latex-base texlive-latex-recommended texlive-lang-korean texlive-pictures poppler-utils"
+if command -v latexmk >/dev/null 2>&1 && command -v pdflatex >/dev/null 2>&1 \
+   && kpsewhich kotex.sty >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then
+  exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "answerkey: TeX is missing and this system has no apt-get." >&2
+  echo "Install TeX Live with latexmk, kotex (Korean) and TikZ through your system's package manager," >&2
+  echo "or build without a PDF: make tex-only / python generate.py --no-pdf" >&2
+  exit 1
+fi
+if [ "$(id -u)" = "0" ]; then SUDO=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"
+else
+  echo "answerkey: TeX is missing. Install it with:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends $PACKAGES" >&2
+  exit 1
+fi
+echo "answerkey: installing TeX ($PACKAGES)"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
