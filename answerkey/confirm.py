@@ -9,6 +9,7 @@ import random
 
 import mpmath
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import mathobj as mo
 from .errors import VerificationError
@@ -93,3 +94,157 @@ def confirm_gradient(problem, solution, info, label: str = "gradient") -> list[s
                 raise _fail(problem, "gradient_at", f"d/d{v} is {solution.answers['gradient_at'].expr[i]} "
                                                     f"but finite differences give {mpmath.nstr(want, 8)}")
     return [f"{label}: every component agrees with central finite differences at {len(points)} points"]
+
+
+def confirm_conv(problem, solution) -> list[str]:
+    """Slide an actual window over an array of the input's size (numpy) and count the positions;
+    count the weights of an actual filter bank."""
+    import numpy as np
+
+    c = problem.fields
+
+    def axes(v):
+        return (v, v) if isinstance(v, int) else (v.width, v.height)
+
+    (kw, kh), (sw, sh), (pw, ph), (dw, dh) = axes(c.kernel), axes(c.stride), axes(c.padding), axes(c.dilation)
+    image = np.ones((c.input.height, c.input.width))
+    padded = np.pad(image, ((ph, ph), (pw, pw)))
+    kernel = np.ones((kh, kw))
+    rows = []
+    top = 0
+    while top + (kh - 1) * dh < padded.shape[0]:
+        row = []
+        left = 0
+        while left + (kw - 1) * dw < padded.shape[1]:
+            window = padded[top:top + (kh - 1) * dh + 1:dh, left:left + (kw - 1) * dw + 1:dw]
+            row.append(float((window * kernel).sum()))
+            left += sw
+        rows.append(row)
+        top += sh
+    out = np.array(rows)
+    height, width = out.shape
+    answers = solution.answers
+    for label, want in (("width", width), ("height", height), ("filters", c.filters)):
+        if int(answers[label].expr) != want:
+            raise _fail(problem, label, f"the key says {answers[label].expr}, a sliding window gives {want}")
+    done = [f"shape: a sliding-window convolution over a {c.input.width} x {c.input.height} array gives "
+            f"{width} x {height}"]
+    if "params" in answers:
+        bank = np.zeros((c.filters, c.input.channels, kh, kw))
+        bias = np.zeros(c.filters)
+        if int(answers["params"].expr) != bank.size + bias.size:
+            raise _fail(problem, "params", f"the key says {answers['params'].expr}, a filter bank has "
+                                           f"{bank.size + bias.size}")
+        done.append(f"parameters: a filter bank array has {bank.size} weights and {bias.size} biases")
+    return done
+
+
+def confirm_backprop(problem, solution) -> list[str]:
+    """Evaluate the graph numerically (no symbolic differentiation) and perturb each asked input or
+    node: central finite differences of the output."""
+    from .kinds.backprop import build_graph
+
+    inputs, nodes, output = build_graph(problem)
+    fns = {node: sp.lambdify(list(inputs) + list(nodes), e, modules=["mpmath"]) for node, e in nodes.items()}
+
+    def run(held=None, held_value=None, bump=None, delta=0):
+        env = {k: mpmath.mpf(sp.N(v, 30)) for k, v in inputs.items()}
+        if bump is not None and bump in env:
+            env[bump] += delta
+        for node in nodes:
+            args = [env.get(s, mpmath.mpf(0)) for s in list(inputs) + list(nodes)]
+            env[node] = fns[node](*args)
+            if node == bump:
+                env[node] += delta
+        return env
+
+    base = run()
+    if not _agree(sp.N(solution.answers["output"].expr, 30), base[output]):
+        raise _fail(problem, "output", f"the key says {solution.answers['output'].expr}, evaluating the graph "
+                                       f"gives {mpmath.nstr(base[output], 8)}")
+    for label, target in problem.fields.ask.items():
+        v = mo.real(target)
+        slope = (run(bump=v, delta=H)[output] - run(bump=v, delta=-H)[output]) / (2 * H)
+        if not _agree(sp.N(solution.answers[label].expr, 30), slope):
+            raise _fail(problem, label, f"the key says {solution.answers[label].expr}, finite differences of "
+                                        f"the graph give {mpmath.nstr(slope, 8)}")
+    return [f"the forward value and {len(problem.fields.ask)} gradients agree with finite differences of the "
+            f"evaluated graph"]
+
+
+def confirm_step(problem, solution, info) -> list[str]:
+    """The step against finite differences (learning rate drawn at random if symbolic); the update by
+    direct iteration in floating point."""
+    rng = random.Random(2)
+    f, variables, lr = info["f"], info["vars"], info["lr"]
+    fn = numeric_function(f, variables)
+    lr_syms = sorted(lr.free_symbols, key=str)
+    for _ in range(3):
+        point = _random_point(rng, len(variables))
+        lr_sub = {s: mpmath.mpf(rng.uniform(0.01, 1)) for s in lr_syms}
+        rate = mpmath.mpf(sp.N(lr.subs(lr_sub), 30))
+        for i, v in enumerate(variables):
+            want = -rate * central_difference(fn, point, i)
+            got = sp.N(solution.answers["step"].expr[i].subs({**dict(zip(variables, point)), **lr_sub}), 30)
+            if not _agree(got, want):
+                raise _fail(problem, "step", f"component {v} is {sp.N(got, 8)}, finite differences give "
+                                             f"{mpmath.nstr(want, 8)}")
+    done = ["step: agrees with -learning_rate times finite differences at 3 random points"]
+    if info["at"]:
+        lr_sub = {s: mpmath.mpf(rng.uniform(0.01, 1)) for s in lr_syms}
+        rate = float(sp.N(lr.subs(lr_sub), 30))
+        point = [float(info["at"][v]) for v in variables]
+        for _ in range(problem.fields.steps):
+            grad = [float(central_difference(fn, [mpmath.mpf(p) for p in point], i)) for i in range(len(point))]
+            point = [p - rate * g for p, g in zip(point, grad)]
+        got = [float(sp.N(e.subs(lr_sub), 30)) for e in solution.answers["update"].expr]
+        if any(abs(a - b) > 1e-6 * max(1.0, abs(a)) for a, b in zip(got, point)):
+            raise _fail(problem, "update", f"the key gives {got}, direct iteration gives {point}")
+        done.append(f"update: agrees with {problem.fields.steps} step(s) of direct floating-point iteration")
+    return done
+
+
+def confirm_matrix_gradient(problem, solution, setup) -> list[str]:
+    """Random numeric matrices of consistent shapes (n = 2, 3, 4); every entry of the gradient against
+    central finite differences of the function's numeric value."""
+    import numpy as np
+
+    f, wrt = setup
+    rng = random.Random(3)
+    answer = solution.answers["gradient"].expr
+    lengths = sorted({s for m in f.atoms(sp.MatrixSymbol) for d in m.shape for s in sp.sympify(d).free_symbols},
+                     key=str)
+    count = 0
+    for size in ([2, 3, 4] if lengths else [None]):
+        sub = {s: size for s in lengths}
+        mats = {m: np.array([[rng.uniform(-2, 2) for _ in range(int(m.shape[1].subs(sub)))]
+                             for _ in range(int(m.shape[0].subs(sub)))]) for m in f.atoms(sp.MatrixSymbol)}
+        syms = {m: sp.MatrixSymbol(m.name, int(m.shape[0].subs(sub)), int(m.shape[1].subs(sub))) for m in mats}
+
+        def value(matrices):
+            e = f.xreplace(syms).subs({syms[m]: sp.Matrix(matrices[m]) for m in matrices}).doit()
+            e = sp.Matrix(e)[0, 0] if isinstance(e, (sp.MatrixBase, sp.MatrixExpr)) else e
+            return float(e)
+
+        got = answer.xreplace(syms).subs({syms[m]: sp.Matrix(mats[m]) for m in mats}).doit() \
+            if isinstance(answer, sp.MatrixExpr) else mo.concrete(answer.subs(sub))
+        got = sp.Matrix(got)
+        if isinstance(answer, mo.EntryMatrix):
+            got = got.subs({mo.to_indexed(MatrixElement(syms[m], i, j)): mats[m][i, j]
+                            for m in mats for i in range(mats[m].shape[0]) for j in range(mats[m].shape[1])})
+        target = [m for m in mats if m.name == wrt.name][0]
+        h = 1e-6
+        for i in range(mats[target].shape[0]):
+            for j in range(mats[target].shape[1]):
+                up = {m: a.copy() for m, a in mats.items()}
+                down = {m: a.copy() for m, a in mats.items()}
+                up[target][i, j] += h
+                down[target][i, j] -= h
+                want = (value(up) - value(down)) / (2 * h)
+                have = float(got[i, j])
+                if abs(have - want) > 1e-5 * max(1.0, abs(want)):
+                    raise _fail(problem, "gradient", f"entry ({i + 1}, {j + 1}) with n = {size} is {have:.6g}, "
+                                                     f"finite differences give {want:.6g}")
+                count += 1
+    return [f"gradient: {count} entries agree with finite differences on random matrices"
+            + (" (n = 2, 3, 4)" if lengths else "")]

@@ -23,6 +23,8 @@ class Line:
     check: bool = True  # False only for lines that define a name (nothing to check)
     assume: dict = field(default_factory=dict)  # substitutions under which the line holds (cases)
     vector_index: sp.Symbol | None = None  # check component by component with this index
+    chain: list = field(default_factory=list)  # further forms: lhs = rhs = chain[0] = ..., each checked
+    given: Any = None  # a (name, definition) pair shown first, "q = xy,"
     approx: bool = False  # a rounded value: shown with \approx, checked to 5 significant digits
     rhs_tex: str | None = None  # a ready LaTeX form of rhs (numbers substituted into a rule), if any
 

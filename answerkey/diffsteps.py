@@ -51,7 +51,7 @@ class _Rules:
             return sp.Integer(1)
         if isinstance(u, sp.Indexed) and isinstance(v, sp.Indexed) and u.base == v.base:
             self.note(r"$\partial x_i/\partial x_k = \delta_{ik}$")
-            return sp.KroneckerDelta(*u.indices, *v.indices)
+            return sp.Mul(*[sp.KroneckerDelta(a, b) for a, b in zip(u.indices, v.indices)])
         if isinstance(u, sp.Add):
             self.note("sum rule")
             return sp.Add(*[mo.PartialOf(t, v) if _depends(t, v) else 0 for t in u.args])
@@ -119,13 +119,21 @@ class _Rules:
         if not isinstance(v, sp.Indexed):
             self.note("derivative of a sum, term by term")
             return sp.Sum(mo.PartialOf(term, v), (i, lo, hi))
-        entries = [e for e in term.atoms(sp.Indexed) if e.base == v.base]
-        if entries and all(e.indices == (i,) for e in entries) and not term.has(sp.Sum):
-            k = v.indices[0]
-            self.note(f"only the term ${sp.latex(i)} = {sp.latex(k)}$ of the sum depends on ${sp.latex(v)}$")
-            return mo.PartialOf(term.subs(i, k), v)
+        entries = {e for e in term.atoms(sp.Indexed) if e.base == v.base}
+        variables = [lim[0] for lim in u.limits]
+        if len(entries) == 1 and not term.has(sp.Sum):
+            entry = entries.pop()
+            pairs = list(zip(entry.indices, v.indices))
+            if all(a in variables for a, _ in pairs) and len({a for a, _ in pairs}) == len(pairs):
+                sub = {a: b for a, b in pairs}
+                rest = [lim for lim in u.limits if lim[0] not in sub]
+                names = ", ".join(f"{sp.latex(a)} = {sp.latex(b)}" for a, b in pairs)
+                self.note(f"only the term ${names}$ of the sum depends on ${sp.latex(v)}$")
+                inner = term.subs(sub, simultaneous=True)
+                return mo.PartialOf(sp.Sum(inner, *rest) if rest else inner, v)
         raise CannotDerive(f"cannot differentiate the sum {u} with respect to {v}: "
-                           f"its terms must depend on {v.base} only through {v.base}[{i}]")
+                           f"its terms must depend on {v.base} only through one entry indexed by the "
+                           f"sum's variables")
 
 
 def _step(expr, rules: _Rules):

@@ -8,6 +8,7 @@ shows it.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 # ---------------------------------------------------------------------------------------------------
 # Symbols: one factory, so that the same name always gives the same symbol across parses.
@@ -241,3 +242,56 @@ def value_of(expr):
     if not isinstance(expr, sp.Basic):
         return expr
     return expr.replace(lambda e: isinstance(e, Display) and hasattr(e, "value"), lambda e: e.value())
+
+
+class Scaled(Display):
+    """c times a vector, kept apart (-alpha [2 + 3y, 3x]^T); its value is the product."""
+
+    def value(self):
+        return self.args[0] * sp.Matrix(self.args[1])
+
+
+class Minus(Display):
+    """a - b, kept apart (a point minus a step); its value is the difference."""
+
+    def value(self):
+        return self.args[0] - self.args[1]
+
+
+def entry_name(matrix: sp.MatrixSymbol) -> str:
+    """The name of a matrix's entries as the homework writes them: W -> w_ij, x -> x_i."""
+    return str(matrix.name).lower() if matrix.shape[1] != 1 else str(matrix.name)
+
+
+def to_indexed(element):
+    """M[a, b] (0-based, SymPy's MatrixElement) -> m_{a+1, b+1}; a column vector's x[a, 0] -> x_{a+1}."""
+    matrix, a, b = element.args
+    base = vector(entry_name(matrix))
+    if matrix.shape[1] == 1:
+        return base[a + 1]
+    if matrix.shape[0] == 1:
+        return base[b + 1]
+    return base[a + 1, b + 1]
+
+
+def concrete(expr):
+    """Evaluate sums and matrix expressions of concrete size to explicit entries (for checking)."""
+    expr = expr.doit() if isinstance(expr, sp.Basic) else expr
+    if isinstance(expr, sp.MatrixExpr) and not isinstance(expr, sp.MatrixBase):
+        expr = expr.as_explicit()
+    if isinstance(expr, sp.Basic):
+        expr = expr.replace(lambda t: isinstance(t, MatrixElement), to_indexed)
+    if isinstance(expr, sp.MatrixBase) and expr.shape == (1, 1):
+        expr = expr[0, 0]
+    return expr
+
+
+class EntryMatrix(Display):
+    """[e_kl], the matrix whose (k, l) entry is e_kl: args (entry, k, l, rows, cols)."""
+
+    def doit(self, **hints):
+        entry, k, l, rows, cols = self.args
+        if not (rows.is_number and cols.is_number):
+            return self
+        return sp.ImmutableMatrix(int(rows), int(cols),
+                                  lambda r, c: entry.subs({k: r + 1, l: c + 1}, simultaneous=True).doit())

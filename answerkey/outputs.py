@@ -58,6 +58,9 @@ class _ReadablePrinter(StrPrinter):
     """Prints what `sympy.sympify` reads back: entries as Indexed('x', k), the house functions in
     elementary form."""
 
+    def _print_MatrixSymbol(self, expr):
+        return f"MatrixSymbol('{expr.name}', {self._print(expr.shape[0])}, {self._print(expr.shape[1])})"
+
     def _print_Indexed(self, expr):
         return f"Indexed('{expr.base.label}', {', '.join(self._print(i) for i in expr.indices)})"
 

@@ -63,12 +63,12 @@ class KeyPrinter(LatexPrinter):
 
     def _print_Partial(self, expr):
         name, var = expr.args
-        return f"\\frac{{\\partial {self._print(name)}}}{{\\partial {self._print(var)}}}"
+        return f"\\dfrac{{\\partial {self._print(name)}}}{{\\partial {self._print(var)}}}"
 
     def _print_PartialOf(self, expr):
         inner, var = expr.args
         body = self._print(inner)
-        if isinstance(inner, (sp.Add, sp.Sum)) or (isinstance(inner, sp.Mul) and inner.could_extract_minus_sign()):
+        if isinstance(inner, (sp.Add, sp.Sum, sp.Mul)):
             body = f"\\left({body}\\right)"
         return f"\\frac{{\\partial}}{{\\partial {self._print(var)}}} {body}"
 
@@ -134,3 +134,37 @@ def tex(expr) -> str:
     if isinstance(expr, (list, tuple)):
         return ", ".join(tex(e) for e in expr)
     return _PRINTER.doprint(expr)
+
+
+def _print_scaled(self, expr):
+    c, m = expr.args
+    ctex = self._print(c)
+    if isinstance(c, sp.Add):
+        ctex = f"\\left({ctex}\\right)"
+    elif c == -1:
+        ctex = "-"
+    return f"{ctex} {self._print(m)}"
+
+
+def _print_tuple(self, expr):
+    return "\\left(" + ", ".join(self._print(a) for a in expr.args) + "\\right)"
+
+
+KeyPrinter._print_Scaled = _print_scaled
+KeyPrinter._print_Tuple = _print_tuple
+
+
+def _print_minus(self, expr):
+    a, b = expr.args
+    return f"{self._print(a)} - {self._print(b)}"
+
+
+KeyPrinter._print_Minus = _print_minus
+
+
+def _print_entry_matrix(self, expr):
+    entry, k, l, rows, cols = expr.args
+    return f"\\left[{self._print(entry)}\\right]_{{{self._print(k)}{self._print(l)}}}"
+
+
+KeyPrinter._print_EntryMatrix = _print_entry_matrix

@@ -59,6 +59,10 @@ def line_view(line: Line) -> dict:
     rhs = line.rhs_tex if line.rhs_tex is not None else tex(line.rhs)
     relation = r"\approx" if line.approx else "="
     body = f"{tex(line.lhs)} {relation} {rhs}"
+    for form in line.chain:
+        body += f" = {tex(form)}"
+    if line.given is not None:
+        body = f"{tex(line.given[0])} = {tex(line.given[1])},\quad " + body
     if line.therefore:
         body = r"\therefore " + body
     return {"math": NoEscape(body), "note": rule_text(line.note) if line.note else None,

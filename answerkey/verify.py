@@ -32,15 +32,21 @@ def _prepare(expr, k=None):
 
 
 def _lengths_and_indices(exprs):
-    lengths, indices = set(), set()
+    lengths, indices, bound = set(), set(), set()
     for e in exprs:
         for s in e.atoms(sp.Sum):
             hi = s.args[1][2]
             lengths |= {x for x in hi.free_symbols}
+        for m in e.atoms(sp.MatrixSymbol):
+            for d in m.shape:
+                lengths |= sp.sympify(d).free_symbols
+        for d in e.atoms(mo.EntryMatrix):
+            lengths |= d.args[3].free_symbols | d.args[4].free_symbols
+            bound |= {d.args[1], d.args[2]}
         for s in e.free_symbols:
             if s.is_integer:
                 indices.add(s)
-    return lengths, indices - lengths
+    return lengths, indices - lengths - bound
 
 
 def _close(a, b, tolerance=TOLERANCE) -> bool:
@@ -53,7 +59,8 @@ def _close(a, b, tolerance=TOLERANCE) -> bool:
 
 def numeric_cases(a, b, assume: dict, rng: random.Random, lengths_fixed: dict | None = None):
     """Yield (substitution, a_value, b_value) at concrete lengths, indices and random points."""
-    subs0 = {k: v for k, v in assume.items() if k != "distinct"}
+    subs0 = {k: v for k, v in assume.items() if k not in ("distinct", "ranges")}
+    ranges = assume.get("ranges", {})
     a, b = a.subs(subs0), b.subs(subs0)
     distinct = assume.get("distinct")
     lengths, indices = _lengths_and_indices([a, b])
@@ -64,7 +71,8 @@ def numeric_cases(a, b, assume: dict, rng: random.Random, lengths_fixed: dict | 
     for lsub in length_options:
         top = max(lsub.values(), default=3)
         idx = sorted(indices, key=str)
-        combos = list(itertools.product(range(1, top + 1), repeat=len(idx))) if idx else [()]
+        tops = [int(sp.sympify(ranges.get(i, top)).subs(lsub)) for i in idx]
+        combos = list(itertools.product(*[range(1, t + 1) for t in tops])) if idx else [()]
         if len(combos) > 12:
             combos = rng.sample(combos, 12)
         for combo in combos:
@@ -72,8 +80,13 @@ def numeric_cases(a, b, assume: dict, rng: random.Random, lengths_fixed: dict | 
             if distinct and isub.get(distinct[0]) == isub.get(distinct[1]):
                 continue
             sub = {**lsub, **isub}
-            ea = sp.sympify(a.subs(sub)).doit()
-            eb = sp.sympify(b.subs(sub)).doit()
+            ea = mo.concrete(a.subs(sub))
+            eb = mo.concrete(b.subs(sub))
+            if isinstance(ea, sp.MatrixBase) or isinstance(eb, sp.MatrixBase):
+                if not (isinstance(ea, sp.MatrixBase) and isinstance(eb, sp.MatrixBase)) or ea.shape != eb.shape:
+                    yield sub, ea, eb
+                    return
+                ea, eb = sp.Tuple(*ea), sp.Tuple(*eb)
             indexed = ea.atoms(sp.Indexed) | eb.atoms(sp.Indexed)
             labels = {i.base.label for i in indexed}
             syms = {s for s in ea.free_symbols | eb.free_symbols
@@ -81,14 +94,28 @@ def numeric_cases(a, b, assume: dict, rng: random.Random, lengths_fixed: dict | 
             free = sorted(indexed | syms, key=str)
             for _ in range(POINTS if free else 1):
                 point = {s: sp.Float(rng.choice([-1, 1]) * rng.uniform(0.3, 2.0), DIGITS) for s in free}
-                yield {**sub, **point}, ea.xreplace(point), eb.xreplace(point)
+                va, vb = ea.xreplace(point), eb.xreplace(point)
+                if isinstance(va, sp.Tuple):
+                    for x, y in zip(va, vb):
+                        yield {**sub, **point}, x, y
+                else:
+                    yield {**sub, **point}, va, vb
+
+
+def _symbolic_shape(*exprs) -> bool:
+    return any(isinstance(e, (sp.MatrixExpr, mo.EntryMatrix)) and not isinstance(e, sp.MatrixBase) for e in exprs)
 
 
 def equal(a, b, assume=None, rng=None, tolerance=TOLERANCE):
     """None if a == b, else (point, a value, b value) where they differ."""
     rng = rng or random.Random(0)
     assume = assume or {}
-    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+    if a == b:
+        return None
+    if isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple):
+        a, b = sp.Matrix(list(a)) if isinstance(a, sp.Tuple) else a, sp.Matrix(list(b)) if isinstance(b, sp.Tuple) else b
+    if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase) or \
+            isinstance(a, sp.MatrixBase) != isinstance(b, sp.MatrixBase) and not _symbolic_shape(a, b):
         if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
             return ({}, a, b)
         for x, y in zip(a, b):
@@ -97,7 +124,7 @@ def equal(a, b, assume=None, rng=None, tolerance=TOLERANCE):
                 return bad
         return None
     try:
-        if sp.expand(a - b) == 0:
+        if not _symbolic_shape(a, b) and sp.expand(a - b) == 0:
             return None
     except (TypeError, ValueError):
         pass
@@ -108,13 +135,18 @@ def equal(a, b, assume=None, rng=None, tolerance=TOLERANCE):
 
 
 def _show_point(point) -> str:
-    return ", ".join(f"{k} = {sp.N(v, 4) if not v.is_Integer else v}" for k, v in
+    return ", ".join(f"{k} = {v if isinstance(v, int) or v.is_Integer else sp.N(v, 4)}" for k, v in
                      sorted(point.items(), key=lambda kv: str(kv[0])))
 
 
 def check_line(problem, number: int, line: Line, rng: random.Random) -> None:
+    for form in [line.rhs, *line.chain]:
+        _check_form(problem, number, line, form, rng)
+
+
+def _check_form(problem, number: int, line: Line, form, rng: random.Random) -> None:
     a = _prepare(line.meaning, line.vector_index)
-    b = _prepare(line.rhs, line.vector_index)
+    b = _prepare(form, line.vector_index)
     try:
         bad = equal(a, b, line.assume, rng, APPROX if line.approx else TOLERANCE)
     except (TypeError, ValueError, AttributeError) as exc:
@@ -124,7 +156,7 @@ def check_line(problem, number: int, line: Line, rng: random.Random) -> None:
         point, va, vb = bad
         raise VerificationError(
             f"{problem.doc.file}: {problem.label}: step {number} ({line.rule or 'step'}) is wrong: "
-            f"{tex(line.lhs)} = {tex(line.rhs)} does not hold"
+            f"{tex(line.lhs)} = {tex(form)} does not hold"
             + (f"; at {_show_point(point)}" if point else "")
             + f" the left side is {va} and the right side is {vb}")
 

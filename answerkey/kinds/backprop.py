@@ -1,6 +1,162 @@
+"""kind: backprop -- a computational graph: the forward pass with values, then each asked gradient.
+
+Each asked label is its own sub-part ("4.a)"): the derivative asked, the chain rule along every path
+from the node to the output (summed where a node feeds several nodes), each local gradient with its
+value, the product, the result. Checked against the derivative of the fully composed expression.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .. import mathobj as mo
+from ..derivation import Answer, Part, Solution
+from ..errors import Diagnostic, SpecError
+from ..expr import Scope
 from . import Kind
-from .common import Fields
-class F(Fields):
-    pass
-def solve(problem): raise NotImplementedError
-KIND = Kind("backprop", F, solve, None, "kinds/backprop.tex")
+from .common import Expr, Fields, Name, Number
+
+
+class BackpropFields(Fields):
+    graph: dict[Name, Expr]
+    inputs: dict[Name, Number]
+    output: Name | None = None
+    ask: dict[Name, Name] = {}
+
+
+def build_graph(problem):
+    """Parse the nodes in order; return (inputs {symbol: value}, nodes {symbol: expr}, output symbol)."""
+    c = problem.fields
+    if not c.graph:
+        raise problem.error("graph", "the graph has no nodes")
+    inputs = {mo.real(k): sp.nsimplify(v) if isinstance(v, float) else sp.Integer(v) for k, v in c.inputs.items()}
+    nodes: dict[sp.Symbol, sp.Expr] = {}
+    names = list(c.graph)
+    diagnostics = []
+    for name in c.inputs:
+        if name in c.graph:
+            diagnostics.append(Diagnostic(problem.where("graph", name), f"'{name}' is both an input and a node"))
+    for position, (name, text) in enumerate(c.graph.items()):
+        known = set(c.inputs) | set(names[:position])
+        try:
+            e = problem.expr(("graph", name), Scope(known=known))
+        except SpecError as exc:
+            later = [n for n in names[position:] if n in str(text)]
+            d = exc.diagnostics[0]
+            if later:
+                d = Diagnostic(d.where, d.message + f" (nodes are evaluated in order; '{later[0]}' "
+                                                    f"{'is this node itself: a cycle' if later[0] == name else 'comes later'})")
+            diagnostics.append(d)
+            continue
+        if e.has(sp.Indexed) or e.has(sp.MatrixSymbol):
+            diagnostics.append(Diagnostic(problem.where("graph", name), "a node is a scalar expression"))
+            continue
+        nodes[mo.real(name)] = e
+    output = c.output or names[-1]
+    if output not in c.graph:
+        diagnostics.append(Diagnostic(problem.where("output"), f"'{output}' is not a node of the graph",
+                                      "nodes: " + ", ".join(names)))
+    for label, target in c.ask.items():
+        if target not in c.graph and target not in c.inputs:
+            diagnostics.append(Diagnostic(problem.where("ask", label), f"'{target}' is not an input or node",
+                                          "inputs and nodes: " + ", ".join(list(c.inputs) + names)))
+        if label == "output":
+            diagnostics.append(Diagnostic(problem.where("ask", label), "'output' is the label of the forward "
+                                                                        "value; choose another label"))
+    if diagnostics:
+        raise SpecError(diagnostics)
+    return inputs, nodes, mo.real(output)
+
+
+def forward(inputs, nodes):
+    values = dict(inputs)
+    for node, e in nodes.items():
+        value = sp.simplify(e.subs(values))
+        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not value.is_real:
+            return values, node
+        values[node] = value
+    return values, None
+
+
+def composed(nodes, output, keep):
+    """The output as an expression of the inputs and of `keep` (held as a free variable)."""
+    e = output
+    for node in reversed(list(nodes)):
+        if node != keep:
+            e = e.subs(node, nodes[node])
+    return e
+
+
+def paths(nodes, start, output):
+    """Every path start -> ... -> output along the graph's edges."""
+    children = {n: [m for m, e in nodes.items() if n in e.free_symbols] for n in [*nodes, start]}
+    found = []
+
+    def walk(node, trail):
+        if node == output:
+            found.append(trail)
+            return
+        for child in children.get(node, []) or [m for m, e in nodes.items() if node in e.free_symbols]:
+            walk(child, trail + [child])
+
+    walk(start, [start])
+    return found
+
+
+def solve(problem) -> Solution:
+    inputs, nodes, output = build_graph(problem)
+    values, broken = forward(inputs, nodes)
+    if broken is not None:
+        raise problem.error(("graph", str(broken)), f"the node {broken} is undefined at the given inputs")
+    parts = [Part(intro="Forward pass, with the given inputs " +
+                        ", ".join(f"${sp.latex(k)} = {sp.latex(v)}$" for k, v in inputs.items()) + ".")]
+    for node, e in nodes.items():
+        parts[0].add(node, e, chain=[values[node]] if e != values[node] else [], rule="forward",
+                     value=node, assume=dict(values))
+    answers = {}
+    for label, target in problem.fields.ask.items():
+        v = mo.real(target)
+        truth = sp.diff(composed(nodes, output, v), v).subs(values)
+        part = Part(label=label)
+        name = sp.Symbol(label)
+        part.add(name, mo.Partial(output, v), rule=f"what ({label}) asks", check=False)
+        routes = paths(nodes, v, output)
+        if not routes:
+            part.add(name, sp.Integer(0), rule=f"the output does not depend on {target}", value=truth)
+            answers[label] = Answer(truth)
+            parts.append(part)
+            continue
+        symbolic = [mo.Times(*[mo.Partial(b, a) for a, b in zip(r, r[1:])], mo.Partial(output, output))
+                    for r in routes]
+        rule = "chain rule" + (f", summed over the {len(routes)} paths" if len(routes) > 1 else "")
+        chain_display = sp.Add(*symbolic, evaluate=False) if len(symbolic) > 1 else symbolic[0]
+        part.add(name, chain_display, rule=rule, check=False)
+        seen = set()
+        for route in routes:
+            for a, b in zip(route, route[1:]):
+                if (a, b) in seen:
+                    continue
+                seen.add((a, b))
+                local = sp.diff(nodes[b], a)
+                number = local.subs(values)
+                part.add(mo.Partial(b, a), local, chain=[number] if number != local else [],
+                         given=(b, nodes[b]), rule="local gradient", value=local, assume=dict(values))
+        part.add(mo.Partial(output, output), sp.Integer(1), rule="as given", check=False)
+        numeric = [mo.Times(*[sp.diff(nodes[b], a).subs(values) for a, b in zip(r, r[1:])], sp.Integer(1))
+                   for r in routes]
+        shown = sp.Add(*numeric, evaluate=False) if len(numeric) > 1 else numeric[0]
+        part.add(name, shown, rule="upstream times local gradients", value=truth)
+        total = sp.simplify(sum(mo.value_of(t) for t in numeric))
+        part.add(name, total, therefore=True, value=truth)
+        answers[label] = Answer(total, description=f"d{output}/d{target}")
+        parts.append(part)
+    answers["output"] = Answer(values[output], description="the forward value of the output")
+    return Solution(parts, answers, data={"values": {str(k): v for k, v in values.items()}})
+
+
+def confirm(problem, solution) -> list[str]:
+    from ..confirm import confirm_backprop
+
+    return confirm_backprop(problem, solution)
+
+
+KIND = Kind("backprop", BackpropFields, solve, confirm, "kinds/backprop.tex")

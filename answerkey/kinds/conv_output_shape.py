@@ -1,6 +1,132 @@
+"""kind: conv_output_shape -- the output shape of a convolution layer.
+
+Per axis: out = (W - F' + 2P)/S + 1 with the effective kernel F' = D(F - 1) + 1 for dilation D; the
+substitution; the result as (number of filters, width, height), as the homework writes it; the parameter
+count (weights + biases) when the input's channels are given. `rounding: exact` refuses a configuration
+whose size is not an integer (with the arithmetic that shows why); `floor` rounds down as frameworks do.
+"""
+from __future__ import annotations
+
+from typing import Literal, Union
+
+import sympy as sp
+from pydantic import Field, StrictInt
+
+from .. import mathobj as mo
+from ..derivation import Answer, Part, Solution
 from . import Kind
 from .common import Fields
-class F(Fields):
-    pass
-def solve(problem): raise NotImplementedError
-KIND = Kind("conv_output_shape", F, solve, None, "kinds/conv_output_shape.tex")
+
+
+
+class Size(Fields):
+    width: StrictInt = Field(ge=1, le=1_000_000)
+    height: StrictInt = Field(ge=1, le=1_000_000)
+
+
+class InputSize(Size):
+    channels: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class ConvFields(Fields):
+    input: InputSize
+    filters: StrictInt = Field(ge=1, le=1_000_000)
+    kernel: Union[StrictInt, Size]
+    stride: Union[StrictInt, Size] = 1
+    padding: Union[StrictInt, Size] = 0
+    dilation: Union[StrictInt, Size] = 1
+    rounding: Literal["exact", "floor"] = "exact"
+
+
+def _axes(value, name, problem, minimum):
+    if isinstance(value, int):
+        w = h = value
+    else:
+        w, h = value.width, value.height
+    for axis, v in (("width", w), ("height", h)):
+        if v < minimum:
+            raise problem.error(name if isinstance(value, int) else f"{name}.{axis}",
+                                f"expected a number >= {minimum}, got {v}")
+    return {"width": w, "height": h}
+
+
+W, F, P, S, D, Fe = (sp.Symbol(s, positive=True) for s in ("W", "F", "P", "S", "D", "F'"))
+FORMULA = {"exact": (W - Fe + 2 * P) / S + 1, "floor": sp.floor((W - Fe + 2 * P) / S) + 1}
+
+
+def _shown(w, fe, p, s, rounding):
+    w, fe, p, s = (sp.sympify(v) for v in (w, fe, p, s))
+    minus_fe = sp.Mul(-1, fe, evaluate=False) if fe.is_Symbol else -fe
+    top = sp.Add(w, minus_fe, sp.Mul(2, p, evaluate=False), evaluate=False)
+    frac = sp.Mul(top, sp.Pow(s, -1, evaluate=False), evaluate=False)
+    if rounding == "floor":
+        frac = sp.floor(frac, evaluate=False)
+    return mo.Shown(sp.Add(frac, 1, evaluate=False))
+
+
+def solve(problem) -> Solution:
+    c = problem.fields
+    kernel = _axes(c.kernel, "kernel", problem, 1)
+    stride = _axes(c.stride, "stride", problem, 1)
+    padding = _axes(c.padding, "padding", problem, 0)
+    dilation = _axes(c.dilation, "dilation", problem, 1)
+    size = {"width": c.input.width, "height": c.input.height}
+    part = Part()
+    part.add(mo.text("number of filters"), sp.Integer(c.filters), rule="as given", check=False)
+    out = {}
+    for axis in ("width", "height"):
+        fe = dilation[axis] * (kernel[axis] - 1) + 1
+        if dilation[axis] != 1:
+            shown = mo.Shown(sp.Add(sp.Mul(dilation[axis], sp.Add(kernel[axis], -1, evaluate=False),
+                                           evaluate=False), 1, evaluate=False))
+            part.add(mo.text(f"effective filter {axis}"), D * (F - 1) + 1, chain=[shown, sp.Integer(fe)],
+                     rule="dilation spreads the filter", value=D * (F - 1) + 1,
+                     assume={D: dilation[axis], F: kernel[axis]})
+        if fe > size[axis] + 2 * padding[axis]:
+            raise problem.error("kernel", f"the filter {axis} {fe} is larger than the padded input "
+                                          f"{size[axis]} + 2*{padding[axis]} = {size[axis] + 2 * padding[axis]}")
+        exact = sp.Rational(size[axis] - fe + 2 * padding[axis], stride[axis]) + 1
+        if c.rounding == "exact" and not exact.is_integer:
+            raise problem.error("stride", f"the output {axis} ({size[axis]} - {fe} + 2*{padding[axis]})/"
+                                          f"{stride[axis]} + 1 = {exact} is not an integer",
+                                "change stride or padding, or set rounding: floor")
+        value = sp.floor(exact - 1) + 1 if c.rounding == "floor" else exact
+        assume = {W: size[axis], Fe: fe, P: padding[axis], S: stride[axis]}
+        formula = FORMULA[c.rounding]
+        shown = _shown(size[axis], fe, padding[axis], stride[axis], c.rounding)
+        fsym = Fe if dilation[axis] != 1 else F
+        part.add(mo.text(f"output map {axis}"), _shown(W, fsym, P, S, c.rounding), chain=[shown, value],
+                 rule="(W - F + 2P)/S + 1" if c.rounding == "exact" else "rounded down", value=formula,
+                 assume={**assume, F: fe})
+        out[axis] = int(value)
+    answers = {"filters": Answer(sp.Integer(c.filters)), "width": Answer(sp.Integer(out["width"])),
+               "height": Answer(sp.Integer(out["height"]))}
+    if c.input.channels is not None:
+        K, C, Fw, Fh = (sp.Symbol(s, positive=True) for s in ("K", "C", "F_w", "F_h"))
+        weights = c.filters * kernel["width"] * kernel["height"] * c.input.channels
+        assume = {K: c.filters, C: c.input.channels, Fw: kernel["width"], Fh: kernel["height"]}
+        part.add(mo.text("weights"), mo.Times(K, Fw, Fh, C),
+                 chain=[mo.Times(c.filters, kernel["width"], kernel["height"], c.input.channels),
+                        sp.Integer(weights)], rule="one $F_w \\times F_h \\times C$ filter per output map",
+                 value=K * Fw * Fh * C, assume=assume)
+        part.add(mo.text("biases"), K, chain=[sp.Integer(c.filters)], rule="one per filter", value=K,
+                 assume=assume)
+        part.add(mo.text("parameters"), mo.Shown(sp.Add(sp.Integer(weights), sp.Integer(c.filters),
+                                                        evaluate=False)),
+                 chain=[sp.Integer(weights + c.filters)], rule="weights + biases",
+                 value=sp.Integer(weights + c.filters), therefore=False)
+        answers["params"] = Answer(sp.Integer(weights + c.filters))
+    part.add(mo.text("(number of filters, output map width, output map height)"),
+             sp.Tuple(c.filters, out["width"], out["height"]), therefore=True, rule="",
+             value=sp.Tuple(c.filters, out["width"], out["height"]))
+    part.intro = "W: input size, F: filter size, P: padding, S: stride, along each axis."
+    return Solution([part], answers)
+
+
+def confirm(problem, solution) -> list[str]:
+    from ..confirm import confirm_conv
+
+    return confirm_conv(problem, solution)
+
+
+KIND = Kind("conv_output_shape", ConvFields, solve, confirm, "kinds/conv_output_shape.tex")

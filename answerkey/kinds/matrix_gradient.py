@@ -1,6 +1,131 @@
+"""kind: matrix_gradient -- the derivative of a scalar function of vectors and matrices with respect to
+a matrix (or vector), in index notation: the function as a sum over entries, the derivative of one
+entry, and the entries assembled into the matrix, in the denominator layout (the gradient has the
+variable's shape), with the closed form."""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from .. import mathobj as mo
+from ..calculus import partial_lines
+from ..derivation import Answer, Part, Solution
+from ..errors import CannotDerive
+from ..expr import ExprError, Scope, parse_length
 from . import Kind
-from .common import Fields
-class F(Fields):
-    pass
-def solve(problem): raise NotImplementedError
-KIND = Kind("matrix_gradient", F, solve, None, "kinds/matrix_gradient.tex")
+from .common import Expr, Fields, Length, Name
+
+
+class MatrixGradientFields(Fields):
+    name: Name = "f"
+    function: Expr
+    shapes: dict[Name, list[Length]]
+    wrt: Name
+
+
+def setup(problem):
+    c = problem.fields
+    shapes = {}
+    for name, dims in c.shapes.items():
+        if len(dims) != 2:
+            raise problem.error(("shapes", name), "a shape is [rows, columns]")
+        try:
+            shapes[name] = tuple(parse_length(d) for d in dims)
+        except ExprError as exc:
+            raise problem.error(("shapes", name), exc.message) from None
+    if c.wrt not in shapes:
+        raise problem.error("wrt", f"'{c.wrt}' has no shape", "declare it in shapes")
+    f = problem.expr("function", Scope(matrices=shapes))
+    if isinstance(f, sp.MatrixExpr):
+        if f.shape != (1, 1):
+            raise problem.error("function", f"the function must be a scalar; it is a {f.shape[0]} x {f.shape[1]} "
+                                            "matrix")
+    wrt = sp.MatrixSymbol(c.wrt, *shapes[c.wrt])
+    if not f.has(wrt):
+        raise problem.error("wrt", f"the function does not contain {c.wrt}")
+    return f, wrt
+
+
+def index_form(f):
+    """The scalar f as sums over 1-based entry indices (x_i, w_ij)."""
+    # Concrete sizes are made symbolic while SymPy writes the entry, so that the sums stay sums.
+    dims = sorted({d for m in f.atoms(sp.MatrixSymbol) for d in m.shape if d.is_number})
+    to_symbol = {d: sp.Symbol(f"_dim{int(d)}", integer=True, positive=True) for d in dims}
+    general = f.xreplace({m: sp.MatrixSymbol(m.name, *[to_symbol.get(d, d) for d in m.shape])
+                          for m in f.atoms(sp.MatrixSymbol)})
+    scalar = general[0, 0] if isinstance(general, sp.MatrixExpr) else general
+    if isinstance(scalar, sp.Trace):
+        scalar = scalar.rewrite(sp.Sum)
+    names = iter(n for n in "ijpqrstuv")
+    renamed = {}
+
+    def rebuild(t):
+        limits, sub = [], {}
+        for d, lo, hi in t.limits:
+            new = renamed.setdefault(d, mo.index(next(names)))
+            sub[d] = new - 1
+            limits.append((new, lo + 1, hi + 1))
+        return sp.Sum(t.function.xreplace(sub), *limits)
+
+    shifted = scalar.replace(lambda t: isinstance(t, sp.Sum), rebuild)
+    back = {v: k for k, v in to_symbol.items()}
+    shifted = shifted.replace(lambda t: isinstance(t, MatrixElement), lambda t: MatrixElement(
+        sp.MatrixSymbol(t.args[0].name, *[back.get(d, d) for d in t.args[0].shape]), t.args[1], t.args[2]))
+    shifted = shifted.xreplace(back)
+    out = shifted.replace(lambda t: isinstance(t, MatrixElement), mo.to_indexed)
+    return sp.expand(out) if not out.has(sp.Sum) else out
+
+
+def _closed_form(f, wrt):
+    """SymPy's matrix-calculus result, when it is a plain matrix expression of the variable's shape."""
+    try:
+        closed = sp.diff(f, wrt)
+        if not isinstance(closed, sp.MatrixExpr) or closed.shape != wrt.shape:
+            return None
+        sizes = {s: 2 for d in wrt.shape for s in sp.sympify(d).free_symbols}
+        sizes.update({s: 2 for m in f.atoms(sp.MatrixSymbol) for d in m.shape for s in sp.sympify(d).free_symbols})
+        mo.concrete(closed.subs(sizes))
+        return closed
+    except Exception:  # noqa: BLE001 - any failure of SymPy's matrix calculus: show the entries only
+        return None
+
+
+def solve(problem) -> Solution:
+    c = problem.fields
+    f, wrt = setup(problem)
+    fname = sp.Symbol(c.name)
+    part = Part()
+    lhs = mo.Applied(fname, wrt)
+    part.add(lhs, f, rule="given", value=f)
+    try:
+        g = index_form(f)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise CannotDerive(f"{problem.doc.file}: {problem.label}: cannot write {f} in index notation: {exc}")
+    if g.has(MatrixElement) or g.has(sp.MatrixSymbol):
+        raise CannotDerive(f"{problem.doc.file}: {problem.label}: cannot write {f} in index notation")
+    part.add(lhs, g, rule="in index notation", value=f)
+    rows, cols = wrt.shape
+    k, l = mo.index("k"), mo.index("l")
+    base = mo.vector(mo.entry_name(wrt))
+    entry_var = base[k] if cols == 1 else base[k, l]
+    try:
+        entry = partial_lines(part, fname, g, entry_var, assume={"ranges": {k: rows, l: cols}})
+    except CannotDerive as exc:
+        raise CannotDerive(f"{problem.doc.file}: {problem.label}: {exc}") from None
+    assembled = mo.EntryMatrix(entry, k, l if cols != 1 else sp.Symbol("_unused"), rows, cols)
+    truth = mo.EntryMatrix(sp.diff(g, entry_var), k, l if cols != 1 else sp.Symbol("_unused"), rows, cols)
+    chain = [closed] if (closed := _closed_form(f, wrt)) is not None else []
+    part.add(mo.Partial(fname, wrt), assembled, chain=chain, therefore=True, value=truth,
+             rule=f"entries assembled; the gradient has the shape of {c.wrt} (denominator layout)",
+             assume={"ranges": {k: rows, l: cols}})
+    answer = chain[0] if chain else (assembled.doit() if rows.is_number and cols.is_number else assembled)
+    return Solution([part], {"gradient": Answer(answer)}, data={"layout": "denominator"})
+
+
+def confirm(problem, solution) -> list[str]:
+    from ..confirm import confirm_matrix_gradient
+
+    return confirm_matrix_gradient(problem, solution, setup(problem))
+
+
+KIND = Kind("matrix_gradient", MatrixGradientFields, solve, confirm, "kinds/matrix_gradient.tex")
