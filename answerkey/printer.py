@@ -168,3 +168,24 @@ def _print_entry_matrix(self, expr):
 
 
 KeyPrinter._print_EntryMatrix = _print_entry_matrix
+
+
+def _print_sum(self, expr):
+    """Nested sums, outer index first, as the homework writes them."""
+    term = self._print(expr.function)
+    if isinstance(expr.function, sp.Add):
+        term = f"\\left({term}\\right)"
+    heads = "".join(f"\\sum_{{{self._print(i)}={self._print(lo)}}}^{{{self._print(hi)}}} "
+                    for i, lo, hi in reversed(expr.limits))
+    return heads + term
+
+
+def _print_indexed(self, expr):
+    base = self._print(expr.base.label)
+    parts = [self._print(i) for i in expr.indices]
+    sep = "" if all(len(p) == 1 for p in parts) else ","
+    return f"{base}_{{{sep.join(parts)}}}"
+
+
+KeyPrinter._print_Sum = _print_sum
+KeyPrinter._print_Indexed = _print_indexed
