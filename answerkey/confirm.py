@@ -228,10 +228,8 @@ def confirm_matrix_gradient(problem, solution, setup) -> list[str]:
 
         got = answer.xreplace(syms).subs({syms[m]: sp.Matrix(mats[m]) for m in mats}).doit() \
             if isinstance(answer, sp.MatrixExpr) else mo.concrete(answer.subs(sub))
-        got = sp.Matrix(got)
-        if isinstance(answer, mo.EntryMatrix):
-            got = got.subs({mo.to_indexed(MatrixElement(syms[m], i, j)): mats[m][i, j]
-                            for m in mats for i in range(mats[m].shape[0]) for j in range(mats[m].shape[1])})
+        got = sp.Matrix(got).subs({mo.to_indexed(MatrixElement(syms[m], i, j)): mats[m][i, j]
+                                   for m in mats for i in range(mats[m].shape[0]) for j in range(mats[m].shape[1])})
         target = [m for m in mats if m.name == wrt.name][0]
         h = 1e-6
         for i in range(mats[target].shape[0]):

@@ -62,7 +62,7 @@ def line_view(line: Line) -> dict:
     for form in line.chain:
         body += f" = {tex(form)}"
     if line.given is not None:
-        body = f"{tex(line.given[0])} = {tex(line.given[1])},\quad " + body
+        body = f"{tex(line.given[0])} = {tex(line.given[1])},\\quad " + body
     if line.therefore:
         body = r"\therefore " + body
     return {"math": NoEscape(body), "note": rule_text(line.note) if line.note else None,
