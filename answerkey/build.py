@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import draws, loader, outputs, render, spec as specmod, texcompile, verify
-from .errors import AnswerkeyError, SpecError
+from .errors import AnswerkeyError, CannotDerive, SpecError
 
 
 @dataclass
@@ -45,6 +45,11 @@ def solve_all(spec: specmod.Spec) -> list:
             solutions.append(problem.kind.solve(problem))
         except SpecError as exc:
             diagnostics.extend(exc.diagnostics)
+        except CannotDerive as exc:
+            text = str(exc)
+            if problem.label not in text:
+                text = f"{problem.doc.file}: {problem.label}: cannot derive this: {text}"
+            raise CannotDerive(text) from None
     if diagnostics:
         raise SpecError(diagnostics)
     for problem, solution in zip(spec.problems, solutions):
