@@ -58,6 +58,8 @@ class _ReadablePrinter(StrPrinter):
     """Prints what `sympy.sympify` reads back: entries as Indexed('x', k), the house functions in
     elementary form."""
 
+    printmethod = "_answerkey_readable"  # not _sympystr: Indexed prints itself as x[k] otherwise
+
     def _print_MatrixSymbol(self, expr):
         return f"MatrixSymbol('{expr.name}', {self._print(expr.shape[0])}, {self._print(expr.shape[1])})"
 
