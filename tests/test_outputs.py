@@ -1,0 +1,148 @@
+"""Outputs: written atomically (no temporary files left, content replaced whole), and a failed build
+leaves the earlier outputs exactly as they were."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+import sympy as sp
+
+from answerkey import outputs
+from answerkey.build import Options, load_spec, run, solve_all
+from answerkey.derivation import Answer
+from answerkey.errors import SpecError
+
+from .conftest import GOOD_SPEC, leftovers, run_cli, write_spec
+
+# -- atomic_write -------------------------------------------------------------------------------------------
+
+
+def test_atomic_write_creates_the_file_and_its_folders(tmp_path):
+    target = tmp_path / "a" / "b" / "out.tex"
+    outputs.atomic_write(target, "héllo\n")
+    assert target.read_bytes() == "héllo\n".encode("utf-8")
+    assert os.listdir(target.parent) == ["out.tex"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_atomic_write_replaces_the_content_and_leaves_no_temp_files(tmp_path):
+    target = tmp_path / "out.json"
+    outputs.atomic_write(target, "a much longer first version\n" * 100)
+    outputs.atomic_write(target, b"short")
+    assert target.read_bytes() == b"short"
+    assert os.listdir(tmp_path) == ["out.json"]
+    assert leftovers(tmp_path) == []
+
+
+def test_atomic_write_replaces_rather_than_rewrites(tmp_path):
+    """A reader holding the old file keeps the old content: the file is renamed into place."""
+    target = tmp_path / "out.tex"
+    outputs.atomic_write(target, "old")
+    with open(target, "rb") as reader:
+        outputs.atomic_write(target, "new")
+        assert reader.read() == b"old"
+    assert target.read_text() == "new"
+
+
+def test_a_failed_atomic_write_keeps_the_old_file_and_cleans_up(tmp_path, monkeypatch):
+    target = tmp_path / "out.tex"
+    outputs.atomic_write(target, "good")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(outputs.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        outputs.atomic_write(target, "half-written")
+    monkeypatch.undo()
+    assert target.read_text() == "good"
+    assert os.listdir(tmp_path) == ["out.tex"]
+
+
+def test_an_interrupted_atomic_write_cleans_up(tmp_path, monkeypatch):
+    target = tmp_path / "out.tex"
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outputs.os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        outputs.atomic_write(target, "data")
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == []
+
+
+# -- a failed build leaves the earlier outputs ---------------------------------------------------------------
+
+
+def snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_failed_build_leaves_earlier_outputs_byte_identical(tmp_path):
+    spec = write_spec(tmp_path, GOOD_SPEC, "hw.yaml")
+    out = tmp_path / "out"
+    first = run_cli(spec, "--no-pdf", "--out", out)
+    assert first.returncode == 0, first.stderr
+    before = snapshot(out)
+    assert set(before) == {"hw.tex", "hw.answers.json"}
+
+    # the same spec, now wrong: nothing is written
+    write_spec(tmp_path, GOOD_SPEC.replace("kind: gradient\n    id: lse", "kind: gradiant\n    id: lse"), "hw.yaml")
+    second = run_cli(spec, "--no-pdf", "--out", out)
+    assert second.returncode == 1
+    assert "unknown kind 'gradiant'" in second.stderr
+    assert snapshot(out) == before
+
+    # a bad --set on the good spec: nothing is written either
+    write_spec(tmp_path, GOOD_SPEC, "hw.yaml")
+    third = run_cli(spec, "--no-pdf", "--out", out, "--set", "2.function=expp(x)")
+    assert third.returncode == 1
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_failed_build_in_process_writes_nothing(tmp_path):
+    spec = write_spec(tmp_path, GOOD_SPEC, "hw.yaml")
+    out = tmp_path / "out"
+    run(spec, Options(out=out, pdf=False))
+    before = snapshot(out)
+    with pytest.raises(SpecError):
+        run(spec, Options(out=out, pdf=False, sets=["1.wrt=q"]))
+    assert snapshot(out) == before
+
+
+def test_rebuild_of_the_same_spec_is_byte_identical(tmp_path):
+    spec = write_spec(tmp_path, GOOD_SPEC, "hw.yaml")
+    first, second = tmp_path / "a", tmp_path / "b"
+    run(spec, Options(out=first, pdf=False))
+    run(spec, Options(out=second, pdf=False))
+    assert snapshot(first) == snapshot(second)
+
+
+# -- answers.json records -------------------------------------------------------------------------------------
+
+
+def test_answer_record_of_a_numeric_matrix():
+    record = outputs.answer_record(Answer(sp.Matrix([[1, sp.Rational(1, 2)], [3, -4]])))
+    assert record["value"] == [[1, 0.5], [3, -4]]
+    assert sp.sympify(record["sympy"]) == sp.Matrix([[1, sp.Rational(1, 2)], [3, -4]])
+    assert "index" not in record
+
+
+def test_answer_record_of_a_number_and_a_symbol():
+    assert outputs.answer_record(Answer(sp.Integer(15))) == {"latex": "15", "sympy": "15", "value": 15}
+    record = outputs.answer_record(Answer(sp.Symbol("alpha", real=True) * 2))
+    assert record["value"] is None
+    assert sp.sympify(record["sympy"]) == 2 * sp.Symbol("alpha")
+
+
+def test_answers_json_is_utf8_json_with_the_contract_keys(tmp_path):
+    text = GOOD_SPEC.replace("title: Gradient practice", "title: 딥러닝 과제 & 50% $off$")
+    spec = load_spec(write_spec(tmp_path, text))
+    data = json.loads(outputs.answers_json(spec, solve_all(spec)))
+    assert data["title"] == "딥러닝 과제 & 50% $off$"  # plain text, as written
+    assert data["seed"] is None
+    assert [p["verified"] for p in data["problems"]] == [True, True]
