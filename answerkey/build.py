@@ -1,14 +1,29 @@
 """The pipeline, one readable function per use: load, solve, verify, render, compile, write.
 
-Everything is gathered and checked before anything is written; outputs are written atomically.
+    base = load_base(path, sets)            # YAML -> data with every value's file:line:col; --set applied
+    spec, solutions = canonical(base)       # defaults drawn, every field validated, solved, verified
+    for variant in plan(...):               # --seed, --variants, --roster: seeded draws, where: met
+        spec, solutions = realize(base, variant)
+        files = produce(spec, solutions)    # Jinja places values; latexmk compiles; nothing written yet
+        write(files)                        # each file atomically
+
+Everything is gathered and checked before anything is written; a failed build leaves earlier outputs.
 """
 from __future__ import annotations
 
+import csv
+import io
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import draws, loader, outputs, render, spec as specmod, texcompile, verify
-from .errors import AnswerkeyError, CannotDerive, SpecError
+from . import draws, loader, outputs, render, spec as specmod, statement, texcompile, variants as variantmod, verify
+from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError
+
+SHEETS = ("key", "questions", "both")
 
 
 @dataclass
@@ -19,6 +34,12 @@ class Options:
     check_only: bool = False
     show_rules: bool = True
     show_checks: bool = True
+    sheet: str = "key"
+    seed: int | None = None
+    variants: int | None = None
+    roster: str | None = None
+    jobs: int | None = None
+    progress: bool = False
 
 
 @dataclass
@@ -27,57 +48,251 @@ class Result:
     solutions: list
     tex: str | None = None
     written: list[Path] = field(default_factory=list)
+    built: int = 1  # variants built
+    failures: list[tuple[str, int]] = field(default_factory=list)  # (message, exit code) per failed variant
+
+    @property
+    def exit_code(self) -> int:
+        return max((code for _, code in self.failures), default=0)
+
+
+# -- stage 1-3: load, validate, solve, verify --------------------------------------------------------
+
+
+def load_base(path: str | Path, sets: list[str] | None = None) -> loader.Document:
+    """The spec as data with positions, --set overrides applied, draws not yet made."""
+    doc = loader.load(path)
+    specmod.apply_overrides(doc, sets or [])
+    return doc
 
 
 def load_spec(path: str | Path, sets: list[str] | None = None, rng=None) -> specmod.Spec:
-    """YAML -> validated Spec: read with positions, --set overrides, draws, every field validated."""
-    doc = loader.load(path)
-    specmod.apply_overrides(doc, sets or [])
+    """YAML -> validated Spec with every draw at its default (or drawn with rng)."""
+    doc = load_base(path, sets)
     draws.resolve(doc, rng)
     return specmod.build(doc, specmod.spec_name(path))
 
 
-def solve_all(spec: specmod.Spec) -> list:
-    """Solve and verify every problem; spec errors of all problems are gathered and raised together."""
-    solutions, diagnostics = [], []
+def solve_one(problem):
+    """Statement filled, solution derived, every step checked and every answer confirmed."""
+    problem.statement_tex = statement.fill(problem)
+    try:
+        solution = problem.kind.solve(problem)
+    except CannotDerive as exc:
+        text = str(exc)
+        if problem.label not in text:
+            text = f"{problem.doc.file}: {problem.label}: cannot derive this: {text}"
+        raise CannotDerive(text) from None
+    return verify.verify(problem, solution)
+
+
+def solve_all(spec: specmod.Spec, collect: Collector | None = None) -> list:
+    """Solve and verify every problem. Spec errors of all problems (and those already in `collect`)
+    are gathered and raised together, before any verification failure."""
+    diagnostics = list(collect.diagnostics) if collect else []
+    solved = []
     for problem in spec.problems:
         try:
-            solutions.append(problem.kind.solve(problem))
+            problem.statement_tex = statement.fill(problem)
+            solved.append((problem, problem.kind.solve(problem)))
         except SpecError as exc:
             diagnostics.extend(exc.diagnostics)
         except CannotDerive as exc:
+            if diagnostics:
+                continue
             text = str(exc)
             if problem.label not in text:
                 text = f"{problem.doc.file}: {problem.label}: cannot derive this: {text}"
             raise CannotDerive(text) from None
     if diagnostics:
-        raise SpecError(diagnostics)
-    for problem, solution in zip(spec.problems, solutions):
+        raise SpecError(sorted(diagnostics, key=lambda d: (d.where.line or 0, d.where.col or 0))
+                        if collect and collect.diagnostics else diagnostics)
+    for problem, solution in solved:
         verify.verify(problem, solution)  # every equality, every answer, independently
-    return solutions
+    for problem, solution in solved:
+        failed = variantmod.failed_condition(problem, solution)
+        if failed is not None:
+            raise SpecError(specmod.Diagnostic(problem.where("where"),
+                                               f"the default values do not satisfy '{failed}'"))
+    return [s for _, s in solved]
+
+
+def canonical(base: loader.Document, name: str):
+    """The default build of the spec: every error of every problem reported together."""
+    doc = loader.Document(base.file, draws.resolve_tree(base.data, (), base, None), base.positions,
+                          base.key_positions, base.overridden)
+    errors = Collector()
+    spec = specmod.build(doc, name, errors)
+    return spec, solve_all(spec, errors)
+
+
+# -- stage 4-6: render, compile, write ---------------------------------------------------------------
+
+
+def produce(spec, solutions, options: Options, directory: Path, stem: str) -> list[tuple[Path, bytes | str]]:
+    """Every output file of one sheet set, made in memory: (path, content)."""
+    labels = {str(p.number): p.label for p in spec.problems}
+    files: list[tuple[Path, bytes | str]] = []
+    documents = []
+    if options.sheet in ("key", "both"):
+        documents.append((stem, render.render(spec, solutions, show_rules=options.show_rules,
+                                              show_checks=options.show_checks)))
+    if options.sheet in ("questions", "both"):
+        documents.append((f"{stem}.questions", render.render_questions(spec)))
+    for doc_stem, tex in documents:
+        files.append((directory / f"{doc_stem}.tex", tex))
+        if options.pdf:
+            files.append((directory / f"{doc_stem}.pdf", texcompile.compile_pdf(tex, doc_stem, labels)))
+    files.append((directory / f"{stem}.answers.json", outputs.answers_json(spec, solutions)))
+    return files
+
+
+def write(files) -> list[Path]:
+    written = []
+    for target, data in files:
+        try:
+            outputs.atomic_write(target, data)
+        except OSError as exc:
+            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+        written.append(target)
+    return written
+
+
+# -- the command's uses ------------------------------------------------------------------------------
 
 
 def run(path: str | Path, options: Options) -> Result:
-    spec = load_spec(path, options.sets)  # YAML -> validated Spec, every node with its file:line:col
-    solutions = solve_all(spec)  # SymPy derivations, each step checked, each answer confirmed
-    result = Result(spec, solutions)
-    if options.check_only:
+    if options.sheet not in SHEETS:
+        raise UsageError(f"--sheet must be one of {', '.join(SHEETS)}")
+    name = specmod.spec_name(path)
+    roster = variantmod.read_roster(options.roster) if options.roster else None
+    base = load_base(path, options.sets)
+    spec, solutions = canonical(base, name)  # validates everything; the default key
+    plan = variantmod.plan(name, options.seed, options.variants, roster)
+    if len(plan) == 1 and not roster and not options.variants:
+        variant = plan[0]
+        if variant.seed is not None:
+            spec, solutions = variantmod.realize(base, name, variant, solve_one, _shared(spec, solutions))
+        result = Result(spec, solutions)
+        if options.check_only:
+            return result
+        files = produce(spec, solutions, options, Path(options.out), name + variant.stem_suffix)
+        result.tex = next((d for p, d in files if p.suffix == ".tex"), None)
+        result.written = write(files)
         return result
-    tex = render.render(spec, solutions, show_rules=options.show_rules,
-                        show_checks=options.show_checks)  # Jinja: places and loops, never computes
-    result.tex = tex
-    pdf = None
-    if options.pdf:  # latexmk; a failure names its problem
-        pdf = texcompile.compile_pdf(tex, spec.name, {str(p.number): p.label for p in spec.problems})
-    out = Path(options.out)
-    files = [(out / f"{spec.name}.tex", tex),
-             (out / f"{spec.name}.answers.json", outputs.answers_json(spec, solutions))]
-    if pdf is not None:
-        files.append((out / f"{spec.name}.pdf", pdf))
-    for target, data in files:  # all produced before any is written; each written atomically
-        outputs.atomic_write(target, data)
-        result.written.append(target)
+    return run_variants(base, name, plan, options, Result(spec, solutions))
+
+
+def _shared(spec, solutions) -> dict:
+    """The canonical problems and solutions by index: reused by variants for problems without draws."""
+    return {p.number - 1: (p, s) for p, s in zip(spec.problems, solutions)}
+
+
+def _build_variant(base, name, variant, options, directory, shared):
+    """One variant, end to end, in a worker: returns (variant, answers rows) or raises."""
+    spec, solutions = variantmod.realize(base, name, variant, solve_one, shared)
+    if options.check_only:
+        return variant, spec, solutions, []
+    files = produce(spec, solutions, options, directory, name + variant.stem_suffix)
+    return variant, spec, solutions, write(files)
+
+
+def _worker(args):
+    base, name, variant, options, directory, shared = args
+    try:
+        variant, spec, solutions, written = _build_variant(base, name, variant, options, directory, shared)
+        return variant, master_row(variant, spec, solutions), written, None
+    except AnswerkeyError as exc:
+        return variant, None, [], (str(exc), exc.exit_code)
+
+
+def run_variants(base, name, plan, options: Options, result: Result) -> Result:
+    directory = Path(options.out) / f"{name}-variants"
+    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(plan)))
+    shared = _shared(result.spec, result.solutions)
+    tasks = [(base, name, v, options, directory, shared) for v in plan]
+    rows: dict[int, dict] = {}
+    done = 0
+    if jobs == 1:
+        results = map(_worker, tasks)
+    else:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+        futures = [pool.submit(_worker, t) for t in tasks]
+        results = (f.result() for f in as_completed(futures))
+    try:
+        for variant, row, written, failure in results:
+            done += 1
+            if failure:
+                who = f"variant {variant.number} (seed {variant.seed}" + (
+                    f", student {variant.student.id} {variant.student.name}" if variant.student else "") + ")"
+                result.failures.append((f"{who}: {failure[0]}", failure[1]))
+            else:
+                rows[variant.number] = row
+                result.written.extend(written)
+            if options.progress:
+                _progress(done, len(plan))
+    finally:
+        if jobs > 1:
+            pool.shutdown()
+    result.built = len(rows)
+    if rows and not options.check_only:
+        ordered = [rows[k] for k in sorted(rows)]
+        result.written.extend(write(master_files(name, result.spec, ordered, directory, options.pdf)))
     return result
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} variants")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+# -- the graders' master key -------------------------------------------------------------------------
+
+
+def master_row(variant, spec, solutions) -> dict:
+    answers, latex = {}, {}
+    for problem, solution in zip(spec.problems, solutions):
+        for label, answer in solution.answers.items():
+            record = outputs.answer_record(answer)
+            value = record["value"]
+            answers[(problem.number, label)] = value if value is not None and not isinstance(value, list) \
+                else record["sympy"]
+            latex[(problem.number, label)] = record["latex"]
+    return {"variant": variant.number, "seed": variant.seed,
+            "student": variant.student.id if variant.student else "",
+            "student_name": variant.student.name if variant.student else "",
+            "answers": answers, "latex": latex}
+
+
+def master_files(name, spec, rows, directory: Path, pdf: bool):
+    columns = []
+    for problem in spec.problems:
+        labels = []
+        for row in rows:
+            for number, label in row["answers"]:
+                if number == problem.number and label not in labels:
+                    labels.append(label)
+        columns.append((problem.number, labels))
+    header = ["variant", "seed", "student_id"] + [f"{n}.{label}" for n, labels in columns for label in labels]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row["variant"], row["seed"], row["student"]]
+                        + [row["answers"].get((n, label), "") for n, labels in columns for label in labels])
+    files = [(directory / "answers.csv", buffer.getvalue())]
+    tex = render.render_master(name, spec.title, columns,
+                               [{"variant": r["variant"], "seed": r["seed"],
+                                 "student": (f"{r['student']} {r['student_name']}").strip(),
+                                 "answers": r["latex"]} for r in rows])
+    files.append((directory / "answers.tex", tex))
+    if pdf:
+        files.append((directory / "answers.pdf", texcompile.compile_pdf(tex, "answers")))
+    return files
 
 
 __all__ = ["Options", "Result", "run", "load_spec", "solve_all", "AnswerkeyError"]

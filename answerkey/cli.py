@@ -16,6 +16,16 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(1)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="generate.py", description="Turn a homework spec (YAML) into a verified, worked answer key "
                                                 "(LaTeX and PDF) and answers.json.")
@@ -24,6 +34,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="PROBLEM.FIELD=VALUE",
                    help="override a field; PROBLEM is a number or an id; nested fields joined by dots; "
                         "VALUE read as a YAML scalar (repeatable), e.g. --set 4.inputs.z=7")
+    p.add_argument("--seed", type=int, metavar="N", help="draw every random field with seed N")
+    p.add_argument("--variants", type=_positive, metavar="N", help="N variants, each with its own seed "
+                   "(seeds N0, N0+1, ... from --seed, default 1), into NAME-variants/ with answers.csv")
+    p.add_argument("--roster", metavar="FILE.csv", help="one variant per student (columns id,name); the "
+                   "student's name and id print on their sheet; the same roster always gives the same draws")
+    p.add_argument("--sheet", choices=["key", "questions", "both"], default="key",
+                   help="answer key (default), question sheet, or both")
+    p.add_argument("-j", "--jobs", type=_positive, metavar="N",
+                   help="parallel builds for variants (default: all cores)")
     p.add_argument("--no-pdf", action="store_true", help="write .tex and answers only (no TeX needed)")
     p.add_argument("--check", action="store_true", help="validate, solve and verify; write nothing")
     p.add_argument("--no-rules", action="store_true", help="do not print the rule beside each step")
@@ -36,23 +55,38 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from .build import Options, run
-    from .errors import AnswerkeyError
+    from .errors import AnswerkeyError, SpecError, TexError, VerificationError
 
+    if args.variants and args.roster:
+        print("generate.py: error: --variants and --roster cannot be used together", file=sys.stderr)
+        return 1
     options = Options(out=Path(args.out), sets=args.sets, pdf=not args.no_pdf, check_only=args.check,
-                      show_rules=not args.no_rules, show_checks=not args.no_checks)
+                      show_rules=not args.no_rules, show_checks=not args.no_checks, sheet=args.sheet,
+                      seed=args.seed, variants=args.variants, roster=args.roster, jobs=args.jobs,
+                      progress=sys.stderr.isatty() and not args.quiet)
     try:
         result = run(args.spec, options)
     except AnswerkeyError as exc:
-        print(f"error: {exc}" if not str(exc).startswith(args.spec) else str(exc), file=sys.stderr)
+        located = isinstance(exc, (SpecError, VerificationError))
+        print(str(exc) if located else f"{args.spec}: {exc}" if isinstance(exc, TexError) else f"error: {exc}",
+              file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
+    for message, _ in result.failures:
+        print(message, file=sys.stderr)
     if not args.quiet:
         count = len(result.spec.problems)
-        if args.check:
+        if args.variants or args.roster:
+            total = result.built + len(result.failures)
+            where = Path(args.out) / f"{result.spec.name}-variants"
+            verb = "verified" if args.check else f"built into {where}"
+            print(f"{args.spec}: {result.built} of {total} variants {verb}"
+                  + (f"; {len(result.failures)} failed" if result.failures else ""))
+        elif args.check:
             print(f"{args.spec}: {count} problems solved and verified; nothing written")
         else:
             print(f"{args.spec}: {count} problems solved and verified; wrote "
                   + ", ".join(str(p) for p in result.written))
-    return 0
+    return result.exit_code

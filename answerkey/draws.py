@@ -21,7 +21,12 @@ def _number(v) -> bool:
 
 
 def _resolve_one(draw: dict, path, doc: Document, errors: Collector, rng: random.Random | None):
-    where = doc.where(path, field_name=".".join(str(p) for p in path[2:]) or None)
+    problem = None
+    if len(path) >= 2 and path[0] == "problems" and isinstance(path[1], int):
+        raw = doc.data["problems"][path[1]] if isinstance(doc.data, dict) else None
+        pid = raw.get("id", path[1] + 1) if isinstance(raw, dict) else path[1] + 1
+        problem = f"problem {path[1] + 1} ({pid})"
+    where = doc.where(path, problem, ".".join(str(p) for p in path[2:]) or None)
     extra = set(draw) - ALLOWED
     if extra or len(DRAW_KEYS & set(draw)) != 1:
         errors.add(where, "a draw has one of randint or choice, and exclude and default: "
@@ -72,18 +77,35 @@ def _resolve_one(draw: dict, path, doc: Document, errors: Collector, rng: random
     return rng.choice(pool or options)
 
 
-def resolve(doc: Document, rng: random.Random | None = None) -> None:
-    """Replace every draw in `doc.data` by its default (rng None) or a drawn value, in place."""
+def resolve_tree(value, path: tuple, doc: Document, rng: random.Random | None = None):
+    """A copy of `value` (found at `path` in `doc`) with every draw replaced by its default (rng None)
+    or a drawn value; a SpecError lists every malformed draw."""
     errors = Collector()
 
-    def walk(value, path):
-        if is_draw(value):
-            return _resolve_one(value, path, doc, errors, rng)
-        if isinstance(value, dict):
-            return {k: walk(v, path + (k,)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, path + (i,)) for i, v in enumerate(value)]
-        return value
+    def walk(v, p):
+        if is_draw(v):
+            return _resolve_one(v, p, doc, errors, rng)
+        if isinstance(v, dict):
+            return {k: walk(x, p + (k,)) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x, p + (i,)) for i, x in enumerate(v)]
+        return v
 
-    doc.data = walk(doc.data, ())
+    out = walk(value, path)
     errors.raise_if_any()
+    return out
+
+
+def has_draws(value) -> bool:
+    if is_draw(value):
+        return True
+    if isinstance(value, dict):
+        return any(has_draws(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_draws(v) for v in value)
+    return False
+
+
+def resolve(doc: Document, rng: random.Random | None = None) -> None:
+    """Replace every draw in `doc.data` by its default (rng None) or a drawn value, in place."""
+    doc.data = resolve_tree(doc.data, (), doc, rng)

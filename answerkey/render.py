@@ -69,23 +69,65 @@ def line_view(line: Line) -> dict:
             "rule": rule_text(line.rule) if line.rule else None, "therefore": line.therefore}
 
 
-def problem_view(problem, solution: Solution) -> dict:
+def statement_of(problem) -> NoEscape | None:
+    """The statement with its <<values>> filled in, or the kind's own description of the task."""
+    text = getattr(problem, "statement_tex", None) or problem.statement
+    if text:
+        return NoEscape(text.strip())
+    if problem.kind.describe is not None:
+        return NoEscape(problem.kind.describe(problem))
+    return None
+
+
+def problem_view(problem, solution: Solution | None) -> dict:
+    view = {"number": problem.number, "id": problem.id, "kind": problem.kind.name,
+            "template": problem.kind.template, "statement": statement_of(problem)}
+    if solution is None:
+        return view
     parts = [{"label": part.label, "heading": f"{problem.number}.{part.label})" if part.label else None,
               "intro": rule_text(part.intro) if part.intro else None,
               "lines": [line_view(line) for line in part.lines]} for part in solution.parts]
-    return {"number": problem.number, "id": problem.id, "kind": problem.kind.name,
-            "template": problem.kind.template,
-            "statement": NoEscape(problem.statement.strip()) if problem.statement else None,
-            "parts": parts, "data": solution.data,
-            "checks": [rule_text(c) for c in solution.checks], "verified": solution.verified}
+    view.update(parts=parts, data=solution.data, checks=[rule_text(c) for c in solution.checks],
+                verified=solution.verified)
+    return view
+
+
+def _header(spec) -> dict:
+    student = None
+    if spec.student:
+        student = plain(f"{spec.student['name']} ({spec.student['id']})" if spec.student.get("name")
+                        else spec.student["id"])
+    return dict(title=plain(spec.title), author=plain(spec.author), date=plain(spec.date), student=student,
+                seed=spec.seed)
 
 
 def render(spec, solutions: list, directory: Path = TEMPLATES, show_rules: bool = True,
            show_checks: bool = True) -> str:
-    env = environment(directory)
-    template = env.get_template("document.tex")
+    """The answer key: statements and worked solutions."""
+    template = environment(directory).get_template("document.tex")
     return template.render(
-        title=plain(spec.title), author=plain(spec.author), date=plain(spec.date),
-        problems=[problem_view(p, s) for p, s in zip(spec.problems, solutions)],
+        **_header(spec), problems=[problem_view(p, s) for p, s in zip(spec.problems, solutions)],
         show_rules=show_rules, show_checks=show_checks,
     )
+
+
+def render_questions(spec, directory: Path = TEMPLATES, room_cm: int = 6) -> str:
+    """The question sheet: statements with the given values and room to write; no solutions."""
+    template = environment(directory).get_template("questions.tex")
+    return template.render(**_header(spec), problems=[problem_view(p, None) for p in spec.problems],
+                           room=f"{room_cm}cm")
+
+
+def render_master(spec_name: str, title: str, columns: list, rows: list, directory: Path = TEMPLATES) -> str:
+    """The graders' table of every variant's answers: one table per problem, one row per variant.
+
+    `columns`: [(problem number, [labels])]; `rows`: [{"variant", "seed", "student", "answers":
+    {(number, label): latex}}]."""
+    template = environment(directory).get_template("master.tex")
+    tables = []
+    for number, labels in columns:
+        tables.append({"number": number, "labels": labels,
+                       "rows": [{"variant": r["variant"], "seed": r["seed"], "student": plain(r["student"] or ""),
+                                 "cells": [NoEscape(r["answers"].get((number, label), "")) for label in labels]}
+                                for r in rows]})
+    return template.render(title=plain(title), name=plain(spec_name), tables=tables, count=len(rows))

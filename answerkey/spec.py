@@ -23,16 +23,25 @@ from .kinds import KINDS, Kind
 from .loader import Document
 
 TOP_FIELDS = {"title", "author", "date", "problems"}
-COMMON_FIELDS = {"kind", "id", "statement", "params"}
+COMMON_FIELDS = {"kind", "id", "statement", "params", "where"}
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
-# TeX primitives that reach outside the document or change how TeX reads: refused in statements.
+# TeX primitives and LaTeX commands that reach outside the document (files, the shell, Lua) or change
+# how TeX reads (catcodes, definitions, names built from text): refused in statements. Ordinary math and
+# text LaTeX (\frac, \mathbb, \text, \left, \sum, \operatorname, \emph, \textbf, itemize...) stays usable.
 FORBIDDEN_TEX = re.compile(
-    r"\\(input|include|includeonly|openin|openout|read|readline|write|immediate|catcode|"
-    r"special|directlua|luaexec|ShellEscape|pdfshellescape|newread|newwrite|csname|"
-    r"usepackage|RequirePackage|documentclass|def|edef|gdef|xdef|let|futurelet|"
-    r"lccode|uccode|endinput|scantokens|makeatletter|verbatiminput|lstinputlisting|"
-    r"includegraphics|openany|jobname|end\s*\{\s*document)(?![A-Za-z])")
+    r"\\(input|include|includeonly|InputIfFileExists|IfFileExists|@input|@iinput|@@input|"
+    r"@addtofilelist|openin|openout|closein|closeout|read|readline|write|immediate|catcode|"
+    r"special|directlua|latelua|luadirect|luaexec|luacode|ShellEscape|DelayedShellEscape|shellescape|"
+    r"pdfshellescape|ShellEscapeStatus|newread|newwrite|csname|UseName|ExpandArgs|ExplSyntaxOn|"
+    r"usepackage|RequirePackage|documentclass|def|edef|gdef|xdef|let|futurelet|global|"
+    r"lccode|uccode|sfcode|mathcode|delcode|endinput|scantokens|everyeof|everyjob|makeatletter|"
+    r"verbatiminput|VerbatimInput|lstinputlisting|inputminted|includegraphics|includepdf|import|"
+    r"subimport|subfile|pdfximage|pdfobj|pdffiledump|filedump|pdfmdfivesum|mdfivesum|pdffilesize|"
+    r"filesize|pdffilemoddate|filemoddate|XeTeXpdffile|XeTeXpicfile|openany|jobname|"
+    r"end\s*\{\s*document)(?![A-Za-z])"
+    # TeX's character-code notation (^^5c is a backslash, ^^M a line end) can spell any of the above
+    r"|\^\^(?:[0-9a-f]{2}|.)?", re.DOTALL)
 
 
 @dataclass
@@ -45,6 +54,7 @@ class Problem:
     params: dict[str, sp.Expr]
     doc: Document
     path: tuple
+    conditions: list = field(default_factory=list)  # `where:` constraints on drawn values (variants.py)
 
     @property
     def label(self) -> str:
@@ -71,9 +81,23 @@ class Problem:
             return exprmod.parse(text, scope)
         except exprmod.ExprError as exc:
             where = self.where(*field_path)
-            if where.col is not None and exc.col > 1:
-                where = Where(where.file, where.line, where.col + exc.col - 1, where.problem, where.field)
+            if where.line is not None:  # read from the file: the fault's own line and column there
+                offset = exc.offset if exc.offset is not None else _text_offset(text, exc.line, exc.col)
+                pos = self.doc.text_position(self.path + tuple(field_path), offset, text) \
+                    if isinstance(text, str) else None
+                if pos is not None:
+                    where = Where(where.file, pos[0], pos[1], where.problem, where.field)
+                elif where.col is not None and exc.line == 1 and exc.col > 1:  # a value not as written
+                    where = Where(where.file, where.line, where.col + exc.col - 1, where.problem, where.field)
             raise SpecError(Diagnostic(where, exc.message, exc.hint)) from None
+
+
+def _text_offset(text, line: int, col: int) -> int:
+    """The 0-based character offset of a 1-based line and column of `text`."""
+    if not isinstance(text, str):
+        return col - 1
+    lines = text.split("\n")
+    return sum(len(part) + 1 for part in lines[: max(0, line - 1)]) + col - 1
 
 
 @dataclass
@@ -206,9 +230,10 @@ def apply_overrides(doc: Document, sets: list[str]) -> None:
         doc.overridden[path] = item
 
 
-def build(doc: Document, name: str) -> Spec:
-    """Validate the top level and every problem's common and kind fields."""
-    errors = Collector()
+def build(doc: Document, name: str, collect: Collector | None = None) -> Spec:
+    """Validate the top level and every problem's common and kind fields. With `collect`, the errors
+    are added to it and the valid problems returned; without, any error is raised."""
+    errors = collect if collect is not None else Collector()
     data = doc.data
     if not isinstance(data, dict):
         raise SpecError(Diagnostic(doc.where(()), "a spec is a mapping with title and problems"))
@@ -247,8 +272,9 @@ def build(doc: Document, name: str) -> Spec:
                            f"problem {ids[problem.id]} has it too")
             ids[problem.id] = problem.number
             problems.append(problem)
-    errors.raise_if_any()
-    return Spec(doc.file, name, texts["title"], texts["author"], texts["date"], problems, doc)
+    if collect is None:
+        errors.raise_if_any()
+    return Spec(doc.file, name, texts.get("title"), texts.get("author"), texts.get("date"), problems, doc)
 
 
 def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | None:
@@ -283,12 +309,21 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | No
             statement = None
         else:
             for m in FORBIDDEN_TEX.finditer(statement):
-                line_off = statement.count("\n", 0, m.start())
-                pos = doc.position(path + ("statement",))
-                where = Where(doc.file, pos[0] + line_off + (1 if pos and "\n" in statement else 0), None,
-                              label, "statement") if pos else doc.where(path + ("statement",), label, "statement")
-                errors.add(where, f"the TeX command {m.group(0)} is not allowed in a statement",
-                           "statements may use math and text formatting, not file, shell or catcode commands")
+                where = doc.where(path + ("statement",), label, "statement")
+                pos = doc.text_position(path + ("statement",), m.start(), statement)
+                if pos is not None and where.line is not None:
+                    where = Where(where.file, pos[0], pos[1], label, "statement")
+                elif where.line is not None:  # not mappable: the line at least, counted from the start
+                    line = where.line + statement.count("\n", 0, m.start()) + (1 if "\n" in statement else 0)
+                    where = Where(where.file, line, None, label, "statement")
+                if m.group(0).startswith("^^"):
+                    errors.add(where, f"the TeX command {m.group(0)} (TeX's character-code notation) is not "
+                                      "allowed in a statement",
+                               "^^ can spell any character, including a backslash; write the character itself")
+                else:
+                    errors.add(where, f"the TeX command {m.group(0)} is not allowed in a statement",
+                               "statements may use math and text formatting, not file, shell or catcode "
+                               "commands")
     params: dict[str, sp.Expr] = {}
     raw_params = raw.get("params", {})
     if not isinstance(raw_params, dict):
@@ -303,6 +338,12 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | No
                            f"expected a number, got {_type_name(value)}")
             else:
                 params[key] = exprmod.parse(repr(value))
+    where = raw.get("where", [])
+    if isinstance(where, str):
+        where = [where]
+    if not isinstance(where, list) or not all(isinstance(w, str) for w in where):
+        errors.add(doc.where(path + ("where",), label, "where"), "expected a list of conditions (text)")
+        where = []
     own = {k: v for k, v in raw.items() if k not in COMMON_FIELDS}
     try:
         fields = kind.fields.model_validate(copy.deepcopy(own))
@@ -311,7 +352,7 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | No
             return doc.where(path + tuple(loc), label, name or None, key=key)
         errors.diagnostics.extend(pydantic_errors(exc, kind.fields, own, at))
         return None
-    return Problem(number, pid, kind, statement, fields, params, doc, path)
+    return Problem(number, pid, kind, statement, fields, params, doc, path, where)
 
 
 def spec_name(path: str | Path) -> str:

@@ -63,7 +63,9 @@ def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None
     with tempfile.TemporaryDirectory(prefix="answerkey-tex-") as tmp:
         src = Path(tmp) / f"{name}.tex"
         src.write_text(tex_text, encoding="utf-8")
-        env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f", TEXMFOUTPUT=tmp)
+        # Reproducible PDFs: no creation date or random ID from the clock.
+        env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f", TEXMFOUTPUT=tmp,
+                   SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
         cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
                "-no-shell-escape", "-quiet", f"{name}.tex"]
         try:

@@ -60,12 +60,11 @@ def prefix(path: Path, text: str, needle: str, occurrence: int = 1) -> str:
 
 def spec_errors(path: Path, sets: list[str] | None = None) -> list[str]:
     """Load, validate and solve a spec in-process; return its diagnostics as printed (fail if none)."""
-    from answerkey.build import load_spec, solve_all
+    from answerkey.build import canonical, load_base
     from answerkey.errors import SpecError
 
     try:
-        spec = load_spec(path, sets)
-        solve_all(spec)
+        canonical(load_base(path, sets), Path(path).stem)
     except SpecError as exc:
         return [str(d) for d in exc.diagnostics]
     pytest.fail(f"{path}: expected a spec error, got none")

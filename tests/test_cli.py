@@ -237,9 +237,6 @@ def test_sympy_strings_match_the_solved_answers(good_spec):
             assert same(back, plain_symbols(answer.expr)), (problem["id"], label)
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py:43-47 catches only AnswerkeyError; an --out that is an "
-                   "existing file makes outputs.atomic_write (outputs.py:21) raise FileExistsError, printed "
-                   "as a traceback")
 def test_out_that_is_a_file_is_a_clear_error(good_spec, tmp_path):
     blocker = tmp_path / "blocker"
     blocker.write_text("not a folder")
@@ -248,9 +245,6 @@ def test_out_that_is_a_file_is_a_clear_error(good_spec, tmp_path):
     no_traceback(proc)
 
 
-@pytest.mark.xfail(strict=True, reason="expr.py:115-127 lets a float literal such as 1e5000 become a "
-                   "5001-digit Integer; printing it later raises ValueError (int string conversion limit), "
-                   "shown as a traceback")
 def test_huge_float_literal_is_a_clear_error(tmp_path):
     spec = write_spec(tmp_path, GOOD_SPEC.replace("function: 2*x + 3*x*y", "function: 1e5000*x + 3*x*y"))
     proc = run_cli(spec, "--no-pdf", "--out", tmp_path / "out")
@@ -258,8 +252,6 @@ def test_huge_float_literal_is_a_clear_error(tmp_path):
     assert proc.returncode == 1
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py:19-33 does not define the SPEC.md section 3 options --seed, "
-                   "--variants, --roster, --sheet, -j/--jobs")
 def test_every_option_of_the_contract_is_accepted():
     proc = run_cli("--help")
     assert proc.returncode == 0

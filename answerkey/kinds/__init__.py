@@ -19,6 +19,7 @@ class Kind:
     solve: Callable  # (Problem) -> Solution
     confirm: Callable  # (Problem, Solution) -> list[str]: what was confirmed; raises VerificationError
     template: str
+    describe: Callable | None = None  # (Problem) -> LaTeX: the task in words, when the spec has no statement
 
 
 def _registry() -> dict[str, Kind]:

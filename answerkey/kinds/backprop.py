@@ -159,4 +159,15 @@ def confirm(problem, solution) -> list[str]:
     return confirm_backprop(problem, solution)
 
 
-KIND = Kind("backprop", BackpropFields, solve, confirm, "kinds/backprop.tex")
+def describe(problem) -> str:
+    from ..printer import tex
+
+    inputs, nodes, output = build_graph(problem)
+    graph = ", ".join(f"${tex(n)} = {tex(e)}$" for n, e in nodes.items())
+    given = ", ".join(f"${tex(k)} = {tex(v)}$" for k, v in inputs.items())
+    asked = ", ".join(f"({label}) $\\dfrac{{\\partial {tex(output)}}}{{\\partial {target}}}$"
+                      for label, target in problem.fields.ask.items())
+    return (f"Consider the computational graph {graph} with {given}. Compute the forward pass"
+            + (f" and the gradients {asked}." if asked else "."))
+
+KIND = Kind("backprop", BackpropFields, solve, confirm, "kinds/backprop.tex", describe)

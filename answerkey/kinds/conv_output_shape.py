@@ -129,4 +129,23 @@ def confirm(problem, solution) -> list[str]:
     return confirm_conv(problem, solution)
 
 
-KIND = Kind("conv_output_shape", ConvFields, solve, confirm, "kinds/conv_output_shape.tex")
+def describe(problem) -> str:
+    c = problem.fields
+
+    def size(v):
+        return f"{v}" if isinstance(v, int) else f"{v.width} \\times {v.height}"
+
+    k = c.kernel if isinstance(c.kernel, int) else None
+    kernel = f"{k} \\times {k}" if k else size(c.kernel)
+    channels = f" with {c.input.channels} channels" if c.input.channels else ""
+    text = (f"A convolution layer takes a ${c.input.width} \\times {c.input.height}$ input{channels} and applies "
+            f"{c.filters} filters of size ${kernel}$ with stride ${size(c.stride)}$ and padding ${size(c.padding)}$")
+    if c.dilation != 1:
+        text += f" and dilation ${size(c.dilation)}$"
+    text += (". What is the shape of its output, written as (number of filters, output map width, output map "
+             "height)" + ("; and how many parameters does it have?" if c.input.channels else "?"))
+    if c.rounding == "floor":
+        text += " Round a fractional size down."
+    return text
+
+KIND = Kind("conv_output_shape", ConvFields, solve, confirm, "kinds/conv_output_shape.tex", describe)

@@ -139,4 +139,17 @@ def confirm(problem, solution) -> list[str]:
     return confirm_gradient(problem, solution, setup(problem, problem.fields))
 
 
-KIND = Kind("gradient", GradientFields, solve, confirm, "kinds/gradient.tex")
+def describe(problem) -> str:
+    from ..printer import tex
+
+    info = setup(problem, problem.fields)
+    args = ", ".join(tex(a) for a in info["args"])
+    text = f"Compute the gradient of ${problem.fields.name}({args}) = {tex(info['f'])}$"
+    if "vector" in info:
+        x, n = info["vector"]
+        text += f" for ${tex(x)} \\in \\mathbb{{R}}^{{{tex(n)}}}$"
+    if info.get("at"):
+        text += ", and evaluate it at " + ", ".join(f"${tex(k)} = {tex(v)}$" for k, v in info["at"].items())
+    return text + "."
+
+KIND = Kind("gradient", GradientFields, solve, confirm, "kinds/gradient.tex", describe)

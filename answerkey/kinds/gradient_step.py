@@ -88,4 +88,17 @@ def confirm(problem, solution) -> list[str]:
     return confirm_step(problem, solution, setup(problem))
 
 
-KIND = Kind("gradient_step", GradientStepFields, solve, confirm, "kinds/gradient_step.tex")
+def describe(problem) -> str:
+    from ..printer import tex
+
+    info = setup(problem)
+    c = problem.fields
+    args = ", ".join(tex(v) for v in info["vars"])
+    text = (f"For ${c.name}({args}) = {tex(info['f'])}$ and the learning rate ${tex(info['lr'])}$, write the "
+            f"gradient-descent step $-{tex(info['lr'])} \\nabla {c.name}$")
+    if info["at"]:
+        start = ", ".join(f"${tex(k)} = {tex(v)}$" for k, v in info["at"].items())
+        text += f", and take {c.steps} step{'s' if c.steps > 1 else ''} from {start}"
+    return text + "."
+
+KIND = Kind("gradient_step", GradientStepFields, solve, confirm, "kinds/gradient_step.tex", describe)

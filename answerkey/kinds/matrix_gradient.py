@@ -128,4 +128,14 @@ def confirm(problem, solution) -> list[str]:
     return confirm_matrix_gradient(problem, solution, setup(problem))
 
 
-KIND = Kind("matrix_gradient", MatrixGradientFields, solve, confirm, "kinds/matrix_gradient.tex")
+def describe(problem) -> str:
+    from ..printer import tex
+
+    f, wrt = setup(problem)
+    shapes = ", ".join(f"${n} \\in \\mathbb{{R}}^{{{tex(sp.sympify(d[0]))} \\times {tex(sp.sympify(d[1]))}}}$"
+                       for n, d in problem.fields.shapes.items())
+    name = problem.fields.name
+    return (f"Let ${name}({tex(wrt)}) = {tex(f)}$ with {shapes}. "
+            f"Compute $\\dfrac{{\\partial {name}}}{{\\partial {tex(wrt)}}}$.")
+
+KIND = Kind("matrix_gradient", MatrixGradientFields, solve, confirm, "kinds/matrix_gradient.tex", describe)

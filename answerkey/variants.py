@@ -1,0 +1,222 @@
+"""Variants: one spec, many sheets. A variant is the spec with every draw made from a seed; a student's
+seed comes from the spec's name and the student's id, so the same roster always gives the same sheets.
+
+Each problem is drawn on its own (seed, problem number, attempt), and redrawn while its `where:`
+conditions fail or the draw makes an invalid configuration, up to MAX_TRIES; the canonical build (no
+seed) takes every default and must satisfy `where:` as it stands.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy as sp
+
+from . import draws, spec as specmod
+from .errors import Collector, Diagnostic, SpecError, UsageError, VerificationError
+from .expr import Scope
+from .loader import Document
+
+MAX_TRIES = 200
+INTEGER_ANSWERS = "answers are integers"
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Variant:
+    number: int  # 1, 2, ... in build order
+    seed: int | None
+    student: Student | None = None
+
+    @property
+    def stem_suffix(self) -> str:
+        if self.student is not None:
+            return "-" + re.sub(r"[^A-Za-z0-9_.-]", "_", self.student.id)
+        return f"-seed{self.seed}" if self.seed is not None else ""
+
+
+def student_seed(spec_name: str, student_id: str) -> int:
+    digest = hashlib.sha256(f"{spec_name}/{student_id}".encode("utf-8")).hexdigest()
+    return int(digest[:12], 16)
+
+
+def read_roster(path: str | Path) -> list[Student]:
+    """A CSV with columns id,name (a header row); every problem is a UsageError naming file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such roster file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: the roster is not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the roster: {exc.strerror}") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise UsageError(f"{path}: the roster is empty")
+    header = [h.strip().lower() for h in rows[0]]
+    if "id" not in header or "name" not in header:
+        raise UsageError(f"{path}:1: the roster needs a header row with columns id,name (got {','.join(rows[0])})")
+    idi, namei = header.index("id"), header.index("name")
+    students, seen = [], {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= max(idi, namei):
+            raise UsageError(f"{path}:{line}: expected the columns id,name")
+        sid, name = row[idi].strip(), row[namei].strip()
+        if not sid:
+            raise UsageError(f"{path}:{line}: the student id is empty")
+        if sid in seen:
+            raise UsageError(f"{path}:{line}: the student id {sid} is already on line {seen[sid]}")
+        seen[sid] = line
+        students.append(Student(sid, name))
+    if not students:
+        raise UsageError(f"{path}: the roster has no students")
+    return students
+
+
+def plan(spec_name: str, seed: int | None, count: int | None, roster: list[Student] | None) -> list[Variant]:
+    if roster:
+        return [Variant(i, student_seed(spec_name, s.id), s) for i, s in enumerate(roster, start=1)]
+    if count:
+        base = 1 if seed is None else seed
+        return [Variant(i, base + i - 1) for i in range(1, count + 1)]
+    return [Variant(1, seed)]
+
+
+# -- where: conditions -------------------------------------------------------------------------------
+
+
+def _numeric_leaves(data, out: dict) -> dict:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                out.setdefault(key, sp.nsimplify(value) if isinstance(value, float) else sp.Integer(value))
+            else:
+                _numeric_leaves(value, out)
+    return out
+
+
+def _answer_numbers(solution) -> dict:
+    out = {}
+    for label, answer in solution.answers.items():
+        e = answer.expr
+        if isinstance(e, sp.Basic) and not isinstance(e, sp.MatrixBase) and e.is_number:
+            out[label] = e
+    return out
+
+
+def failed_condition(problem, solution) -> str | None:
+    """The first `where:` condition that does not hold, or None."""
+    raw = problem.doc.data["problems"][problem.number - 1]
+    names = {**_numeric_leaves(raw, {}), **problem.params, **_answer_numbers(solution)}
+    for j, condition in enumerate(problem.conditions):
+        path = ("where", j) if isinstance(raw.get("where"), list) else ("where",)
+        if condition.strip().lower() == INTEGER_ANSWERS:
+            for answer in solution.answers.values():
+                entries = list(answer.expr) if isinstance(answer.expr, sp.MatrixBase) else [answer.expr]
+                if any(isinstance(e, sp.Basic) and e.is_number and not e.is_integer for e in entries):
+                    return condition
+            continue
+        expr = problem.expr(path, Scope(values=dict(names), known=set(), allow_compare=True), text=condition)
+        if expr not in (sp.true, sp.false):
+            raise SpecError(Diagnostic(problem.where(*path),
+                                       f"the condition '{condition}' is not a comparison of numbers",
+                                       "names here: " + ", ".join(sorted(names)) + f"; or '{INTEGER_ANSWERS}'"))
+        if expr == sp.false:
+            return condition
+    return None
+
+
+# -- realising a variant -----------------------------------------------------------------------------
+
+
+def _precheck(problem) -> str | None:
+    """A `where:` condition that fails on the drawn fields and params alone (no solving needed), or None.
+    Conditions that name answers are left for after solving."""
+    raw = problem.doc.data["problems"][problem.number - 1]
+    names = {**_numeric_leaves(raw, {}), **problem.params}
+    for j, condition in enumerate(problem.conditions):
+        if condition.strip().lower() == INTEGER_ANSWERS:
+            continue
+        path = ("where", j) if isinstance(raw.get("where"), list) else ("where",)
+        try:
+            expr = problem.expr(path, Scope(values=dict(names), known=set(), allow_compare=True), text=condition)
+        except SpecError:
+            continue  # names an answer (or is wrong: reported after solving)
+        if expr == sp.false:
+            return condition
+    return None
+
+
+def realize(base: Document, name: str, variant: Variant, solve_and_verify, shared: dict | None = None):
+    """The Spec and solutions of one variant: draws made, conditions met. `solve_and_verify(problem)`
+    returns a verified Solution; `shared` maps the index of a problem without draws to its (problem,
+    solution) from the canonical build, reused as it is."""
+    doc = Document(base.file, copy.deepcopy(base.data), base.positions, base.key_positions, base.overridden)
+    raw_problems = doc.data.get("problems", [])
+    rest = {k: v for k, v in doc.data.items() if k != "problems"}
+    doc.data = {**draws.resolve_tree(rest, (), doc, None), "problems": list(raw_problems)}
+    problems, solutions = [], []
+    for i, raw in enumerate(raw_problems):
+        has = draws.has_draws(raw)
+        if not has and shared and i in shared:
+            problems.append(shared[i][0])
+            solutions.append(shared[i][1])
+            continue
+        tries = MAX_TRIES if (variant.seed is not None and has) else 1
+        last = None
+        for attempt in range(tries):
+            rng = random.Random(f"{variant.seed}/{i + 1}/{attempt}") if variant.seed is not None else None
+            doc.data["problems"][i] = draws.resolve_tree(raw, ("problems", i), doc, rng)
+            errors = Collector()
+            problem = specmod._problem(doc, i, doc.data["problems"][i], errors)
+            errors.raise_if_any()
+            early = _precheck(problem) if tries > 1 else None
+            if early is not None:
+                last = f"where: '{early}' does not hold"
+                continue
+            try:
+                solution = solve_and_verify(problem)
+            except (SpecError, VerificationError) as exc:
+                if tries == 1:
+                    raise
+                last = str(exc)
+                continue
+            failed = failed_condition(problem, solution)
+            if failed is None:
+                break
+            last = f"where: '{failed}' does not hold"
+            if tries == 1:
+                raise SpecError(Diagnostic(problem.where("where"), f"the default values do not satisfy "
+                                                                   f"'{failed}'"))
+        else:
+            raise SpecError(Diagnostic(Where_of(doc, i), f"no draw in {MAX_TRIES} tries gave a valid problem "
+                                                         f"(last: {last})", "widen the ranges or relax where:"))
+        problems.append(problem)
+        solutions.append(solution)
+    spec = specmod.Spec(doc.file, name, str(doc.data.get("title")), _text(doc.data.get("author")),
+                        _text(doc.data.get("date")), problems, doc, seed=variant.seed,
+                        student={"id": variant.student.id, "name": variant.student.name} if variant.student else None)
+    return spec, solutions
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def Where_of(doc: Document, i: int):  # noqa: N802 - reads like a constructor
+    raw = doc.data["problems"][i]
+    pid = raw.get("id", str(i + 1)) if isinstance(raw, dict) else str(i + 1)
+    return doc.where(("problems", i), f"problem {i + 1} ({pid})")
