@@ -12,7 +12,13 @@ SETFLAGS := $(foreach s,$(SET),--set $(s))
 SOURCES := $(SPEC) $(wildcard answerkey/*.py answerkey/kinds/*.py templates/*.tex templates/kinds/*.tex) generate.py
 STAMP := $(OUT)/.$(NAME).set-$(shell printf '%s' "$(SET)" | cksum | cut -d' ' -f1)
 
-.PHONY: pdf test tex venv clean check tex-only golden
+N ?= 30
+SEED ?= 1
+ROSTER ?=
+JOBS ?=
+JOBFLAG := $(if $(JOBS),-j $(JOBS),)
+
+.PHONY: pdf test tex venv clean check tex-only golden variants questions roster bench
 .DEFAULT_GOAL := pdf
 
 pdf: $(OUT)/$(NAME).pdf
@@ -24,6 +30,19 @@ $(STAMP):
 	@mkdir -p $(OUT)
 	@rm -f $(OUT)/.$(NAME).set-*
 	@touch $@
+
+# N variants with seeds SEED, SEED+1, ...: keys, question sheets, answers.csv and its PDF table.
+variants: $(VENV)/.installed tex
+	$(PY) generate.py $(SPEC) --out $(OUT) --variants $(N) --seed $(SEED) --sheet both $(JOBFLAG) $(SETFLAGS)
+
+# One key and one question sheet per student of ROSTER (a CSV with columns id,name).
+roster: $(VENV)/.installed tex
+	@test -n "$(ROSTER)" || { echo "usage: make roster ROSTER=students.csv"; exit 1; }
+	$(PY) generate.py $(SPEC) --out $(OUT) --roster $(ROSTER) --sheet both $(JOBFLAG) $(SETFLAGS)
+
+# The question sheet of the default values (no solutions).
+questions: $(VENV)/.installed tex
+	$(PY) generate.py $(SPEC) --out $(OUT) --sheet questions $(SETFLAGS)
 
 tex-only: $(VENV)/.installed
 	$(PY) generate.py $(SPEC) --out $(OUT) --no-pdf $(SETFLAGS)
