@@ -138,7 +138,7 @@ def produce(spec, solutions, options: Options, directory: Path, stem: str) -> li
         documents.append((stem, render.render(spec, solutions, show_rules=options.show_rules,
                                               show_checks=options.show_checks)))
     if options.sheet in ("questions", "both"):
-        documents.append((f"{stem}.questions", render.render_questions(spec)))
+        documents.append((f"{stem}.questions", render.render_questions(spec, solutions)))
     for doc_stem, tex in documents:
         files.append((directory / f"{doc_stem}.tex", tex))
         if options.pdf:

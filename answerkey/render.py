@@ -111,11 +111,16 @@ def render(spec, solutions: list, directory: Path = TEMPLATES, show_rules: bool 
     )
 
 
-def render_questions(spec, directory: Path = TEMPLATES, room_cm: int = 6) -> str:
-    """The question sheet: statements with the given values and room to write; no solutions."""
+def render_questions(spec, solutions: list, directory: Path = TEMPLATES, room_cm: int = 6) -> str:
+    """The question sheet: statements with the given values, figures without gradients, and room to
+    write; no solutions."""
     template = environment(directory).get_template("questions.tex")
-    return template.render(**_header(spec), problems=[problem_view(p, None) for p in spec.problems],
-                           room=f"{room_cm}cm")
+    problems = []
+    for p, s in zip(spec.problems, solutions):
+        view = problem_view(p, None)
+        view["figure"] = s.data.get("figure")
+        problems.append(view)
+    return template.render(**_header(spec), problems=problems, room=f"{room_cm}cm")
 
 
 def render_master(spec_name: str, title: str, columns: list, rows: list, directory: Path = TEMPLATES) -> str:

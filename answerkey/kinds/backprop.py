@@ -12,6 +12,7 @@ from .. import mathobj as mo
 from ..derivation import Answer, Part, Solution
 from ..errors import Diagnostic, SpecError
 from ..expr import Scope
+from ..graphfig import figure
 from . import Kind
 from .common import Expr, Fields, Name, Number
 
@@ -150,7 +151,9 @@ def solve(problem) -> Solution:
         answers[label] = Answer(total, description=f"d{output}/d{target}")
         parts.append(part)
     answers["output"] = Answer(values[output], description="the forward value of the output")
-    return Solution(parts, answers, data={"values": {str(k): v for k, v in values.items()}})
+    gradients = {s: sp.diff(composed(nodes, output, s), s).subs(values) for s in [*inputs, *nodes]}
+    fig = figure(inputs, nodes, output, values, gradients, problem.fields.ask)
+    return Solution(parts, answers, data={"values": {str(k): v for k, v in values.items()}, "figure": fig})
 
 
 def confirm(problem, solution) -> list[str]:
