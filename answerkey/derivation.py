@@ -40,6 +40,7 @@ class Part:
     lines: list[Line] = field(default_factory=list)
     label: str | None = None
     intro: str = ""  # a sentence shown before the lines (plain text)
+    columns: list[str] | None = None  # shown as a table of its lines (lhs | rhs | last form) with these headers
 
     def add(self, *args, **kwargs) -> Line:
         line = Line(*args, **kwargs)

@@ -16,6 +16,7 @@ from .printer import tex
 X_STEP = 3.4  # cm between layers
 Y_STEP = 1.8  # cm between nodes of a layer
 MAX_WIDTH = 15.0  # cm: wider figures are scaled down to the text width
+LABELLED_UP_TO = 12  # names: larger graphs are drawn without values on the wires (their tables have them)
 
 
 def gate_label(expr) -> str:
@@ -92,7 +93,8 @@ def figure(inputs, nodes, output, values, gradients, ask: dict) -> dict:
     stub = {"at": NoEscape(f"({round(x + X_STEP * 0.8, 2)},{y})")}
     wires.append(_wire(ids[output], "out", values[output], sp.Integer(1), given=False))
     width = max(px for px, _ in position.values()) + X_STEP * 0.8 + 1.0
-    return {"nodes": out_nodes, "wires": wires, "stub": stub, "scale": round(min(1.0, MAX_WIDTH / width), 3)}
+    return {"nodes": out_nodes, "wires": wires, "stub": stub, "scale": round(min(1.0, MAX_WIDTH / width), 3),
+            "labels": len(position) <= LABELLED_UP_TO}
 
 
 def _number(value) -> str:
@@ -102,5 +104,5 @@ def _number(value) -> str:
 def _wire(a, b, value, gradient, given: bool) -> dict:
     """A wire from a to b: the forward value of a above it, the gradient it carries back below."""
     return {"src": f"({a})", "dst": f"({b})", "given": given,
-            "value": NoEscape(_number(value if not value.is_Float else sp.nsimplify(value))),
+            "value": NoEscape(_number(value)),
             "gradient": NoEscape(_number(gradient))}

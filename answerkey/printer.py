@@ -14,7 +14,7 @@ from . import mathobj as mo
 
 class KeyPrinter(LatexPrinter):
     _default_settings = dict(LatexPrinter._default_settings)
-    _default_settings.update(mat_str="bmatrix", mat_delim="", fold_short_frac=False)
+    _default_settings.update(mat_str="bmatrix", mat_delim="", fold_short_frac=False, inline_partial=False)
 
     # -- names ---------------------------------------------------------------------------------------
     def _print_Indexed(self, expr):
@@ -63,6 +63,8 @@ class KeyPrinter(LatexPrinter):
 
     def _print_Partial(self, expr):
         name, var = expr.args
+        if self._settings["inline_partial"]:
+            return f"\\partial {self._print(name)} / \\partial {self._print(var)}"
         return f"\\dfrac{{\\partial {self._print(name)}}}{{\\partial {self._print(var)}}}"
 
     def _print_PartialOf(self, expr):
@@ -127,13 +129,14 @@ class KeyPrinter(LatexPrinter):
 
 
 _PRINTER = KeyPrinter()
+_INLINE = KeyPrinter(dict(inline_partial=True))
 
 
-def tex(expr) -> str:
-    """LaTeX for a SymPy object in the house style."""
+def tex(expr, inline: bool = False) -> str:
+    """LaTeX for a SymPy object in the house style; `inline` for table cells and running text."""
     if isinstance(expr, (list, tuple)):
-        return ", ".join(tex(e) for e in expr)
-    return _PRINTER.doprint(expr)
+        return ", ".join(tex(e, inline) for e in expr)
+    return (_INLINE if inline else _PRINTER).doprint(expr)
 
 
 def _print_scaled(self, expr):
@@ -189,3 +192,33 @@ def _print_indexed(self, expr):
 
 KeyPrinter._print_Sum = _print_sum
 KeyPrinter._print_Indexed = _print_indexed
+
+
+def _print_float(self, expr):
+    """Floats to 6 significant digits: numbers of a numeric key are read, not compared digit by digit."""
+    text = f"{float(expr):.6g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+    return text
+
+
+KeyPrinter._print_Float = _print_float
+
+
+def _print_rational(self, expr):
+    """A fraction whose denominator divides a power of ten prints as a decimal (0.05, 0.5), as written."""
+    q, twos, fives = int(expr.q), 0, 0
+    while q % 2 == 0:
+        q, twos = q // 2, twos + 1
+    while q % 5 == 0:
+        q, fives = q // 5, fives + 1
+    places = max(twos, fives)
+    if q == 1 and places <= 6:
+        from decimal import Decimal
+
+        return str(Decimal(int(expr.p)) / Decimal(int(expr.q)))
+    return LatexPrinter._print_Rational(self, expr)
+
+
+KeyPrinter._print_Rational = _print_rational

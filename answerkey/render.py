@@ -69,6 +69,16 @@ def line_view(line: Line) -> dict:
             "rule": rule_text(line.rule) if line.rule else None, "therefore": line.therefore}
 
 
+def _table(part) -> dict:
+    """A part shown as a table: one row per line, lhs | rhs | its last form."""
+    rows = []
+    for line in part.lines:
+        rhs = line.rhs_tex if line.rhs_tex is not None else tex(line.rhs, inline=True)
+        last = tex(line.chain[-1], inline=True) if line.chain else rhs
+        rows.append([NoEscape(f"${tex(line.lhs, inline=True)}$"), NoEscape(f"${rhs}$"), NoEscape(f"${last}$")])
+    return {"columns": [rule_text(c) for c in part.columns], "rows": rows}
+
+
 def statement_of(problem) -> NoEscape | None:
     """The statement with its <<values>> filled in, or the kind's own description of the task."""
     text = getattr(problem, "statement_tex", None) or problem.statement
@@ -86,7 +96,8 @@ def problem_view(problem, solution: Solution | None) -> dict:
         return view
     parts = [{"label": part.label, "heading": f"{problem.number}.{part.label})" if part.label else None,
               "intro": rule_text(part.intro) if part.intro else None,
-              "lines": [line_view(line) for line in part.lines]} for part in solution.parts]
+              "lines": [line_view(line) for line in part.lines],
+              "table": _table(part) if part.columns else None} for part in solution.parts]
     view.update(parts=parts, data=solution.data, checks=[rule_text(c) for c in solution.checks],
                 verified=solution.verified)
     return view

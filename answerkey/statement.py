@@ -47,7 +47,7 @@ def value_tex(problem, path: tuple, value) -> str:
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, (int, float)):
-        return tex(sp.nsimplify(value) if isinstance(value, float) else sp.Integer(value))
+        return tex(sp.Float(repr(value), 30) if isinstance(value, float) else sp.Integer(value))
     if isinstance(value, str):
         return tex(problem.expr(path, _scope(_lookup(problem.doc.data, problem.path)), text=value))
     if isinstance(value, list):

@@ -139,8 +139,20 @@ def _show_point(point) -> str:
                      sorted(point.items(), key=lambda kv: str(kv[0])))
 
 
+NAMES = (mo.Partial, mo.Applied, mo.Nabla, mo.Text)
+
+
+def _is_name(form) -> bool:
+    """A form that only names a quantity (df/dx, f(x)): nothing to evaluate, so nothing to check."""
+    return isinstance(form, sp.Basic) and bool(form.atoms(*NAMES)) and not mo.is_vector(form)
+
+
 def check_line(problem, number: int, line: Line, rng: random.Random) -> None:
-    for form in [line.rhs, *line.chain]:
+    forms = [f for f in [line.rhs, *line.chain] if not _is_name(f)]
+    if not forms:
+        raise VerificationError(f"{problem.doc.file}: {problem.label}: step {number} ({line.rule or 'step'}) "
+                                "has nothing to check: it only names quantities")
+    for form in forms:
         _check_form(problem, number, line, form, rng)
 
 

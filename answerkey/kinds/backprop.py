@@ -6,6 +6,8 @@ value, the product, the result. Checked against the derivative of the fully comp
 """
 from __future__ import annotations
 
+from typing import Literal
+
 import sympy as sp
 
 from .. import mathobj as mo
@@ -13,6 +15,7 @@ from ..derivation import Answer, Part, Solution
 from ..errors import Diagnostic, SpecError
 from ..expr import Scope
 from ..graphfig import figure
+from ..printer import tex
 from . import Kind
 from .common import Expr, Fields, Name, Number
 
@@ -22,6 +25,12 @@ class BackpropFields(Fields):
     inputs: dict[Name, Number]
     output: Name | None = None
     ask: dict[Name, Name] = {}
+    learning_rate: Number | None = None  # with update: one gradient-descent step of those inputs
+    update: list[Name] = []
+    layout: Literal["auto", "equations", "tables"] = "auto"  # auto: tables for graphs of more than 10 names
+
+TABLES_ABOVE = 10
+DIGITS = 30
 
 
 def build_graph(problem):
@@ -29,7 +38,8 @@ def build_graph(problem):
     c = problem.fields
     if not c.graph:
         raise problem.error("graph", "the graph has no nodes")
-    inputs = {mo.real(k): sp.nsimplify(v) if isinstance(v, float) else sp.Integer(v) for k, v in c.inputs.items()}
+    numeric = any(isinstance(v, float) for v in c.inputs.values())
+    inputs = {mo.real(k): sp.Float(repr(v), DIGITS) if numeric else sp.Integer(v) for k, v in c.inputs.items()}
     nodes: dict[sp.Symbol, sp.Expr] = {}
     names = list(c.graph)
     diagnostics = []
@@ -63,6 +73,14 @@ def build_graph(problem):
         if label == "output":
             diagnostics.append(Diagnostic(problem.where("ask", label), "'output' is the label of the forward "
                                                                         "value; choose another label"))
+    for position, name in enumerate(c.update):
+        if name not in c.inputs:
+            diagnostics.append(Diagnostic(problem.where("update", position), f"'{name}' is not an input",
+                                          "update lists inputs (weights) to take a gradient step on"))
+    if c.update and c.learning_rate is None:
+        diagnostics.append(Diagnostic(problem.where("update"), "update needs a learning_rate"))
+    if c.learning_rate is not None and c.learning_rate <= 0:
+        diagnostics.append(Diagnostic(problem.where("learning_rate"), "the learning rate must be positive"))
     if diagnostics:
         raise SpecError(diagnostics)
     return inputs, nodes, mo.real(output)
@@ -70,8 +88,9 @@ def build_graph(problem):
 
 def forward(inputs, nodes):
     values = dict(inputs)
+    numeric = any(v.is_Float for v in inputs.values())
     for node, e in nodes.items():
-        value = sp.simplify(e.subs(values))
+        value = sp.N(e.subs(values), DIGITS) if numeric else sp.simplify(e.subs(values))
         if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not value.is_real:
             return values, node
         values[node] = value
@@ -103,57 +122,118 @@ def paths(nodes, start, output):
     return found
 
 
+def backward(inputs, nodes, output, values):
+    """Reverse accumulation: for every name, the list of (child, local gradient, upstream gradient)
+    and the total d(output)/d(name), from the output back to the inputs."""
+    order = [*inputs, *nodes]
+    children = {s: [n for n, e in nodes.items() if s in e.free_symbols] for s in order}
+    grads = {output: sp.Integer(1)}
+    terms = {output: []}
+    for s in reversed(order):
+        if s == output:
+            continue
+        terms[s] = [(c, sp.diff(nodes[c], s).subs(values), grads[c]) for c in children[s] if c in grads]
+        total = sp.Add(*[local * up for _, local, up in terms[s]])
+        grads[s] = total if any(v.is_Float for v in inputs.values()) else sp.simplify(total)
+    return terms, grads
+
+
 def solve(problem) -> Solution:
+    c = problem.fields
     inputs, nodes, output = build_graph(problem)
     values, broken = forward(inputs, nodes)
     if broken is not None:
         raise problem.error(("graph", str(broken)), f"the node {broken} is undefined at the given inputs")
-    parts = [Part(intro="Forward pass, with the given inputs " +
-                        ", ".join(f"${sp.latex(k)} = {sp.latex(v)}$" for k, v in inputs.items()) + ".")]
+    tables = c.layout == "tables" or (c.layout == "auto" and len(inputs) + len(nodes) > TABLES_ABOVE)
+    truths = {s: sp.diff(composed(nodes, output, s), s).subs(values) for s in [*inputs, *nodes]}
+    forward_part = Part(intro="Forward pass, with the given inputs " +
+                              ", ".join(f"${tex(k)} = {tex(v)}$" for k, v in inputs.items()) + ".",
+                        columns=["node", "definition", "value"] if tables else None)
     for node, e in nodes.items():
-        parts[0].add(node, e, chain=[values[node]] if e != values[node] else [], rule="forward",
-                     value=node, assume=dict(values))
+        forward_part.add(node, e, chain=[values[node]] if e != values[node] else [], rule="forward",
+                         value=node, assume=dict(values))
+    parts = [forward_part]
     answers = {}
-    for label, target in problem.fields.ask.items():
-        v = mo.real(target)
-        truth = sp.diff(composed(nodes, output, v), v).subs(values)
-        part = Part(label=label)
-        name = sp.Symbol(label)
-        part.add(name, mo.Partial(output, v), rule=f"what ({label}) asks", check=False)
-        routes = paths(nodes, v, output)
-        if not routes:
-            part.add(name, sp.Integer(0), rule=f"the output does not depend on {target}", value=truth)
-            answers[label] = Answer(truth)
+    terms, grads = backward(inputs, nodes, output, values)
+    if tables:
+        back = Part(intro="Backward pass, node by node from the output: each gradient is the sum over the "
+                          "nodes it feeds of the local gradient times their upstream gradient.",
+                    columns=["name", "local $\\times$ upstream, summed", "gradient"])
+        for s in reversed([*inputs, *nodes]):
+            if s == output:
+                back.add(mo.Partial(output, output), sp.Integer(1), rule="as given", check=False)
+                continue
+            shown = [mo.Times(local, up) for _, local, up in terms[s]]
+            rhs = sp.Add(*shown, evaluate=False) if len(shown) > 1 else (shown[0] if shown else sp.Integer(0))
+            back.add(mo.Partial(output, s), rhs, chain=[grads[s]], rule="local times upstream", value=truths[s])
+        parts.append(back)
+        if c.ask:
+            asked = Part(intro="The asked gradients, from the table.")
+            for label, target in c.ask.items():
+                v = mo.real(target)
+                asked.add(sp.Symbol(label), mo.Partial(output, v), chain=[grads[v]], therefore=True,
+                          value=truths[v], check=True)
+                answers[label] = Answer(grads[v], description=f"d{output}/d{target}")
+            parts.append(asked)
+    else:
+        for label, target in c.ask.items():
+            part, answer = _asked_part(label, mo.real(target), nodes, output, values, truths)
             parts.append(part)
-            continue
-        symbolic = [mo.Times(*[mo.Partial(b, a) for a, b in zip(r, r[1:])], mo.Partial(output, output))
-                    for r in routes]
-        rule = "chain rule" + (f", summed over the {len(routes)} paths" if len(routes) > 1 else "")
-        chain_display = sp.Add(*symbolic, evaluate=False) if len(symbolic) > 1 else symbolic[0]
-        part.add(name, chain_display, rule=rule, check=False)
-        seen = set()
-        for route in routes:
-            for a, b in zip(route, route[1:]):
-                if (a, b) in seen:
-                    continue
-                seen.add((a, b))
-                local = sp.diff(nodes[b], a)
-                number = local.subs(values)
-                part.add(mo.Partial(b, a), local, chain=[number] if number != local else [],
-                         given=(b, nodes[b]), rule="local gradient", value=local, assume=dict(values))
-        part.add(mo.Partial(output, output), sp.Integer(1), rule="as given", check=False)
-        numeric = [mo.Times(*[sp.diff(nodes[b], a).subs(values) for a, b in zip(r, r[1:])], sp.Integer(1))
-                   for r in routes]
-        shown = sp.Add(*numeric, evaluate=False) if len(numeric) > 1 else numeric[0]
-        part.add(name, shown, rule="upstream times local gradients", value=truth)
-        total = sp.simplify(sum(mo.value_of(t) for t in numeric))
-        part.add(name, total, therefore=True, value=truth)
-        answers[label] = Answer(total, description=f"d{output}/d{target}")
-        parts.append(part)
+            answers[label] = answer
+    if c.update:
+        eta = sp.Float(repr(c.learning_rate), DIGITS) if isinstance(c.learning_rate, float) \
+            else sp.Integer(c.learning_rate)
+        step = Part(intro=f"One step of gradient descent with the learning rate $\\eta = {tex(eta)}$: "
+                          f"$w' = w - \\eta \\, \\partial {tex(output)} / \\partial w$.",
+                    columns=["weight", "$w - \\eta \\, \\partial " + tex(output) + " / \\partial w$", "updated"]
+                    if tables else None)
+        for name in c.update:
+            w = mo.real(name)
+            new = values[w] - eta * grads[w]
+            step.add(sp.Symbol(f"{name}'"), mo.Minus(values[w], mo.Times(eta, grads[w])), chain=[new],
+                     rule="gradient-descent update", value=values[w] - eta * truths[w])
+            answers[f"new_{name}"] = Answer(new, description=f"{name} after one step")
+        parts.append(step)
     answers["output"] = Answer(values[output], description="the forward value of the output")
-    gradients = {s: sp.diff(composed(nodes, output, s), s).subs(values) for s in [*inputs, *nodes]}
-    fig = figure(inputs, nodes, output, values, gradients, problem.fields.ask)
+    fig = figure(inputs, nodes, output, values, truths, c.ask)
     return Solution(parts, answers, data={"values": {str(k): v for k, v in values.items()}, "figure": fig})
+
+
+def _asked_part(label, v, nodes, output, values, truths):
+    """One asked gradient as the homework writes it: the chain rule along every path, each local
+    gradient with its value, the product, the result."""
+    truth = truths[v]
+    part = Part(label=label)
+    name = sp.Symbol(label)
+    part.add(name, mo.Partial(output, v), rule=f"what ({label}) asks", check=False)
+    routes = paths(nodes, v, output)
+    if not routes:
+        part.add(name, sp.Integer(0), rule=f"the output does not depend on {v}", value=truth)
+        return part, Answer(truth)
+    symbolic = [mo.Times(*[mo.Partial(b, a) for a, b in zip(r, r[1:])], mo.Partial(output, output))
+                for r in routes]
+    rule = "chain rule" + (f", summed over the {len(routes)} paths" if len(routes) > 1 else "")
+    part.add(name, sp.Add(*symbolic, evaluate=False) if len(symbolic) > 1 else symbolic[0], rule=rule,
+             check=False)
+    seen = set()
+    for route in routes:
+        for a, b in zip(route, route[1:]):
+            if (a, b) in seen:
+                continue
+            seen.add((a, b))
+            local = sp.diff(nodes[b], a)
+            number = local.subs(values)
+            part.add(mo.Partial(b, a), local, chain=[number] if number != local else [],
+                     given=(b, nodes[b]), rule="local gradient", value=local, assume=dict(values))
+    part.add(mo.Partial(output, output), sp.Integer(1), rule="as given", check=False)
+    numeric = [mo.Times(*[sp.diff(nodes[b], a).subs(values) for a, b in zip(r, r[1:])], sp.Integer(1))
+               for r in routes]
+    part.add(name, sp.Add(*numeric, evaluate=False) if len(numeric) > 1 else numeric[0],
+             rule="upstream times local gradients", value=truth)
+    total = sum(mo.value_of(t) for t in numeric)
+    total = total if total.has(sp.Float) else sp.simplify(total)
+    part.add(name, total, therefore=True, value=truth)
+    return part, Answer(total, description=f"d{output}/d{v}")
 
 
 def confirm(problem, solution) -> list[str]:
