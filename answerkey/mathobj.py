@@ -114,6 +114,12 @@ class SoftmaxEntry(sp.Function):
 NAMED = (sigmoid, relu, LogSumExp, SoftmaxEntry)
 
 
+def plain_functions(expr):
+    """sigmoid and relu written with exp and Max, for code that only knows SymPy's own functions."""
+    expr = expr.replace(lambda e: isinstance(e, sigmoid), lambda e: 1 / (1 + sp.exp(-e.args[0])))
+    return expr.replace(lambda e: isinstance(e, relu), lambda e: sp.Max(e.args[0], 0))
+
+
 def elementary(expr, dummy: sp.Symbol | None = None):
     """Write the named functions of `expr` in elementary functions (softmax entries, logsumexp)."""
     return expr.replace(lambda e: isinstance(e, (LogSumExp, SoftmaxEntry)),

@@ -199,6 +199,31 @@ def solve(problem) -> Solution:
     return Solution(parts, answers, data={"values": {str(k): v for k, v in values.items()}, "figure": fig})
 
 
+def gate_rule(expr) -> str:
+    """The local-gradient rule of a gate, named as the backprop notes name it."""
+    if isinstance(expr, sp.Add):
+        return "add gate: distributes the gradient"
+    if isinstance(expr, sp.Mul):
+        return "multiply gate: swaps the inputs"
+    if isinstance(expr, sp.Max):
+        return "max gate: routes the gradient to the larger input (a tie splits it equally)"
+    if isinstance(expr, sp.Min):
+        return "min gate: routes the gradient to the smaller input (a tie splits it equally)"
+    if isinstance(expr, mo.relu):
+        return "relu gate: passes the gradient where its input is positive (at 0: none)"
+    if isinstance(expr, mo.sigmoid):
+        return r"sigmoid gate: $\sigma'(u) = \sigma(u)(1 - \sigma(u))$"
+    if isinstance(expr, sp.exp):
+        return r"exp gate: $(e^u)' = e^u$"
+    if isinstance(expr, sp.log):
+        return r"log gate: $(\log u)' = 1/u$"
+    if isinstance(expr, sp.tanh):
+        return r"tanh gate: $\tanh'(u) = 1 - \tanh^2 u$"
+    if isinstance(expr, sp.Pow):
+        return "power rule"
+    return "local gradient"
+
+
 def _asked_part(label, v, nodes, output, values, truths):
     """One asked gradient as the homework writes it: the chain rule along every path, each local
     gradient with its value, the product, the result."""
@@ -224,7 +249,7 @@ def _asked_part(label, v, nodes, output, values, truths):
             local = sp.diff(nodes[b], a)
             number = local.subs(values)
             part.add(mo.Partial(b, a), local, chain=[number] if number != local else [],
-                     given=(b, nodes[b]), rule="local gradient", value=local, assume=dict(values))
+                     given=(b, nodes[b]), rule=gate_rule(nodes[b]), value=local, assume=dict(values))
     part.add(mo.Partial(output, output), sp.Integer(1), rule="as given", check=False)
     numeric = [mo.Times(*[sp.diff(nodes[b], a).subs(values) for a, b in zip(r, r[1:])], sp.Integer(1))
                for r in routes]
