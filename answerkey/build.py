@@ -11,8 +11,10 @@ Everything is gathered and checked before anything is written; a failed build le
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import signal
 import multiprocessing
 import os
 import sys
@@ -24,6 +26,27 @@ from . import draws, loader, outputs, render, spec as specmod, statement, texcom
 from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError
 
 SHEETS = ("key", "questions", "both")
+PROBLEM_SECONDS = 30  # the time one problem may take to solve and verify
+
+
+@contextlib.contextmanager
+def time_limit(problem, seconds: int = PROBLEM_SECONDS):
+    """Stop a problem that takes too long (a hostile or runaway expression) with a clear error."""
+    if seconds <= 0 or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise CannotDerive(f"{problem.doc.file}: {problem.label}: gave up after {seconds} s: the problem "
+                           "is too large to solve and verify (simplify its expressions)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass
@@ -76,14 +99,15 @@ def load_spec(path: str | Path, sets: list[str] | None = None, rng=None) -> spec
 def solve_one(problem):
     """Statement filled, solution derived, every step checked and every answer confirmed."""
     problem.statement_tex = statement.fill(problem)
-    try:
-        solution = problem.kind.solve(problem)
-    except CannotDerive as exc:
-        text = str(exc)
-        if problem.label not in text:
-            text = f"{problem.doc.file}: {problem.label}: cannot derive this: {text}"
-        raise CannotDerive(text) from None
-    return verify.verify(problem, solution)
+    with time_limit(problem):
+        try:
+            solution = problem.kind.solve(problem)
+        except CannotDerive as exc:
+            text = str(exc)
+            if problem.label not in text:
+                text = f"{problem.doc.file}: {problem.label}: cannot derive this: {text}"
+            raise CannotDerive(text) from None
+        return verify.verify(problem, solution)
 
 
 def solve_all(spec: specmod.Spec, collect: Collector | None = None) -> list:
@@ -94,7 +118,8 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None) -> list:
     for problem in spec.problems:
         try:
             problem.statement_tex = statement.fill(problem)
-            solved.append((problem, problem.kind.solve(problem)))
+            with time_limit(problem):
+                solved.append((problem, problem.kind.solve(problem)))
         except SpecError as exc:
             diagnostics.extend(exc.diagnostics)
         except CannotDerive as exc:
@@ -108,7 +133,8 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None) -> list:
         raise SpecError(sorted(diagnostics, key=lambda d: (d.where.line or 0, d.where.col or 0))
                         if collect and collect.diagnostics else diagnostics)
     for problem, solution in solved:
-        verify.verify(problem, solution)  # every equality, every answer, independently
+        with time_limit(problem):
+            verify.verify(problem, solution)  # every equality, every answer, independently
     for problem, solution in solved:
         failed = variantmod.failed_condition(problem, solution)
         if failed is not None:

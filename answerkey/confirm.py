@@ -266,3 +266,59 @@ def confirm_matrix_gradient(problem, solution, setup) -> list[str]:
                 count += 1
     return [f"gradient: {count} entries agree with finite differences on random matrices"
             + (" (n = 2, 3, 4)" if lengths else "")]
+
+
+def confirm_network_shapes(problem, solution, layers) -> list[str]:
+    """Every layer's shape by counting: window positions of an actual sliding window (convolution,
+    pooling), scattered positions of a transposed convolution, array sizes for flatten; parameters by
+    the sizes of actual weight arrays (numpy)."""
+    import numpy as np
+
+    c = problem.fields
+    shape = (c.input.channels, c.input.width, c.input.height)
+    total = 0
+
+    def windows(size, k, s, p, d):
+        count, start = 0, 0
+        span = d * (k - 1) + 1
+        while start + span <= size + 2 * p:
+            count += 1
+            start += s
+        return count
+
+    def scattered(size, k, s, p, d, op):
+        touched = {i * s + j * d for i in range(size) for j in range(k)}
+        return max(touched) + 1 - 2 * p + op
+
+    for kind, cfg, _ in layers:
+        name = cfg["name"]
+        params = 0
+        if kind in ("conv", "pool", "deconv"):
+            channels, width, height = shape
+            sizes = []
+            for a, size in enumerate((width, height)):
+                k, s, p, d = cfg["kernel"][a], cfg["stride"][a], cfg["padding"][a], cfg["dilation"][a]
+                sizes.append(scattered(size, k, s, p, d, cfg["output_padding"][a]) if kind == "deconv"
+                             else windows(size, k, s, p, d))
+            out_channels = cfg.get("filters", channels)
+            if kind != "pool":
+                bank = np.zeros((out_channels, channels, cfg["kernel"][1], cfg["kernel"][0]))
+                params = bank.size + (out_channels if cfg["bias"] else 0)
+            shape = (out_channels, *sizes)
+        elif kind == "flatten":
+            shape = (int(np.zeros(shape).size),)
+        elif kind == "fc":
+            params = np.zeros((cfg["units"], shape[0])).size + (cfg["units"] if cfg["bias"] else 0)
+            shape = (cfg["units"],)
+        total += params
+        label = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name)
+        got_shape = tuple(int(v) for v in solution.answers[f"{label}_shape"].expr)
+        if got_shape != tuple(shape):
+            raise _fail(problem, f"{label}_shape", f"the key says {got_shape}, counting gives {tuple(shape)}")
+        if int(solution.answers[f"{label}_params"].expr) != params:
+            raise _fail(problem, f"{label}_params", f"the key says {solution.answers[f'{label}_params'].expr}, "
+                                                    f"the weight arrays hold {params}")
+    if int(solution.answers["total_params"].expr) != total:
+        raise _fail(problem, "total_params", f"the key says {solution.answers['total_params'].expr}, {total} counted")
+    return [f"{len(layers)} layers: shapes by counting window positions and parameters by the sizes of weight "
+            f"arrays agree"]

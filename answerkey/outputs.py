@@ -43,7 +43,7 @@ def _number(value):
         if any(v is None for row in rows for v in row):
             return None
         return [r[0] for r in rows] if value.cols == 1 else rows
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, sp.Tuple)):
         items = [_number(v) for v in value]
         return None if any(v is None for v in items) else items
     value = sp.sympify(value)

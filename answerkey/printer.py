@@ -113,7 +113,9 @@ class KeyPrinter(LatexPrinter):
         return "\\begin{cases} " + r" \\ ".join(rows) + " \\end{cases}"
 
     def _print_Text(self, expr):
-        return f"\\text{{{expr.args[0].name}}}"
+        from pylatex.utils import escape_latex
+
+        return f"\\text{{{escape_latex(expr.args[0].name)}}}"
 
     def _print_Shown(self, expr):
         """An unevaluated arithmetic form, printed in the order it was written."""

@@ -75,7 +75,8 @@ def _table(part) -> dict:
     for line in part.lines:
         rhs = line.rhs_tex if line.rhs_tex is not None else tex(line.rhs, inline=True)
         last = tex(line.chain[-1], inline=True) if line.chain else rhs
-        rows.append([NoEscape(f"${tex(line.lhs, inline=True)}$"), NoEscape(f"${rhs}$"), NoEscape(f"${last}$")])
+        rows.append([NoEscape(f"${tex(line.lhs, inline=True)}$"), NoEscape(f"$\\displaystyle {rhs}$"),
+                     NoEscape(f"${last}$")])
     return {"columns": [rule_text(c) for c in part.columns], "rows": rows}
 
 

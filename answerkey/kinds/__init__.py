@@ -23,9 +23,10 @@ class Kind:
 
 
 def _registry() -> dict[str, Kind]:
-    from . import backprop, conv_output_shape, gradient, gradient_step, matrix_gradient
+    from . import backprop, conv_output_shape, gradient, gradient_step, matrix_gradient, network_shapes
 
-    kinds = [gradient.KIND, matrix_gradient.KIND, backprop.KIND, gradient_step.KIND, conv_output_shape.KIND]
+    kinds = [gradient.KIND, matrix_gradient.KIND, backprop.KIND, gradient_step.KIND, conv_output_shape.KIND,
+             network_shapes.KIND]
     return {k.name: k for k in kinds}
 
 
