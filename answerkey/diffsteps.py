@@ -85,6 +85,10 @@ class _Rules:
         if isinstance(u, sp.log):
             self.note("derivative of log" + self.chain(u.args[0]))
             return self.inner(u.args[0]) / u.args[0]
+        if isinstance(u, (sp.Max, sp.Min)):
+            self.note(f"derivative of {type(u).__name__.lower()}: the larger argument's" if isinstance(u, sp.Max)
+                      else "derivative of min: the smaller argument's")
+            return sp.Add(*[u.fdiff(i + 1) * self.inner(a) for i, a in enumerate(u.args) if _depends(a, self.v)])
         if isinstance(u, sp.Function) and not isinstance(u, (mo.LogSumExp, mo.SoftmaxEntry)):
             return self.d_function(u)
         raise CannotDerive(f"no differentiation rule for {u}")

@@ -109,6 +109,9 @@ def _solve_components(fname, info) -> Solution:
     part = Part()
     lhs = mo.Applied(fname, *args)
     g = function_lines(part, lhs, f)
+    if any(all(b.is_number for b in s.limits[0][1:]) for s in g.atoms(sp.Sum)):
+        g = g.doit()
+        part.add(lhs, g, rule="the sum written out", value=f)
     nabla = mo.Nabla(fname, *args)
     part.add(nabla, sp.Matrix([mo.Partial(fname, v) for v in order]), rule="definition of the gradient",
              check=False)

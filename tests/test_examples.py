@@ -1,0 +1,37 @@
+"""Every spec in problems/ builds, verified; the losses example against numpy."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = sorted(p.relative_to(ROOT) for p in (ROOT / "problems").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=str)
+def test_every_example_spec_builds_verified(spec, tmp_path):
+    proc = subprocess.run([sys.executable, "generate.py", str(spec), "--no-pdf", "-q", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((tmp_path / f"{spec.stem}.answers.json").read_text(encoding="utf-8"))
+    assert data["problems"] and all(p["verified"] for p in data["problems"])
+
+
+def test_losses_and_activations_at_numbers(tmp_path):
+    proc = subprocess.run([sys.executable, "generate.py", "problems/losses.yaml", "--no-pdf", "-q", "--out",
+                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    got = {p["id"]: p["answers"]["gradient_at"]["value"]
+           for p in json.loads((tmp_path / "losses.answers.json").read_text(encoding="utf-8"))["problems"]}
+    x = np.array([1, 2, 0.5])
+    p = np.exp(x) / np.exp(x).sum()
+    assert got["cross-entropy"] == pytest.approx(p - np.array([0, 1, 0]), rel=1e-12)
+    assert got["svm-hinge"] == [1, -1, 0]
+    w, xx, y = np.array([0.5, 1.0]), np.array([2.0, -1.0]), 3.0
+    assert got["squared-error"] == pytest.approx(2 * (w @ xx - y) * xx)
+    assert got["activations"] == pytest.approx([0.25, 1 - np.tanh(0.5) ** 2, 0.0])
+    z = np.array([0.0, 1.0, 2.0])
+    assert got["logsumexp-at"] == pytest.approx(np.exp(z) / np.exp(z).sum(), rel=1e-12)
