@@ -7,6 +7,8 @@ text. Size, nesting depth and exponents are bounded so that no expression can ru
 from __future__ import annotations
 
 import ast
+import decimal
+import re
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -20,14 +22,20 @@ MAX_DIGITS = 30
 
 
 class ExprError(Exception):
-    """A problem in an expression, at a 1-based column of its text."""
+    """A problem in an expression, at a 1-based line and column of its text.
 
-    def __init__(self, message: str, col: int = 1, hint: str | None = None, line: int = 1):
+    Inside the parser `col` may be given as the AST node at fault; `parse` turns it into the node's
+    line and column (in characters) in the text it was given.
+    """
+
+    def __init__(self, message: str, col: int | ast.AST = 1, hint: str | None = None, line: int = 1):
         super().__init__(message)
         self.message = message
-        self.col = col
+        self.node = col if isinstance(col, ast.AST) else None
+        self.col = 1 if self.node is not None else col
         self.line = line
         self.hint = hint
+        self.offset: int | None = None  # 0-based character offset in the text, when parse() placed it
 
 
 @dataclass
@@ -54,19 +62,69 @@ ALLOWED_NAMES = sorted(set(FUNCTIONS) | SPECIAL)
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
 
 
-def _col(node) -> int:
-    return getattr(node, "col_offset", 0) + 1
+# Operators of one precedence level: a left-associated chain of them (a + b - c + ...) is one level
+# of nesting, however long, and is built without recursion.
+_CHAIN_GROUPS = {ast.Add: "add", ast.Sub: "add", ast.Mult: "mul", ast.Div: "mul", ast.MatMult: "mul"}
+# Nodes that are no level of nesting: names, numbers, and the operator and context markers.
+_FLAT = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
 
-def _depth(node, limit: int) -> int:
-    best, stack = 0, [(node, 1)]
+def _group(node) -> str | None:
+    return _CHAIN_GROUPS.get(type(node.op)) if isinstance(node, ast.BinOp) else None
+
+
+def _chain(node) -> list:
+    """The BinOps of the left-associated chain headed by `node`, outermost first."""
+    chain, group = [node], _group(node)
+    while group is not None and _group(chain[-1].left) == group:
+        chain.append(chain[-1].left)
+    return chain
+
+
+def _depth(node, limit: int):
+    """The nesting depth of a parsed expression (calls, operators, subscripts...; a name or number is 0,
+    `exp(x)` is 1, `a + b + c` is 1), and the node where it first exceeds `limit` (or None)."""
+    best, stack = 0, [(node, 0)]
     while stack:
         n, d = stack.pop()
+        if isinstance(n, ast.Expression):
+            stack.append((n.body, d))
+            continue
+        if isinstance(n, _FLAT):
+            continue
+        d += 1
         if d > limit:
-            return d
+            return d, n
         best = max(best, d)
-        stack.extend((c, d + 1) for c in ast.iter_child_nodes(n))
-    return best
+        chain = _chain(n)
+        for link in chain:  # the links of a chain are one level; so is any other node
+            stack.extend((c, d) for c in ast.iter_child_nodes(link)
+                         if link is chain[-1] or c is not link.left)
+    return best, None
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset in `text`."""
+    offset = max(0, min(offset, len(text)))
+    line_start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+    return len(re.findall(r"\r\n|\r|\n", text[:offset])) + 1, offset - line_start + 1
+
+
+def _offset(text: str, lineno: int, char_col: int) -> int:
+    """The character offset of a 1-based line and 0-based character column of `text` (lines as Python
+    reads them: ended by \\n, \\r\\n or \\r)."""
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    return starts[max(0, min(lineno, len(starts)) - 1)] + char_col
+
+
+def _node_offset(text: str, node) -> int:
+    """The character offset in `text` of an AST node parsed from it (ast columns count UTF-8 bytes)."""
+    lineno = getattr(node, "lineno", 1)
+    start = _offset(text, lineno, 0)
+    end = re.compile(r"\r|\n").search(text, start)
+    line = text[start:end.start() if end else len(text)]
+    byte_col = getattr(node, "col_offset", 0)
+    return start + len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
 
 class _Builder:
@@ -92,7 +150,7 @@ class _Builder:
 
     def symbol(self, name: str, node) -> sp.Expr:
         if name.startswith("_"):
-            raise ExprError(f"the name '{name}' is not allowed", _col(node))
+            raise ExprError(f"the name '{name}' is not allowed", node)
         if name in self.scope.values:
             return self.scope.values[name]
         if name in CONSTANTS:
@@ -102,11 +160,11 @@ class _Builder:
             return sp.MatrixSymbol(name, rows, cols)
         if name in self.scope.vectors:
             raise ExprError(f"'{name}' is a vector: use an entry {name}[i] or a function of the "
-                            f"whole vector (softmax, logsumexp)", _col(node))
+                            f"whole vector (softmax, logsumexp)", node)
         if name in FUNCTIONS or name in SPECIAL:
-            raise ExprError(f"'{name}' is a function: call it, as in {name}(...)", _col(node))
+            raise ExprError(f"'{name}' is a function: call it, as in {name}(...)", node)
         if self.scope.known is not None and name not in self.scope.known and name not in self.indices:
-            raise ExprError(f"unknown name '{name}'", _col(node),
+            raise ExprError(f"unknown name '{name}'", node,
                             "known here: " + ", ".join(sorted(self.scope.known)) if self.scope.known else None)
         if name in self.indices:
             return mo.index(name)
@@ -115,21 +173,39 @@ class _Builder:
     def number(self, node) -> sp.Expr:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ExprError(f"{type(value).__name__} values are not allowed in an expression", _col(node))
+            raise ExprError(f"{type(value).__name__} values are not allowed in an expression", node)
         if isinstance(value, int):
             if len(str(abs(value))) > MAX_DIGITS:
-                raise ExprError(f"the number has more than {MAX_DIGITS} digits", _col(node))
+                raise ExprError(f"the number has more than {MAX_DIGITS} digits", node)
             return sp.Integer(value)
-        src = ast.get_source_segment(self.text, node) or repr(value)
+        src = (ast.get_source_segment(self.text, node) or repr(value)).replace("_", "")
+        # Bound the literal before SymPy sees it: 1e100000 would be a 100001-digit integer.
         try:
-            return sp.Rational(src.replace("_", ""))
-        except (TypeError, ValueError):
-            return sp.Float(value)
+            sign, digits, exponent = decimal.Decimal(src).as_tuple()
+        except (decimal.InvalidOperation, ValueError):
+            digits, exponent = None, None
+        if not isinstance(exponent, int):  # not a decimal literal (inf, nan) or an exponent beyond reach
+            raise ExprError("the number is too large or too small", node,
+                            f"write at most {MAX_DIGITS} digits")
+        digits = list(digits)
+        if not any(digits):
+            return sp.Integer(0)
+        while digits[-1] == 0:
+            digits.pop()
+            exponent += 1
+        while digits[0] == 0:
+            digits.pop(0)
+        written = max(len(digits) + exponent, 0) + max(-exponent, 0)  # its digits, written out in full
+        if written > MAX_DIGITS:
+            shown = src if len(src) <= 40 else src[:37] + "..."
+            raise ExprError(f"the number {shown} has more than {MAX_DIGITS} digits written out", node)
+        mantissa = int("".join(map(str, digits))) * (-1 if sign else 1)
+        return sp.Integer(mantissa) * sp.Rational(10) ** exponent
 
     def build(self, node) -> sp.Expr:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
-            raise ExprError(f"{_describe(node)} is not allowed in an expression", _col(node),
+            raise ExprError(f"{_describe(node)} is not allowed in an expression", node,
                             "use numbers, names, + - * / **, and the functions " + ", ".join(ALLOWED_NAMES))
         return method(node)
 
@@ -148,14 +224,23 @@ class _Builder:
             return -operand
         if isinstance(node.op, ast.UAdd):
             return operand
-        raise ExprError(f"the operator {type(node.op).__name__} is not allowed", _col(node))
+        raise ExprError(f"the operator {type(node.op).__name__} is not allowed", node)
 
     def _BinOp(self, node):
+        # A left-associated chain (a + b - c + ..., hundreds of terms) is built in a loop, not by recursion.
+        if type(node.op) not in _BINOPS:
+            raise ExprError(f"the operator {type(node.op).__name__} is not allowed", node, "use + - * / **")
+        chain = _chain(node)
+        value = self.build(chain[-1].left)
+        for link in reversed(chain):
+            value = self._binop(link, value, self.build(link.right))
+        return value
+
+    def _binop(self, node, left, right):
         op = _BINOPS.get(type(node.op))
         if op is None:
-            raise ExprError(f"the operator {type(node.op).__name__} is not allowed", _col(node),
+            raise ExprError(f"the operator {type(node.op).__name__} is not allowed", node,
                             "use + - * / **")
-        left, right = self.build(node.left), self.build(node.right)
         if op == "+":
             return left + right
         if op == "-":
@@ -164,22 +249,22 @@ class _Builder:
             return left * right
         if op == "/":
             if right == 0:
-                raise ExprError("division by zero", _col(node.right))
+                raise ExprError("division by zero", node.right)
             return left / right
         # op == "**"
         if right.is_number:
             if not right.is_real or abs(right) > MAX_EXPONENT:
-                raise ExprError(f"the exponent {right} is too large (at most {MAX_EXPONENT})", _col(node.right))
+                raise ExprError(f"the exponent {right} is too large (at most {MAX_EXPONENT})", node.right)
             if left.is_number and left != 0 and abs(left) > 1 and abs(right) * sp.log(abs(left), 10) > 300:
-                raise ExprError("the power is too large to compute", _col(node))
+                raise ExprError("the power is too large to compute", node)
             if left == 0 and right.is_negative:
-                raise ExprError("division by zero (0 to a negative power)", _col(node))
+                raise ExprError("division by zero (0 to a negative power)", node)
         elif right.has(sp.Float):
             pass
         if isinstance(left, sp.MatrixExpr):
             if right == -1:
                 return sp.Inverse(left)
-            raise ExprError("only the power -1 (the inverse) is allowed for a matrix", _col(node))
+            raise ExprError("only the power -1 (the inverse) is allowed for a matrix", node)
         return left ** right
 
     def _Attribute(self, node):
@@ -187,8 +272,8 @@ class _Builder:
             value = self.build(node.value)
             if isinstance(value, sp.MatrixExpr):
                 return value.T
-            raise ExprError("'.T' (transpose) needs a matrix or vector declared in shapes", _col(node))
-        raise ExprError(f"attributes ('.{node.attr}') are not allowed; only '.T' (transpose)", _col(node))
+            raise ExprError("'.T' (transpose) needs a matrix or vector declared in shapes", node)
+        raise ExprError(f"attributes ('.{node.attr}') are not allowed; only '.T' (transpose)", node)
 
     def _Subscript(self, node):
         index = self.build(node.slice)
@@ -203,82 +288,82 @@ class _Builder:
             self._check_index(index, n, node.slice)
             return mo.SoftmaxEntry(x, index, n)
         if isinstance(node.value, ast.Name):
-            raise ExprError(f"'{node.value.id}' is indexed but is not a vector", _col(node),
+            raise ExprError(f"'{node.value.id}' is indexed but is not a vector", node,
                             f"declare it, as in vectors: {{{node.value.id}: n}}")
-        raise ExprError("only a vector's entries (x[i]) and softmax(x)[i] can be indexed", _col(node))
+        raise ExprError("only a vector's entries (x[i]) and softmax(x)[i] can be indexed", node)
 
     def _check_index(self, index, length, node) -> None:
         if not (index.is_integer or index.is_Symbol and str(index) in self.indices):
-            raise ExprError("an index must be an integer or an index name", _col(node))
+            raise ExprError("an index must be an integer or an index name", node)
         if index.is_number:
             if index < 1 or (sp.sympify(length).is_number and index > length):
-                raise ExprError(f"index {index} is out of range 1..{length}", _col(node),
+                raise ExprError(f"index {index} is out of range 1..{length}", node,
                                 "entries are numbered from 1")
 
     def _vector_arg(self, call, fname):
         if len(call.args) != 1 or call.keywords or not isinstance(call.args[0], ast.Name) \
                 or call.args[0].id not in self.scope.vectors:
-            raise ExprError(f"{fname}() takes one vector declared in vectors:", _col(call))
+            raise ExprError(f"{fname}() takes one vector declared in vectors:", call)
         name = call.args[0].id
         return mo.vector(name), sp.sympify(self.scope.vectors[name])
 
     def _Call(self, node):
         if not isinstance(node.func, ast.Name):
-            raise ExprError("only the allowed functions can be called", _col(node),
+            raise ExprError("only the allowed functions can be called", node,
                             "allowed: " + ", ".join(ALLOWED_NAMES))
         fname = node.func.id
         if node.keywords:
-            raise ExprError(f"{fname}() takes no keyword arguments", _col(node))
+            raise ExprError(f"{fname}() takes no keyword arguments", node)
         if any(isinstance(a, ast.Starred) for a in node.args):
-            raise ExprError("starred arguments are not allowed", _col(node))
+            raise ExprError("starred arguments are not allowed", node)
         if fname == "Sum":
             return self._sum(node)
         if fname == "softmax":
-            raise ExprError("softmax(x) is a vector: take an entry, softmax(x)[i]", _col(node))
+            raise ExprError("softmax(x) is a vector: take an entry, softmax(x)[i]", node)
         if fname == "logsumexp":
             x, n = self._vector_arg(node, "logsumexp")
             return mo.LogSumExp(x, n)
         if fname in ("trace", "det", "inv"):
             if len(node.args) != 1:
-                raise ExprError(f"{fname}() takes one argument", _col(node))
+                raise ExprError(f"{fname}() takes one argument", node)
             arg = self.build(node.args[0])
             if not isinstance(arg, sp.MatrixExpr):
-                raise ExprError(f"{fname}() needs a matrix declared in shapes", _col(node))
+                raise ExprError(f"{fname}() needs a matrix declared in shapes", node)
             return {"trace": sp.Trace, "det": sp.Determinant, "inv": sp.Inverse}[fname](arg)
         func = FUNCTIONS.get(fname)
         if func is None:
             import difflib
             close = difflib.get_close_matches(fname, ALLOWED_NAMES, n=1)
-            raise ExprError(f"unknown function '{fname}'", _col(node),
+            raise ExprError(f"unknown function '{fname}'", node,
                             f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(ALLOWED_NAMES))
         args = [self.build(a) for a in node.args]
         if fname in ("max", "min"):
             if len(args) < 2:
-                raise ExprError(f"{fname}() takes two or more arguments", _col(node))
+                raise ExprError(f"{fname}() takes two or more arguments", node)
         elif len(args) != 1:
-            raise ExprError(f"{fname}() takes one argument", _col(node))
+            raise ExprError(f"{fname}() takes one argument", node)
         if fname == "log" and args[0] == 0:
-            raise ExprError("log(0) is undefined", _col(node))
+            raise ExprError("log(0) is undefined", node)
         return func(*args)
 
     def _sum(self, node):
         if len(node.args) != 2 or not isinstance(node.args[1], ast.Tuple) or len(node.args[1].elts) != 3 \
                 or not isinstance(node.args[1].elts[0], ast.Name):
-            raise ExprError("write a sum as Sum(term, (i, 1, n))", _col(node))
+            raise ExprError("write a sum as Sum(term, (i, 1, n))", node)
         var = mo.index(node.args[1].elts[0].id)
         lo, hi = (self.build(e) for e in node.args[1].elts[1:])
         return sp.Sum(self.build(node.args[0]), (var, lo, hi))
 
     def _Compare(self, node):
         if not self.scope.allow_compare:
-            raise ExprError("comparisons are not allowed here", _col(node))
+            raise ExprError("comparisons are not allowed here", node)
         ops = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Eq: sp.Eq, ast.NotEq: sp.Ne}
         left = self.build(node.left)
         parts = []
         for op, right_node in zip(node.ops, node.comparators):
             right = self.build(right_node)
             if type(op) not in ops:
-                raise ExprError(f"the comparison {type(op).__name__} is not allowed", _col(node))
+                raise ExprError(f"the comparison {type(op).__name__} is not allowed", node)
             parts.append(ops[type(op)](left, right))
             left = right
         return sp.And(*parts) if len(parts) > 1 else parts[0]
@@ -293,8 +378,19 @@ def _describe(node) -> str:
     return names.get(type(node).__name__, f"'{type(node).__name__}'")
 
 
+def _at(exc: ExprError, text: str, offset: int) -> ExprError:
+    """`exc` placed at a character offset of `text` (its line, column and offset)."""
+    exc.offset = max(0, min(offset, len(text)))
+    exc.line, exc.col = _line_col(text, exc.offset)
+    return exc
+
+
 def parse(text, scope: Scope | None = None) -> sp.Expr:
-    """Parse one expression of the spec into a SymPy object, or raise ExprError."""
+    """Parse one expression of the spec into a SymPy object, or raise ExprError.
+
+    The error's `line` and `col` (1-based) and `offset` (0-based) are those of the fault in `text` as
+    given (after `repr` for a number).
+    """
     scope = scope or Scope()
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
         raise ExprError(f"expected an expression, got {type(text).__name__}")
@@ -303,28 +399,41 @@ def parse(text, scope: Scope | None = None) -> sp.Expr:
     if len(text) > MAX_LENGTH:
         raise ExprError(f"the expression is longer than {MAX_LENGTH} characters")
     if "__" in text:
-        raise ExprError("double underscores are not allowed", text.index("__") + 1)
+        raise _at(ExprError("double underscores are not allowed"), text, text.index("__"))
+    stripped = text.strip()
+    lead = len(text) - len(text.lstrip())
+    deep = f"the expression is nested too deeply (at most {MAX_DEPTH} levels)"
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
         msg = exc.msg or "invalid syntax"
-        if "nested parentheses" in msg or "too many" in msg:
-            msg = f"the expression is nested too deeply (at most {MAX_DEPTH} levels)"
-        raise ExprError(f"cannot parse the expression: {msg}", exc.offset or 1) from None
-    except (RecursionError, MemoryError, ValueError):
-        raise ExprError(f"the expression is nested too deeply (at most {MAX_DEPTH} levels)") from None
-    if _depth(tree, MAX_DEPTH) > MAX_DEPTH:
-        raise ExprError(f"the expression is nested too deeply (at most {MAX_DEPTH} levels)")
-    builder = _Builder(scope, text.strip())
+        if "nested parentheses" in msg:
+            msg = "the expression is nested too deeply (too many nested parentheses or brackets)"
+        elif "too many" in msg or "too complex" in msg or "too deeply" in msg:
+            msg = "the expression is nested too deeply"
+        else:
+            msg = f"cannot parse the expression: {msg}"
+        offset = _offset(stripped, exc.lineno or 1, (exc.offset or 1) - 1)
+        raise _at(ExprError(msg), text, lead + offset) from None
+    except (RecursionError, MemoryError):
+        raise ExprError("the expression is nested too deeply") from None
+    except ValueError as exc:  # e.g. a NUL character
+        raise ExprError(f"cannot parse the expression: {exc}") from None
+    depth, where = _depth(tree, MAX_DEPTH)
+    if depth > MAX_DEPTH:
+        raise _at(ExprError(deep), text, lead + _node_offset(stripped, where))
+    builder = _Builder(scope, stripped)
     builder.find_indices(tree)
     try:
         return builder.build(tree)
-    except ExprError:
+    except ExprError as exc:
+        if exc.node is not None:
+            raise _at(exc, text, lead + _node_offset(stripped, exc.node)) from None
         raise
     except (TypeError, ValueError, AttributeError, sp.ShapeError, sp.NonSquareMatrixError) as exc:
         raise ExprError(f"the expression does not make sense: {exc}") from None
     except RecursionError:
-        raise ExprError(f"the expression is nested too deeply (at most {MAX_DEPTH} levels)") from None
+        raise ExprError("the expression is nested too deeply") from None
 
 
 def parse_length(value) -> sp.Expr:

@@ -261,27 +261,58 @@ def test_overlong_expression_is_refused():
     assert "longer than" in err.message
 
 
-@pytest.mark.xfail(strict=True, reason="expr.py:61-70,316 _depth counts a left-associated chain a+b+c+... as "
-                   f"nesting, so a flat sum of more than ~58 terms is refused as 'nested too deeply (at most "
-                   f"{MAX_DEPTH} levels)'")
 def test_a_flat_sum_of_many_terms_is_not_nesting():
     text = " + ".join(f"w{j}*x" for j in range(80))
     assert parse(text) == sum((sp.Symbol(f"w{j}", real=True) * x for j in range(80)), sp.Integer(0))
 
 
-@pytest.mark.xfail(strict=True, reason="expr.py:115-127 number(): a float literal's exponent is not bounded "
-                   "(MAX_DIGITS applies to ints only); sp.Rational('1e100000') builds a 100001-digit integer, "
-                   "and 1e40000000 runs for minutes")
 def test_float_literal_with_a_huge_exponent_is_refused():
     refused("x*1e100000", limit=0.5)
+
+
+def test_a_flat_chain_of_hundreds_of_terms_parses():
+    assert parse("+".join(["x"] * 900)) == 900 * x
+    assert parse("*".join(["x"] * 900)) == x ** 900
+    assert parse(" - ".join(f"w{j}" for j in range(300))).func == sp.Add
+
+
+def test_the_nesting_limit_is_the_one_the_message_gives():
+    assert parse("exp(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH) is not None
+    err = refused("exp(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1))
+    assert f"at most {MAX_DEPTH} levels" in err.message
+    assert err.col == 4 * MAX_DEPTH + 1  # the call one level too deep
+
+
+@pytest.mark.parametrize("text, col", [("x*1e100000", 3), ("2*x + 1e-40", 7), ("1e31", 1),
+                                       ("x + 0.0000000000000000000000000000001", 5),
+                                       ("x*12345678901234567890.123456789012", 3), ("x*1e99999999999999999999999999", 3)])
+def test_float_literal_with_too_many_digits_is_refused_at_its_column(text, col):
+    err = refused(text, limit=0.5)
+    assert "more than 30 digits" in err.message or "too large" in err.message
+    assert (err.line, err.col) == (1, col)
+
+
+@pytest.mark.parametrize("text, value", [("1.5e3", 1500), ("2.5", sp.Rational(5, 2)), (".5", sp.Rational(1, 2)),
+                                         ("5.", 5), ("1_0.5", sp.Rational(21, 2)), ("1e29", 10 ** 29),
+                                         ("1e-30", sp.Rational(1, 10 ** 30)), ("0e999999", 0)])
+def test_float_literals_are_exact(text, value):
+    assert parse(text) == value
+
+
+def test_error_positions_are_characters_of_the_text_as_given():
+    err = refused("  2*x + expp(y)")
+    assert (err.line, err.col, err.offset) == (1, 9, 8)
+    err = refused("(x +\n  \u03b1\u03b2 + expp(y))")  # non-ASCII names: columns count characters
+    assert (err.line, err.col) == (2, 8)
+    err = refused("(x +\n  y + $)")
+    assert (err.line, err.col) == (2, 7)
 
 
 # -- the allow-list holds for arbitrary token soup ---------------------------------------------------------
 
 TOKENS = ["x", "y", "i", "n", "1", "0", "2", "0.5", "10", "1000", "9", "-", "+", "*", "/", "**", "(", ")",
           "[", "]", ",", ".", " ", "exp", "log", "Sum", "softmax", "logsumexp", "sigmoid", "relu", "max",
-          "sqrt", "abs", "x[i]", "(i, 1, n)", ".T", "__", "lambda", "'s'", "=", ":"]
-# Float exponents ('e') are left out: they are covered by the xfail above.
+          "sqrt", "abs", "x[i]", "(i, 1, n)", ".T", "__", "lambda", "'s'", "=", ":", "e", "1e", "_"]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)

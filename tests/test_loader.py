@@ -152,13 +152,20 @@ def test_billion_laughs_alias_bomb_is_refused_quickly(tmp_path):
     assert len(str(info.value).splitlines()) <= 21
 
 
-@pytest.mark.xfail(strict=True, reason="loader.py:78-80 reports an alias each time the shared node is "
-                   "met again, so one anchor gives many identical diagnostics (72 for a 9x9 bomb)")
 def test_alias_bomb_diagnostics_are_not_repeated():
     with pytest.raises(SpecError) as info:
         loader.load_text(_alias_bomb(), "bomb.yaml")
     msgs = messages(info.value)
     assert len(msgs) == len(set(msgs))
+
+
+def test_each_alias_is_reported_once_where_it_is_first_used():
+    text = "a: &x 1\nb: *x\nc: *x\nd: &y [*x]\ne: *y\n"
+    with pytest.raises(SpecError) as info:
+        loader.load_text(text, "s.yaml")
+    msgs = messages(info.value)
+    assert [m.split(" ")[0] for m in msgs] == ["s.yaml:2:4:", "s.yaml:5:4:"]
+    assert "(*x)" in msgs[0] and "(*y)" in msgs[1]
 
 
 def test_too_many_values_is_refused(monkeypatch):
@@ -200,11 +207,35 @@ def test_unknown_local_tag_on_a_scalar_is_refused():
     assert str(info.value).startswith("s.yaml:1:8: unsupported YAML tag")
 
 
-@pytest.mark.xfail(strict=True, reason="loader.py:83-102 checks tags only on scalars: a tag on a mapping or "
-                   "sequence (e.g. !!python/object/apply:..., !custom) is silently dropped")
 def test_tag_on_a_sequence_is_refused():
     with pytest.raises(SpecError):
         loader.load_text("title: !!python/object/apply:os.system ['echo hi']\nproblems: []\n", "s.yaml")
+
+
+@pytest.mark.parametrize("text, col", [
+    ("title: !!python/object/apply:os.system ['echo hi']\nproblems: []\n", 8),
+    ("title: !custom {a: 1}\nproblems: []\n", 8),
+    ("title: !!set {a, b}\nproblems: []\n", 8),
+    ("title: T\nproblems: !!python/object/new:list []\n", 11),
+])
+def test_tag_on_a_mapping_or_sequence_is_refused_at_its_position(text, col):
+    with pytest.raises(SpecError) as info:
+        loader.load_text(text, "s.yaml")
+    line = 2 if text.startswith("title: T") else 1
+    assert str(info.value).startswith(f"s.yaml:{line}:{col}: unsupported YAML tag")
+
+
+def test_standard_collection_tags_are_fine():
+    doc = loader.load_text("title: !!str T\nx: !!map {a: 1}\nproblems: !!seq []\n", "s.yaml")
+    assert doc.data == {"title": "T", "x": {"a": 1}, "problems": []}
+
+
+@pytest.mark.parametrize("text, col", [("!shout k: 1\n", 1), ("!!int abc: 1\n", 1), ("a: !!int abc\n", 4),
+                                       ("a: !!timestamp 2020-99\n", 4)])
+def test_a_bad_tag_on_a_key_or_value_is_an_error_not_a_traceback(text, col):
+    with pytest.raises(SpecError) as info:
+        loader.load_text(text, "s.yaml")
+    assert str(info.value).startswith(f"s.yaml:1:{col}:")
 
 
 # -- bad files -------------------------------------------------------------------------------------
@@ -240,7 +271,7 @@ def test_a_directory_is_not_a_spec(tmp_path):
     assert str(info.value).startswith(f"{tmp_path}: is a directory")
 
 
-@pytest.mark.parametrize("content", ["", "\n\n", "# only a comment\n"])
+@pytest.mark.parametrize("content", ["", "\n\n", "# only a comment\n", "---\n", "--- # nothing\n# here\n"])
 def test_empty_file(tmp_path, content):
     path = tmp_path / "empty.yaml"
     path.write_text(content, encoding="utf-8")
@@ -261,3 +292,58 @@ def test_invalid_yaml_has_a_position(text, line):
     assert msg.startswith(f"s.yaml:{line}:")
     assert "invalid YAML" in msg
     assert len(msg.splitlines()) == 1
+
+
+# -- positions inside a scalar's text --------------------------------------------------------------
+
+SCALARS = """\
+plain: 2*x + expp(y)
+double: "2*x + expp(y)"
+single: '2*x + ''s'' + expp(y)'
+folded: >-
+  x**2 + y**2 +
+  expp(y)
+literal: |
+  Compute.
+  \\input{x}
+multiline_plain: x**2 +
+  expp(y)
+escaped: "x + \\
+   expp(y) \\x41 \\u00e9"
+tagged: !!str "x + expp(y)"
+indicated: |2
+    more
+  expp
+flow: [x + expp(y), "q + expp(r)"]
+"""
+
+
+@pytest.mark.parametrize("path, needle, occurrence", [
+    (("plain",), "expp", 1), (("double",), "expp", 2), (("single",), "expp", 3), (("single",), "''s''", 1),
+    (("folded",), "expp", 4), (("folded",), "y**2", 1), (("literal",), "\\input", 1),
+    (("multiline_plain",), "expp", 5), (("escaped",), "expp", 6), (("tagged",), "expp", 7),
+    (("indicated",), "more", 1), (("indicated",), "expp", 8), (("flow", 0), "expp", 9), (("flow", 1), "expp", 10),
+])
+def test_text_position_maps_a_character_of_a_value_to_the_file(path, needle, occurrence):
+    doc = loader.load_text(SCALARS, "s.yaml")
+    value = doc.data
+    for part in path:
+        value = value[part]
+    needle_in_value = needle.replace("''", "'")
+    assert doc.text_position(path, value.index(needle_in_value), value) == position(SCALARS, needle, occurrence)
+
+
+def test_text_position_is_none_for_a_value_not_read_from_the_file():
+    doc = loader.load_text(SCALARS, "s.yaml")
+    assert doc.text_position(("plain",), 0, "something else") is None
+    assert doc.text_position(("nothing",), 0) is None
+    doc.overridden[("plain",)] = "x=1"
+    assert doc.text_position(("plain",), 0) is None
+
+
+def test_a_document_made_from_anothers_positions_still_maps_values():
+    # the canonical build and each variant make their own Document from the loaded one's positions
+    doc = loader.load_text(SCALARS, "s.yaml")
+    copy = loader.Document(doc.file, dict(doc.data), doc.positions, doc.key_positions, doc.overridden)
+    value = copy.data["double"]
+    assert copy.text_position(("double",), value.index("expp"), value) == position(SCALARS, "expp", 2)

@@ -196,8 +196,6 @@ def test_tex_input_in_a_statement_is_refused(tmp_path):
     assert f"problem 1 (tex): statement: the TeX command \\input is not allowed in a statement" in msg
 
 
-@pytest.mark.xfail(strict=True, reason="spec.py:286-289 builds the statement's Where with col=None, so the "
-                   "message is FILE:LINE: without the COL that SPEC.md section 3 promises")
 def test_tex_input_in_a_statement_has_line_and_column(tmp_path):
     path = write_spec(tmp_path, STATEMENT_SPEC)
     assert one_error(path).startswith(f"{prefix(path, STATEMENT_SPEC, chr(92) + 'input')} problem 1 (tex): "
@@ -225,14 +223,46 @@ def test_ordinary_latex_in_a_statement_is_allowed(tmp_path):
     assert load_spec(path).problems[0].statement.startswith("Let $f(x)")
 
 
-@pytest.mark.xfail(strict=True, reason="spec.py:30-35 FORBIDDEN_TEX is a deny-list of names: TeX's ^^5c "
-                   "notation spells a backslash (^^5cinput), and LaTeX's \\InputIfFileExists reads a file; both "
-                   "pass the spec stage (TeX's openin_any=p is then the only guard)")
 @pytest.mark.parametrize("command", [r"^^5cinput{/etc/passwd}", r"\InputIfFileExists{/etc/passwd}{}{}"])
 def test_disguised_file_reads_in_a_statement_are_refused(tmp_path, command):
     text = f"title: T\nproblems:\n  - kind: gradient\n    statement: |\n      see {command} here\n    function: x\n    wrt: x\n"
     with pytest.raises(SpecError):
         load_spec(write_spec(tmp_path, text))
+
+
+@pytest.mark.parametrize("command", [
+    r"\IfFileExists{/etc/passwd}{a}{b}", r"\@input{/etc/passwd}", r"\@@input /etc/passwd", r"\openin",
+    r"\ShellEscape{ls}", r"\DelayedShellEscape{ls}", r"^^M", r"x^^y", r"\UseName{input}", r"\ExplSyntaxOn",
+    r"\pdffiledump length 10 {/etc/passwd}", r"\latelua{x}",
+])
+def test_more_file_shell_and_character_code_tricks_are_refused_where_they_are(tmp_path, command):
+    text = f"title: T\nproblems:\n  - kind: gradient\n    statement: |\n      see {command} here\n    function: x\n    wrt: x\n"
+    path = write_spec(tmp_path, text)
+    errors = spec_errors(path)
+    col = 11 + min(i for i in (command.find("\\"), command.find("^^")) if i >= 0)
+    assert errors[0].startswith(f"{path}:5:{col}: problem 1 (1): statement: the TeX command ")
+
+
+def test_a_forbidden_command_in_a_quoted_statement_has_its_column(tmp_path):
+    text = 'title: T\nproblems:\n  - kind: gradient\n    statement: "Read \\\\input{x} now"\n    function: x\n    wrt: x\n'
+    path = write_spec(tmp_path, text)
+    assert one_error(path).startswith(f"{prefix(path, text, chr(92) + chr(92) + 'input')} problem 1 (1): "
+                                      "statement: the TeX command \\input")
+
+
+def test_ordinary_math_and_text_latex_in_a_block_statement_is_allowed(tmp_path):
+    statement = r"""
+      Let $f(\mathbf{x}) = \frac{1}{2}\left\| \mathbf{x} \right\|^2 + \sum_{i=1}^{n} \operatorname{relu}(x_i)$
+      with $x \in \mathbb{R}^n$, $\text{where } n \ge 1$ and $e^{x^2}$, $a_{i}^{2}$.
+      \begin{itemize}
+        \item \emph{first}, \textbf{second}, \textit{third}
+      \end{itemize}
+      \begin{enumerate}
+        \item $\nabla_{\mathbf{x}} f$ \quad \\ \hfill $\displaystyle\lim_{h\to 0}$
+      \end{enumerate}"""
+    text = f"title: T\nproblems:\n  - kind: gradient\n    statement: |{statement}\n    function: x\n    wrt: x\n"
+    path = write_spec(tmp_path, text)
+    assert "operatorname" in load_spec(path).problems[0].statement
 
 
 # -- expressions, located in the spec -------------------------------------------------------------------
@@ -267,8 +297,6 @@ def test_hostile_expression_in_a_spec_runs_nothing(tmp_path):
     assert not canary.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="spec.py:71-76 Problem.expr adds the expression's column to the "
-                   "scalar's start: for a quoted scalar that start is the quote, so the column is one short")
 def test_bad_expression_in_a_quoted_scalar_has_the_right_column(tmp_path):
     text = """\
     title: T
@@ -282,8 +310,6 @@ def test_bad_expression_in_a_quoted_scalar_has_the_right_column(tmp_path):
     assert one_error(path).startswith(f"{prefix(path, text, 'expp')} problem 1 (e): function:")
 
 
-@pytest.mark.xfail(strict=True, reason="spec.py:71-76 Problem.expr assumes a one-line plain scalar: in a "
-                   "block scalar (| or >) the error is put on the indicator's line, not the expression's")
 def test_bad_expression_in_a_block_scalar_is_on_its_own_line(tmp_path):
     text = """\
     title: T
@@ -297,6 +323,20 @@ def test_bad_expression_in_a_block_scalar_is_on_its_own_line(tmp_path):
     """
     path = write_spec(tmp_path, text)
     assert one_error(path).startswith(f"{prefix(path, text, 'expp')} problem 1 (e): function:")
+
+
+@pytest.mark.parametrize("function, needle", [
+    ("|\n      (x**2 +\n       y**2 + expp(y))", "expp"),  # a literal block, the expression over two lines
+    ("|\n      x**2 + y**$", "$"),  # a syntax error inside a block
+    ("\"x**2 + \\\n       expp(y)\"", "expp"),  # an escaped line break in a double-quoted scalar
+    ("'x**2 +\n       expp(y)'", "expp"),  # a folded single-quoted scalar
+    ("x**2 +\n       expp(y)", "expp"),  # a folded plain scalar
+    ("  x*1e100000", "1e100000"),  # a float literal with a huge exponent
+])
+def test_bad_expression_is_located_whatever_the_scalar_style(tmp_path, function, needle):
+    text = f"title: T\nproblems:\n  - kind: gradient\n    id: e\n    function: {function}\n    wrt: [x, y]\n"
+    path = write_spec(tmp_path, text)
+    assert one_error(path).startswith(f"{prefix(path, text, needle)} problem 1 (e): function:")
 
 
 def test_wrt_variable_not_in_the_function(tmp_path):
