@@ -235,21 +235,27 @@ def confirm_matrix_gradient(problem, solution, setup) -> list[str]:
     lengths = sorted({s for m in f.atoms(sp.MatrixSymbol) for d in m.shape for s in sp.sympify(d).free_symbols},
                      key=str)
     count = 0
-    for size in ([2, 3, 4] if lengths else [None]):
+    for size in (([2, 3] if f.has(sp.Inverse, sp.Determinant) else [2, 3, 4]) if lengths else [None]):
         sub = {s: size for s in lengths}
-        mats = {m: np.array([[rng.uniform(-2, 2) for _ in range(int(m.shape[1].subs(sub)))]
-                             for _ in range(int(m.shape[0].subs(sub)))]) for m in f.atoms(sp.MatrixSymbol)}
+        mats = {}
+        for m in f.atoms(sp.MatrixSymbol):
+            rows, cols = int(sp.sympify(m.shape[0]).subs(sub)), int(sp.sympify(m.shape[1]).subs(sub))
+            mat = np.array([[rng.uniform(-1, 1) for _ in range(cols)] for _ in range(rows)])
+            if rows == cols and rows > 1:
+                mat += 2 * rows * np.eye(rows)  # well conditioned, positive determinant (for det, log det, inv)
+            mats[m] = mat
         syms = {m: sp.MatrixSymbol(m.name, int(m.shape[0].subs(sub)), int(m.shape[1].subs(sub))) for m in mats}
 
-        def value(matrices):
-            e = f.xreplace(syms).subs({syms[m]: sp.Matrix(matrices[m]) for m in matrices}).doit()
-            e = sp.Matrix(e)[0, 0] if isinstance(e, (sp.MatrixBase, sp.MatrixExpr)) else e
-            return float(e)
+        names = [(m, i, j, mo.to_indexed(MatrixElement(syms[m], i, j)))
+                 for m in mats for i in range(mats[m].shape[0]) for j in range(mats[m].shape[1])]
+        numeric = sp.lambdify([n for *_, n in names], mo.plain_functions(mo.concrete(f.xreplace(syms).subs(sub))),
+                              modules=["numpy"])
 
-        got = answer.xreplace(syms).subs({syms[m]: sp.Matrix(mats[m]) for m in mats}).doit() \
-            if isinstance(answer, sp.MatrixExpr) else mo.concrete(answer.subs(sub))
-        got = sp.Matrix(got).subs({mo.to_indexed(MatrixElement(syms[m], i, j)): mats[m][i, j]
-                                   for m in mats for i in range(mats[m].shape[0]) for j in range(mats[m].shape[1])})
+        def value(matrices):
+            return float(numeric(*[matrices[m][i, j] for m, i, j, _ in names]))
+
+        point = {n: mats[m][i, j] for m, i, j, n in names}
+        got = sp.Matrix(mo.concrete(answer.xreplace(syms).subs(sub))).xreplace(point)
         target = [m for m in mats if m.name == wrt.name][0]
         h = 1e-6
         for i in range(mats[target].shape[0]):

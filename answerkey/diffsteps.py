@@ -135,13 +135,42 @@ class _Rules:
                 self.note(f"only the term ${names}$ of the sum depends on ${sp.latex(v)}$")
                 inner = term.subs(sub, simultaneous=True)
                 return mo.PartialOf(sp.Sum(inner, *rest) if rest else inner, v)
-        raise CannotDerive(f"cannot differentiate the sum {u} with respect to {v}: "
-                           f"its terms must depend on {v.base} only through one entry indexed by the "
-                           f"sum's variables")
+        self.note("derivative of a sum, term by term")
+        return sp.Sum(mo.PartialOf(term, v), *u.limits)
 
 
 def _step(expr, rules: _Rules):
     return expr.replace(lambda e: isinstance(e, mo.PartialOf), lambda e: rules.d(e.args[0]))
+
+
+def collapse(expr):
+    """Sums over an index of terms with a Kronecker delta in that index keep one term:
+    sum_i delta_ik g_i = g_k (k in the sum's range, as the index of an entry always is)."""
+    def one(total):
+        function = sp.expand(total.function)
+        out = sp.Integer(0)
+        for term in (function.args if isinstance(function, sp.Add) else [function]):
+            limits = list(total.limits)
+            progress = True
+            while progress:
+                progress = False
+                for delta in term.atoms(sp.KroneckerDelta):
+                    for limit in limits:
+                        var = limit[0]
+                        if var in delta.args:
+                            other = delta.args[1] if delta.args[0] == var else delta.args[0]
+                            if other.has(var):
+                                continue
+                            term = term.subs(var, other)
+                            limits.remove(limit)
+                            progress = True
+                            break
+                    if progress:
+                        break
+            out += sp.Sum(term, *limits) if limits else term
+        return out
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and e.has(sp.KroneckerDelta), one)
 
 
 def tidy(expr):
@@ -164,6 +193,9 @@ def derive(expr, v) -> list[Form]:
         forms.append(Form(current, "; ".join(rules.used)))
     else:
         raise CannotDerive(f"the derivative of {expr} needs more than {MAX_ROUNDS} rounds of rules")
+    if any(isinstance(e, sp.Sum) and e.has(sp.KroneckerDelta) for e in current.atoms(sp.Sum)):
+        current = collapse(current)
+        forms.append(Form(current, r"$\sum_i \delta_{ik}\, g_i = g_k$"))
     final = tidy(current)
     if final != current:
         forms.append(Form(final, "simplify"))

@@ -241,6 +241,8 @@ class _Builder:
         if op is None:
             raise ExprError(f"the operator {type(node.op).__name__} is not allowed", node,
                             "use + - * / **")
+        if op in ("+", "-"):
+            left, right = _scalar_if_mixed(left, right)
         if op == "+":
             return left + right
         if op == "-":
@@ -367,6 +369,15 @@ class _Builder:
             parts.append(ops[type(op)](left, right))
             left = right
         return sp.And(*parts) if len(parts) > 1 else parts[0]
+
+
+def _scalar_if_mixed(left, right):
+    """A 1 x 1 matrix expression beside a scalar (trace(A*X) + x.T*X*x) is taken as its one entry."""
+    def one(e, other):
+        if isinstance(e, sp.MatrixExpr) and e.shape == (1, 1) and not isinstance(other, sp.MatrixExpr):
+            return e[0, 0]
+        return e
+    return one(left, right), one(right, left)
 
 
 def _describe(node) -> str:

@@ -272,6 +272,10 @@ def entry_name(matrix: sp.MatrixSymbol) -> str:
 def to_indexed(element):
     """M[a, b] (0-based, SymPy's MatrixElement) -> m_{a+1, b+1}; a column vector's x[a, 0] -> x_{a+1}."""
     matrix, a, b = element.args
+    if not isinstance(matrix, sp.MatrixSymbol):  # an entry of an explicit product or sum: compute it
+        explicit = matrix.doit()
+        explicit = explicit.as_explicit() if not isinstance(explicit, sp.MatrixBase) else explicit
+        return explicit[int(a), int(b)]
     base = vector(entry_name(matrix))
     if matrix.shape[1] == 1:
         return base[a + 1]
@@ -280,8 +284,26 @@ def to_indexed(element):
     return base[a + 1, b + 1]
 
 
+def _shape_symbols(m) -> set:
+    return {s for d in m.shape for s in sp.sympify(d).free_symbols}
+
+
+def _explicit_inverse(inv):
+    """The inverse of an explicit matrix as adjugate / determinant: no simplification, fast for the small
+    sizes the checks use."""
+    m = inv.arg.doit()
+    m = sp.ImmutableMatrix(m.as_explicit() if not isinstance(m, sp.MatrixBase) else m)
+    return sp.ImmutableMatrix(m.adjugate() / m.det(method="berkowitz"))
+
+
 def concrete(expr):
     """Evaluate sums and matrix expressions of concrete size to explicit entries (for checking)."""
+    if isinstance(expr, sp.Basic):
+        expr = expr.replace(lambda t: isinstance(t, sp.MatrixSymbol) and all(d.is_number for d in t.shape),
+                            lambda t: sp.ImmutableMatrix(int(t.shape[0]), int(t.shape[1]),
+                                                         lambda i, j: to_indexed(MatrixElement(t, i, j))))
+        expr = expr.replace(lambda t: isinstance(t, sp.Inverse) and not t.arg.free_symbols & _shape_symbols(t.arg),
+                            _explicit_inverse)
     expr = expr.doit() if isinstance(expr, sp.Basic) else expr
     if isinstance(expr, sp.MatrixExpr) and not isinstance(expr, sp.MatrixBase):
         expr = expr.as_explicit()
@@ -301,3 +323,23 @@ class EntryMatrix(Display):
             return self
         return sp.ImmutableMatrix(int(rows), int(cols),
                                   lambda r, c: entry.subs({k: r + 1, l: c + 1}, simultaneous=True).doit())
+
+
+class GradientOf(Display):
+    """The gradient of a scalar f of matrices with respect to X, entry by entry (denominator layout):
+    args (f, X). Made explicit only at concrete sizes, where it is the matrix of d f / d x_ij of the
+    explicit f -- the reference that a closed form is checked against."""
+
+    def doit(self, **hints):
+        f, X = self.args
+        if isinstance(X, sp.MatrixBase):
+            entries = X
+        elif all(sp.sympify(d).is_number for d in X.shape):
+            entries = X.as_explicit()
+        else:
+            return self
+        explicit = concrete(f)
+        if isinstance(explicit, sp.Basic) and any(isinstance(m, sp.MatrixSymbol) for m in explicit.atoms(sp.MatrixSymbol)):
+            return self
+        names = [to_indexed(e) if isinstance(e, MatrixElement) else e for e in entries]
+        return sp.ImmutableMatrix(entries.rows, entries.cols, [sp.diff(explicit, v) for v in names])

@@ -337,7 +337,10 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | No
                 errors.add(doc.where(path + ("params", key), label, f"params.{key}"),
                            f"expected a number, got {_type_name(value)}")
             else:
-                params[key] = exprmod.parse(repr(value))
+                try:
+                    params[key] = exprmod.parse(repr(value))
+                except exprmod.ExprError as exc:
+                    errors.add(doc.where(path + ("params", key), label, f"params.{key}"), exc.message, exc.hint)
     where = raw.get("where", [])
     if isinstance(where, str):
         where = [where]

@@ -19,6 +19,7 @@ from .errors import VerificationError
 from .printer import tex
 
 POINTS = 3
+MAX_INDEX_CASES = 8  # index values tried per length (all of them when fewer)
 DIGITS = 30
 TOLERANCE = sp.Float("1e-12", DIGITS)
 APPROX = sp.Float("1e-5", DIGITS)
@@ -31,12 +32,12 @@ def _prepare(expr, k=None):
     return mo.elementary(expr) if isinstance(expr, sp.Basic) else expr
 
 
-def _lengths_and_indices(exprs):
+def _lengths_and_indices(exprs, ranges=None):
     lengths, indices, bound = set(), set(), set()
     for e in exprs:
         for s in e.atoms(sp.Sum):
-            hi = s.args[1][2]
-            lengths |= {x for x in hi.free_symbols}
+            for _, lo, hi in s.limits:
+                lengths |= (lo.free_symbols | hi.free_symbols) - {lim[0] for lim in s.limits}
         for m in e.atoms(sp.MatrixSymbol):
             for d in m.shape:
                 lengths |= sp.sympify(d).free_symbols
@@ -46,6 +47,8 @@ def _lengths_and_indices(exprs):
         for s in e.free_symbols:
             if s.is_integer:
                 indices.add(s)
+    for r in (ranges or {}).values():
+        lengths |= sp.sympify(r).free_symbols
     return lengths, indices - lengths - bound
 
 
@@ -63,21 +66,23 @@ def numeric_cases(a, b, assume: dict, rng: random.Random, lengths_fixed: dict | 
     ranges = assume.get("ranges", {})
     a, b = a.subs(subs0), b.subs(subs0)
     distinct = assume.get("distinct")
-    lengths, indices = _lengths_and_indices([a, b])
+    lengths, indices = _lengths_and_indices([a, b], ranges)
     for length in lengths:
         indices.discard(length)
-    length_options = [dict(zip(lengths, combo)) for combo in itertools.product([2, 3, 4], repeat=len(lengths))] \
+    heavy = any(e.has(sp.Inverse, sp.Determinant, mo.GradientOf) for e in (a, b))  # explicit inverses grow fast
+    sizes = [2, 3, 4] if len(lengths) == 1 and not heavy else [2, 3]
+    length_options = [dict(zip(lengths, combo)) for combo in itertools.product(sizes, repeat=len(lengths))] \
         if lengths else [{}]
     for lsub in length_options:
         top = max(lsub.values(), default=3)
         idx = sorted(indices, key=str)
         tops = [int(sp.sympify(ranges.get(i, top)).subs(lsub)) for i in idx]
         combos = list(itertools.product(*[range(1, t + 1) for t in tops])) if idx else [()]
-        if len(combos) > 12:
-            combos = rng.sample(combos, 12)
+        if len(combos) > MAX_INDEX_CASES:
+            combos = rng.sample(combos, MAX_INDEX_CASES)
         for combo in combos:
             isub = dict(zip(idx, combo))
-            if distinct and isub.get(distinct[0]) == isub.get(distinct[1]):
+            if distinct and sp.sympify(distinct[0]).subs(isub) == sp.sympify(distinct[1]).subs(isub):
                 continue
             sub = {**lsub, **isub}
             ea = mo.concrete(a.subs(sub))

@@ -413,9 +413,6 @@ def test_expression_errors_of_several_problems_are_reported_together(tmp_path):
     assert errors[1].startswith(f"{prefix(path, text, 'x.real')} problem 2 (2): function: attributes")
 
 
-@pytest.mark.xfail(strict=True, reason="build.py:61-62 validates fields (spec.build) and parses expressions "
-                   "(kind.solve) in separate stages, so a bad expression is not reported while another problem "
-                   "has a field error")
 def test_field_and_expression_errors_are_reported_together(tmp_path):
     text = """\
     title: T

@@ -109,11 +109,21 @@ def test_wrong_answer_fails_the_independent_check(seed):
 
 
 def test_cannot_derive_is_exit_2(tmp_path):
+    # the determinant of a product is neither in index notation nor a known identity
     path = tmp_path / "c.yaml"
-    path.write_text("title: C\nproblems:\n  - kind: gradient\n    function: Sum(x[i]*x[1], (i, 1, n))\n"
-                    "    vectors: {x: n}\n    wrt: x\n", encoding="utf-8")
+    path.write_text("title: C\nproblems:\n  - kind: matrix_gradient\n    function: det(X*X)\n"
+                    "    shapes: {X: [n, n]}\n    wrt: X\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "generate.py", str(path), "--check"], cwd=ROOT, capture_output=True,
                           text=True)
     assert proc.returncode == 2
-    assert "cannot differentiate the sum" in proc.stderr
+    assert "problem 1 (1): cannot derive the gradient of" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_sum_with_several_entries_is_derived(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("title: S\nproblems:\n  - kind: gradient\n    function: Sum(x[i]*x[1], (i, 1, n))\n"
+                    "    vectors: {x: n}\n    wrt: x\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "generate.py", str(path), "--check"], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -10,6 +10,7 @@ import sympy as sp
 
 from .. import mathobj as mo
 from ..calculus import function_lines, partial_lines, recognize
+from ..diffsteps import tidy
 from ..derivation import Answer, Part, Solution
 from ..expr import ExprError, Scope, parse_length
 from . import Kind
@@ -89,10 +90,10 @@ def _solve_vector(fname, info) -> Solution:
     deltas = sorted((d for d in entry.atoms(sp.KroneckerDelta) if k in d.args), key=str)
     if len(deltas) == 1:
         other = deltas[0].args[0] if deltas[0].args[1] == k else deltas[0].args[1]
-        same = entry.subs(k, other)
+        same = tidy(entry.subs(k, other).doit()) if entry.subs(k, other).has(sp.Sum) else entry.subs(k, other)
         part.add(mo.Partial(fname, x[other]), same, note=f"where ${sp.latex(k)} = {sp.latex(other)}$",
                  rule="the case split", value=sp.diff(g, x[k]).subs(k, other))
-        part.add(mo.Partial(fname, x[k]), entry.subs(deltas[0], 0),
+        part.add(mo.Partial(fname, x[k]), tidy(entry.subs(deltas[0], 0).doit()),
                  note=f"where ${sp.latex(k)} \\neq {sp.latex(other)}$", rule="the case split",
                  value=sp.diff(g, x[k]), assume={"distinct": (k, other)})
     vector = recognize(entry, x, n, k)

@@ -9,6 +9,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .. import mathobj as mo
 from ..calculus import partial_lines
+from ..diffsteps import collapse
 from ..derivation import Answer, Part, Solution
 from ..errors import CannotDerive
 from ..expr import ExprError, Scope, parse_length
@@ -53,9 +54,14 @@ def index_form(f):
     to_symbol = {d: sp.Symbol(f"_dim{int(d)}", integer=True, positive=True) for d in dims}
     general = f.xreplace({m: sp.MatrixSymbol(m.name, *[to_symbol.get(d, d) for d in m.shape])
                           for m in f.atoms(sp.MatrixSymbol)})
+    general = general.replace(lambda e: isinstance(e, sp.MatPow) and e.base.shape == (1, 1),
+                              lambda e: sp.Pow(e.base[0, 0], e.exp))
+    general = general.replace(lambda e: isinstance(e, sp.MatrixExpr) and not isinstance(e, sp.MatrixSymbol)
+                              and e.shape == (1, 1) and not isinstance(e, MatrixElement), lambda e: e[0, 0])
     scalar = general[0, 0] if isinstance(general, sp.MatrixExpr) else general
-    if isinstance(scalar, sp.Trace):
-        scalar = scalar.rewrite(sp.Sum)
+    scalar = scalar.replace(lambda e: isinstance(e, sp.Trace), lambda e: e.rewrite(sp.Sum))
+    scalar = scalar.replace(lambda e: isinstance(e, MatrixElement) and not isinstance(e.parent, sp.MatrixSymbol),
+                            lambda e: e.parent._entry(e.i, e.j))
     names = iter(n for n in "ijpqrstuv")
     renamed = {}
 
@@ -85,9 +91,25 @@ def _closed_form(f, wrt):
         sizes = {s: 2 for d in wrt.shape for s in sp.sympify(d).free_symbols}
         sizes.update({s: 2 for m in f.atoms(sp.MatrixSymbol) for d in m.shape for s in sp.sympify(d).free_symbols})
         mo.concrete(closed.subs(sizes))
-        return closed
     except Exception:  # noqa: BLE001 - any failure of SymPy's matrix calculus: show the entries only
         return None
+    from ..verify import equal
+
+    if equal(mo.GradientOf(f, wrt), closed) is not None:  # SymPy's result is not always right (log det -> 0)
+        return None
+    return closed
+
+
+def named_rule(f, X):
+    """Identities that index notation does not reach: (closed form, the rule's name), or None."""
+    if X.shape[0] != X.shape[1]:
+        return None
+    inverse_t = sp.Inverse(X).T
+    if f == sp.Determinant(X):
+        return sp.Determinant(X) * inverse_t, r"Jacobi's formula: $\partial \det X / \partial X = \det(X)\, X^{-T}$"
+    if f == sp.log(sp.Determinant(X)):
+        return inverse_t, r"$\partial \log\det X / \partial X = X^{-T}$ (Jacobi's formula and the chain rule)"
+    return None
 
 
 def solve(problem) -> Solution:
@@ -97,12 +119,25 @@ def solve(problem) -> Solution:
     part = Part()
     lhs = mo.Applied(fname, wrt)
     part.add(lhs, f, rule="given", value=f)
-    try:
-        g = index_form(f)
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise CannotDerive(f"{problem.doc.file}: {problem.label}: cannot write {f} in index notation: {exc}")
-    if g.has(MatrixElement) or g.has(sp.MatrixSymbol):
-        raise CannotDerive(f"{problem.doc.file}: {problem.label}: cannot write {f} in index notation")
+    layout = f"the gradient has the shape of {c.wrt} (denominator layout)"
+    rule = named_rule(f, wrt)
+    g = None
+    if rule is None:
+        try:
+            g = index_form(f)
+        except (TypeError, ValueError, AttributeError, IndexError):
+            g = None
+        if g is not None and (g.has(MatrixElement) or g.has(sp.MatrixSymbol) or g.has(sp.MatrixExpr)):
+            g = None
+    if g is None:
+        closed, name = rule if rule else (_closed_form(f, wrt), "matrix calculus: $d(X^{-1}) = -X^{-1}\\,(dX)\\,X^{-1}$"
+                                          if f.has(sp.Inverse) else "matrix calculus")
+        if closed is None:
+            raise CannotDerive(f"{problem.doc.file}: {problem.label}: cannot derive the gradient of {f} with respect "
+                               f"to {c.wrt}: it is neither in index notation nor a known identity")
+        part.add(mo.Partial(fname, wrt), closed, therefore=True, value=mo.GradientOf(f, wrt),
+                 rule=f"{name}; {layout}")
+        return Solution([part], {"gradient": Answer(closed)}, data={"layout": "denominator"})
     part.add(lhs, g, rule="in index notation", value=f)
     rows, cols = wrt.shape
     k, l = mo.index("k"), mo.index("l")
@@ -113,11 +148,10 @@ def solve(problem) -> Solution:
     except CannotDerive as exc:
         raise CannotDerive(f"{problem.doc.file}: {problem.label}: {exc}") from None
     assembled = mo.EntryMatrix(entry, k, l if cols != 1 else sp.Symbol("_unused"), rows, cols)
-    truth = mo.EntryMatrix(sp.diff(g, entry_var), k, l if cols != 1 else sp.Symbol("_unused"), rows, cols)
+    truth = mo.EntryMatrix(collapse(sp.diff(g, entry_var)), k, l if cols != 1 else sp.Symbol("_unused"), rows, cols)
     chain = [closed] if (closed := _closed_form(f, wrt)) is not None else []
     part.add(mo.Partial(fname, wrt), assembled, chain=chain, therefore=True, value=truth,
-             rule=f"entries assembled; the gradient has the shape of {c.wrt} (denominator layout)",
-             assume={"ranges": {k: rows, l: cols}})
+             rule=f"entries assembled; {layout}", assume={"ranges": {k: rows, l: cols}})
     answer = chain[0] if chain else (assembled.doit() if rows.is_number and cols.is_number else assembled)
     return Solution([part], {"gradient": Answer(answer)}, data={"layout": "denominator"})
 
