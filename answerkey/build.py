@@ -317,7 +317,7 @@ def master_files(name, spec, rows, directory: Path, pdf: bool):
                                  "answers": r["latex"]} for r in rows])
     files.append((directory / "answers.tex", tex))
     if pdf:
-        files.append((directory / "answers.pdf", texcompile.compile_pdf(tex, "answers")))
+        files.append((directory / "answers.pdf", texcompile.compile_pdf(tex, "answers", passes=2)))
     return files
 
 

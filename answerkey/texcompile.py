@@ -1,4 +1,4 @@
-"""Stage 5: compile the LaTeX with latexmk, safely, and map a failure back to its problem.
+"""Stage 5: compile the LaTeX with pdflatex, safely, and map a failure back to its problem.
 
 TeX runs in a private temporary folder, without shell escape and with file access restricted to it
 (openin_any=p, openout_any=p). The first error of the log is reported with the problem whose lines
@@ -21,7 +21,7 @@ TIMEOUT = 120
 
 
 def tex_available() -> bool:
-    return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
+    return shutil.which("pdflatex") is not None
 
 
 def _problem_at(tex_text: str, line_no: int) -> str | None:
@@ -53,12 +53,12 @@ def first_error(log: str) -> tuple[int | None, str]:
     return None, "TeX stopped without an error message (see the log)"
 
 
-def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None) -> bytes:
+def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None, passes: int = 1) -> bytes:
     """Compile `tex_text` and return the PDF's bytes; raise TexError with the problem on failure.
 
     `problems` maps problem numbers to their labels ("problem 4 (backprop)")."""
     if not tex_available():
-        raise TexError(f"TeX is missing: latexmk and pdflatex are needed for the PDF; {INSTALL_HINT}; "
+        raise TexError(f"TeX is missing: pdflatex is needed for the PDF; {INSTALL_HINT}; "
                        "or use --no-pdf")
     with tempfile.TemporaryDirectory(prefix="answerkey-tex-") as tmp:
         src = Path(tmp) / f"{name}.tex"
@@ -66,13 +66,18 @@ def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None
         # Reproducible PDFs: no creation date or random ID from the clock.
         env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f", TEXMFOUTPUT=tmp,
                    SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
-        cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
-               "-no-shell-escape", "-quiet", f"{name}.tex"]
-        try:
-            proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=TIMEOUT,
-                                  stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise TexError(f"TeX did not finish within {TIMEOUT} s") from None
+        # One pdflatex pass is enough for a key (no cross-references to settle); latexmk would run two.
+        cmd = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "-no-shell-escape",
+               f"{name}.tex"]
+        proc = None
+        for _ in range(passes):
+            try:
+                proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=TIMEOUT,
+                                      stdin=subprocess.DEVNULL, errors="replace")
+            except subprocess.TimeoutExpired:
+                raise TexError(f"TeX did not finish within {TIMEOUT} s") from None
+            if proc.returncode != 0:
+                break
         pdf = Path(tmp) / f"{name}.pdf"
         if proc.returncode != 0 or not pdf.exists():
             log_path = Path(tmp) / f"{name}.log"

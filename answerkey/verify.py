@@ -8,6 +8,7 @@ lengths (n = 2..4) and indices (every combination that the line's assumptions al
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 
@@ -60,6 +61,13 @@ def _close(a, b, tolerance=TOLERANCE) -> bool:
     return bool(diff <= tolerance * scale)
 
 
+@functools.lru_cache(maxsize=4096)
+def _concrete_at(expr, sub: tuple):
+    """The expression at concrete lengths and indices, made explicit; shared by the lines of a
+    derivation, which all mean the same quantity."""
+    return mo.concrete(expr.subs(dict(sub)))
+
+
 def numeric_cases(a, b, assume: dict, rng: random.Random, lengths_fixed: dict | None = None):
     """Yield (substitution, a_value, b_value) at concrete lengths, indices and random points."""
     subs0 = {k: v for k, v in assume.items() if k not in ("distinct", "ranges")}
@@ -85,8 +93,9 @@ def numeric_cases(a, b, assume: dict, rng: random.Random, lengths_fixed: dict | 
             if distinct and sp.sympify(distinct[0]).subs(isub) == sp.sympify(distinct[1]).subs(isub):
                 continue
             sub = {**lsub, **isub}
-            ea = mo.concrete(a.subs(sub))
-            eb = mo.concrete(b.subs(sub))
+            key = tuple(sorted(sub.items(), key=lambda kv: str(kv[0])))
+            ea = _concrete_at(a, key)
+            eb = _concrete_at(b, key)
             if isinstance(ea, sp.MatrixBase) or isinstance(eb, sp.MatrixBase):
                 if not (isinstance(ea, sp.MatrixBase) and isinstance(eb, sp.MatrixBase)) or ea.shape != eb.shape:
                     yield sub, ea, eb

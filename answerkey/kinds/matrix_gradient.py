@@ -22,10 +22,15 @@ class MatrixGradientFields(Fields):
     function: Expr
     shapes: dict[Name, list[Length]]
     wrt: Name
+    symmetric: list[Name] = []  # refused: see setup()
 
 
 def setup(problem):
     c = problem.fields
+    if c.symmetric:
+        raise problem.error("symmetric", "symmetric matrices are not supported: the gradient with respect to a "
+                                         "symmetric X is G + G^T - diag(G), not the general G derived here",
+                            "declare the matrix without symmetric, or write the symmetry into the function")
     shapes = {}
     for name, dims in c.shapes.items():
         if len(dims) != 2:
