@@ -33,10 +33,15 @@ def numeric_function(expr, variables):
 
 
 def central_difference(fn, point: list, i: int):
-    up, down = list(point), list(point)
-    up[i] += H
-    down[i] -= H
-    return (fn(*up) - fn(*down)) / (2 * H)
+    """(f(p + h e_i) - f(p - h e_i)) / 2h, with the working precision raised by the size of f so that a
+    large value does not swamp the difference."""
+    magnitude = abs(fn(*point))
+    extra = int(mpmath.log10(magnitude + 1)) if mpmath.isfinite(magnitude) else 0
+    with mpmath.workdps(mpmath.mp.dps + max(0, extra)):
+        up, down = [mpmath.mpf(v) for v in point], [mpmath.mpf(v) for v in point]
+        up[i] += H
+        down[i] -= H
+        return (fn(*up) - fn(*down)) / (2 * H)
 
 
 def _agree(a, b) -> bool:

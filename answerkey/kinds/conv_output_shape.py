@@ -24,6 +24,11 @@ class Size(Fields):
     height: StrictInt = Field(ge=1, le=1_000_000)
 
 
+class Padding(Fields):
+    width: StrictInt = Field(ge=0, le=1_000_000)
+    height: StrictInt = Field(ge=0, le=1_000_000)
+
+
 class InputSize(Size):
     channels: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
 
@@ -33,7 +38,7 @@ class ConvFields(Fields):
     filters: StrictInt = Field(ge=1, le=1_000_000)
     kernel: Union[StrictInt, Size]
     stride: Union[StrictInt, Size] = 1
-    padding: Union[StrictInt, Size] = 0
+    padding: Union[StrictInt, Padding] = 0
     dilation: Union[StrictInt, Size] = 1
     rounding: Literal["exact", "floor"] = "exact"
 
