@@ -44,6 +44,11 @@ roster: $(VENV)/.installed tex
 questions: $(VENV)/.installed tex
 	$(PY) generate.py $(SPEC) --out $(OUT) --sheet questions $(SETFLAGS)
 
+# Figures: the default key against its floor (python + one pdflatex pass), the cost of the checks,
+# peak memory, a no-op make pdf, and --variants 50 against 50 bare pdflatex passes.
+bench: $(VENV)/.installed tex
+	$(PY) scripts/bench.py
+
 tex-only: $(VENV)/.installed
 	$(PY) generate.py $(SPEC) --out $(OUT) --no-pdf $(SETFLAGS)
 
