@@ -173,11 +173,16 @@ def collapse(expr):
     return expr.replace(lambda e: isinstance(e, sp.Sum) and e.has(sp.KroneckerDelta), one)
 
 
+TIDY_OPS = 16  # above this size, simplify() can take minutes: a cheaper cancellation only
+
+
 def tidy(expr):
     """The final simplification: cancel and combine, without changing the meaning."""
-    simpler = sp.simplify(expr)
-    if sp.count_ops(simpler) < sp.count_ops(expr):
-        expr = simpler
+    size = sp.count_ops(expr)
+    simpler = sp.simplify(expr) if size <= TIDY_OPS else sp.powsimp(sp.cancel(expr)) if not expr.has(sp.Sum) \
+        else expr
+    if sp.count_ops(simpler) < size:
+        return simpler
     return expr
 
 
