@@ -11,6 +11,7 @@ from typing import Literal
 import sympy as sp
 
 from .. import mathobj as mo
+from ..diffsteps import tidy
 from ..derivation import Answer, Part, Solution
 from ..errors import Diagnostic, SpecError
 from ..expr import Scope
@@ -90,7 +91,7 @@ def forward(inputs, nodes):
     values = dict(inputs)
     numeric = any(v.is_Float for v in inputs.values())
     for node, e in nodes.items():
-        value = sp.N(e.subs(values), DIGITS) if numeric else sp.simplify(e.subs(values))
+        value = sp.N(e.subs(values), DIGITS) if numeric else tidy(e.subs(values))
         if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not value.is_real:
             return values, node
         values[node] = value
@@ -134,7 +135,7 @@ def backward(inputs, nodes, output, values):
             continue
         terms[s] = [(c, sp.diff(nodes[c], s).subs(values), grads[c]) for c in children[s] if c in grads]
         total = sp.Add(*[local * up for _, local, up in terms[s]])
-        grads[s] = total if any(v.is_Float for v in inputs.values()) else sp.simplify(total)
+        grads[s] = total if any(v.is_Float for v in inputs.values()) else tidy(total)
     return terms, grads
 
 
@@ -256,7 +257,7 @@ def _asked_part(label, v, nodes, output, values, truths):
     part.add(name, sp.Add(*numeric, evaluate=False) if len(numeric) > 1 else numeric[0],
              rule="upstream times local gradients", value=truth)
     total = sum(mo.value_of(t) for t in numeric)
-    total = total if total.has(sp.Float) else sp.simplify(total)
+    total = total if total.has(sp.Float) else tidy(total)
     part.add(name, total, therefore=True, value=truth)
     return part, Answer(total, description=f"d{output}/d{v}")
 

@@ -128,7 +128,7 @@ def _solve_components(fname, info) -> Solution:
             1 for v in order if isinstance(v, sp.Indexed) and v.base == a))]) if isinstance(a, sp.IndexedBase)
             else point[a] for a in args]
         at_lhs = mo.Applied(sp.Symbol(f"\\nabla {fname}"), *shown_args)
-        exact = sp.simplify(values)
+        exact = values.applyfunc(tidy)
         part.add(at_lhs, exact, rule="substituting the point", value=truth.subs(point), therefore=True)
         if any(not e.is_Rational for e in exact):
             part.add(at_lhs, exact.evalf(6), rule="numerically", value=truth.subs(point), therefore=True,

@@ -6,6 +6,7 @@ import sympy as sp
 from pydantic import Field, StrictInt
 
 from .. import mathobj as mo
+from ..diffsteps import tidy
 from ..calculus import function_lines, partial_lines
 from ..derivation import Answer, Part, Solution
 from ..expr import Scope
@@ -67,12 +68,12 @@ def solve(problem) -> Solution:
         current = sp.ImmutableMatrix([point[v] for v in order])
         for t in range(1, c.steps + 1):
             here = dict(zip(order, current))
-            gval = sp.ImmutableMatrix([sp.simplify(r.subs(here)) for r in results])
+            gval = sp.ImmutableMatrix([tidy(r.subs(here)) for r in results])
             at_args = [here[v] for v in order]
             part.add(mo.Applied(sp.Symbol(f"\\nabla {c.name}"), *at_args), gval,
                      rule="the gradient at the current point", value=truth.subs(here),
                      note=f"step {t}" if c.steps > 1 else "")
-            new = sp.ImmutableMatrix([sp.simplify(e) for e in current - lr * gval])
+            new = sp.ImmutableMatrix([tidy(e) for e in current - lr * gval])
             lhs = sp.ImmutableMatrix([sp.Symbol(f"{sp.latex(v)}^{{({t})}}") for v in order])
             part.add(lhs, mo.Minus(current, mo.Scaled(lr, gval)), chain=[new],
                      rule="the update $x - \\alpha \\nabla " + c.name + "$",
