@@ -237,14 +237,14 @@ def confirm_matrix_gradient(problem, solution, setup) -> list[str]:
     f, wrt = setup
     rng = random.Random(3)
     answer = solution.answers["gradient"].expr
-    lengths = sorted({s for m in f.atoms(sp.MatrixSymbol) for d in m.shape for s in sp.sympify(d).free_symbols},
+    lengths = sorted({s for m in f.atoms(sp.MatrixSymbol) for d in m.shape for s in sp.sympify(d, strict=True).free_symbols},
                      key=str)
     count = 0
     for size in (([2, 3] if f.has(sp.Inverse, sp.Determinant) else [2, 3, 4]) if lengths else [None]):
         sub = {s: size for s in lengths}
         mats = {}
         for m in f.atoms(sp.MatrixSymbol):
-            rows, cols = int(sp.sympify(m.shape[0]).subs(sub)), int(sp.sympify(m.shape[1]).subs(sub))
+            rows, cols = int(sp.sympify(m.shape[0], strict=True).subs(sub)), int(sp.sympify(m.shape[1], strict=True).subs(sub))
             mat = np.array([[rng.uniform(-1, 1) for _ in range(cols)] for _ in range(rows)])
             if rows == cols and rows > 1:
                 mat += 2 * rows * np.eye(rows)  # well conditioned, positive determinant (for det, log det, inv)

@@ -145,7 +145,7 @@ class _Builder:
                     if isinstance(lim, ast.Tuple) and lim.elts and isinstance(lim.elts[0], ast.Name):
                         self.indices.add(lim.elts[0].id)
         for n in self.scope.vectors.values():
-            for s in sp.sympify(n).free_symbols:
+            for s in sp.sympify(n, strict=True).free_symbols:
                 self.indices.add(str(s))
 
     def symbol(self, name: str, node) -> sp.Expr:
@@ -298,7 +298,7 @@ class _Builder:
         if not (index.is_integer or index.is_Symbol and str(index) in self.indices):
             raise ExprError("an index must be an integer or an index name", node)
         if index.is_number:
-            if index < 1 or (sp.sympify(length).is_number and index > length):
+            if index < 1 or (sp.sympify(length, strict=True).is_number and index > length):
                 raise ExprError(f"index {index} is out of range 1..{length}", node,
                                 "entries are numbered from 1")
 
@@ -307,7 +307,7 @@ class _Builder:
                 or call.args[0].id not in self.scope.vectors:
             raise ExprError(f"{fname}() takes one vector declared in vectors:", call)
         name = call.args[0].id
-        return mo.vector(name), sp.sympify(self.scope.vectors[name])
+        return mo.vector(name), sp.sympify(self.scope.vectors[name], strict=True)
 
     def _Call(self, node):
         if not isinstance(node.func, ast.Name):

@@ -38,9 +38,9 @@ def fresh_index(avoid: set[str], prefer: tuple[str, ...] = ("k", "j", "l", "m", 
 
 def names_in(expr) -> set[str]:
     out: set[str] = set()
-    for atom in sp.sympify(expr).atoms(sp.Symbol, sp.IndexedBase, sp.MatrixSymbol):
+    for atom in sp.sympify(expr, strict=True).atoms(sp.Symbol, sp.IndexedBase, sp.MatrixSymbol):
         out.add(str(atom))
-    for idx in sp.sympify(expr).atoms(sp.Indexed):
+    for idx in sp.sympify(expr, strict=True).atoms(sp.Indexed):
         out.add(str(idx.base))
     return out
 
@@ -136,7 +136,7 @@ class Display(sp.Expr):
     is_commutative = True
 
     def __new__(cls, *args):
-        return sp.Expr.__new__(cls, *[sp.sympify(a) if not isinstance(a, sp.Basic) else a for a in args])
+        return sp.Expr.__new__(cls, *[sp.sympify(a, strict=True) if not isinstance(a, sp.Basic) else a for a in args])
 
     def _eval_derivative(self, s):
         raise TypeError(f"{type(self).__name__} is display-only")
@@ -285,7 +285,7 @@ def to_indexed(element):
 
 
 def _shape_symbols(m) -> set:
-    return {s for d in m.shape for s in sp.sympify(d).free_symbols}
+    return {s for d in m.shape for s in sp.sympify(d, strict=True).free_symbols}
 
 
 def _explicit_inverse(inv):
@@ -334,7 +334,7 @@ class GradientOf(Display):
         f, X = self.args
         if isinstance(X, sp.MatrixBase):
             entries = X
-        elif all(sp.sympify(d).is_number for d in X.shape):
+        elif all(sp.sympify(d, strict=True).is_number for d in X.shape):
             entries = X.as_explicit()
         else:
             return self

@@ -46,7 +46,7 @@ def _number(value):
     if isinstance(value, (list, tuple, sp.Tuple)):
         items = [_number(v) for v in value]
         return None if any(v is None for v in items) else items
-    value = sp.sympify(value)
+    value = sp.sympify(value, strict=True)
     if value.is_Integer:
         return int(value)
     if value.is_number and value.is_real:
@@ -73,7 +73,7 @@ def _sympy_text(value) -> str:
         return "Matrix([" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "])"
     if isinstance(value, (list, tuple)):
         return "(" + ", ".join(_sympy_text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    value = mo.elementary(sp.sympify(value))
+    value = mo.elementary(sp.sympify(value, strict=True))
     value = value.replace(lambda e: isinstance(e, mo.sigmoid), lambda e: e.rewrite(sp.exp))
     value = value.replace(lambda e: isinstance(e, mo.relu), lambda e: sp.Max(e.args[0], 0))
     return _ReadablePrinter().doprint(value)

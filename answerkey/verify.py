@@ -41,7 +41,7 @@ def _lengths_and_indices(exprs, ranges=None):
                 lengths |= (lo.free_symbols | hi.free_symbols) - {lim[0] for lim in s.limits}
         for m in e.atoms(sp.MatrixSymbol):
             for d in m.shape:
-                lengths |= sp.sympify(d).free_symbols
+                lengths |= sp.sympify(d, strict=True).free_symbols
         for d in e.atoms(mo.EntryMatrix):
             lengths |= d.args[3].free_symbols | d.args[4].free_symbols
             bound |= {d.args[1], d.args[2]}
@@ -49,7 +49,7 @@ def _lengths_and_indices(exprs, ranges=None):
             if s.is_integer:
                 indices.add(s)
     for r in (ranges or {}).values():
-        lengths |= sp.sympify(r).free_symbols
+        lengths |= sp.sympify(r, strict=True).free_symbols
     return lengths, indices - lengths - bound
 
 
@@ -68,7 +68,7 @@ def _concrete_at(expr, sub: tuple):
     return mo.concrete(expr.subs(dict(sub)))
 
 
-def numeric_cases(a, b, assume: dict, rng: random.Random, lengths_fixed: dict | None = None):
+def numeric_cases(a, b, assume: dict, rng: random.Random):
     """Yield (substitution, a_value, b_value) at concrete lengths, indices and random points."""
     subs0 = {k: v for k, v in assume.items() if k not in ("distinct", "ranges")}
     ranges = assume.get("ranges", {})
@@ -84,13 +84,13 @@ def numeric_cases(a, b, assume: dict, rng: random.Random, lengths_fixed: dict | 
     for lsub in length_options:
         top = max(lsub.values(), default=3)
         idx = sorted(indices, key=str)
-        tops = [int(sp.sympify(ranges.get(i, top)).subs(lsub)) for i in idx]
+        tops = [int(sp.sympify(ranges.get(i, top), strict=True).subs(lsub)) for i in idx]
         combos = list(itertools.product(*[range(1, t + 1) for t in tops])) if idx else [()]
         if len(combos) > MAX_INDEX_CASES:
             combos = rng.sample(combos, MAX_INDEX_CASES)
         for combo in combos:
             isub = dict(zip(idx, combo))
-            if distinct and sp.sympify(distinct[0]).subs(isub) == sp.sympify(distinct[1]).subs(isub):
+            if distinct and sp.sympify(distinct[0], strict=True).subs(isub) == sp.sympify(distinct[1], strict=True).subs(isub):
                 continue
             sub = {**lsub, **isub}
             key = tuple(sorted(sub.items(), key=lambda kv: str(kv[0])))

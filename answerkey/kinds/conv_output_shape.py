@@ -60,7 +60,7 @@ FORMULA = {"exact": (W - Fe + 2 * P) / S + 1, "floor": sp.floor((W - Fe + 2 * P)
 
 
 def _shown(w, fe, p, s, rounding):
-    w, fe, p, s = (sp.sympify(v) for v in (w, fe, p, s))
+    w, fe, p, s = (sp.sympify(v, strict=True) for v in (w, fe, p, s))
     minus_fe = sp.Mul(-1, fe, evaluate=False) if fe.is_Symbol else -fe
     top = sp.Add(w, minus_fe, sp.Mul(2, p, evaluate=False), evaluate=False)
     frac = sp.Mul(top, sp.Pow(s, -1, evaluate=False), evaluate=False)

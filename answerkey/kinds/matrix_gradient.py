@@ -93,8 +93,8 @@ def _closed_form(f, wrt):
         closed = sp.diff(f, wrt)
         if not isinstance(closed, sp.MatrixExpr) or closed.shape != wrt.shape:
             return None
-        sizes = {s: 2 for d in wrt.shape for s in sp.sympify(d).free_symbols}
-        sizes.update({s: 2 for m in f.atoms(sp.MatrixSymbol) for d in m.shape for s in sp.sympify(d).free_symbols})
+        sizes = {s: 2 for d in wrt.shape for s in sp.sympify(d, strict=True).free_symbols}
+        sizes.update({s: 2 for m in f.atoms(sp.MatrixSymbol) for d in m.shape for s in sp.sympify(d, strict=True).free_symbols})
         mo.concrete(closed.subs(sizes))
     except Exception:  # noqa: BLE001 - any failure of SymPy's matrix calculus: show the entries only
         return None
@@ -171,7 +171,7 @@ def describe(problem) -> str:
     from ..printer import tex
 
     f, wrt = setup(problem)
-    shapes = ", ".join(f"${n} \\in \\mathbb{{R}}^{{{tex(sp.sympify(d[0]))} \\times {tex(sp.sympify(d[1]))}}}$"
+    shapes = ", ".join(f"${n} \\in \\mathbb{{R}}^{{{tex(parse_length(d[0]))} \\times {tex(parse_length(d[1]))}}}$"
                        for n, d in problem.fields.shapes.items())
     name = problem.fields.name
     return (f"Let ${name}({tex(wrt)}) = {tex(f)}$ with {shapes}. "
