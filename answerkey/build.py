@@ -143,32 +143,44 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None) -> list:
     return [s for _, s in solved]
 
 
-def canonical(base: loader.Document, name: str):
-    """The default build of the spec: every error of every problem reported together."""
+def canonical(base: loader.Document, name: str, on_spec=None):
+    """The default build of the spec: every error of every problem reported together. `on_spec(spec)` is
+    called once the spec is valid, before solving (to start TeX on the document's head)."""
     doc = loader.Document(base.file, draws.resolve_tree(base.data, (), base, None), base.positions,
                           base.key_positions, base.overridden)
     errors = Collector()
     spec = specmod.build(doc, name, errors)
+    if on_spec is not None and not errors.diagnostics:
+        on_spec(spec)
     return spec, solve_all(spec, errors)
 
 
 # -- stage 4-6: render, compile, write ---------------------------------------------------------------
 
 
-def produce(spec, solutions, options: Options, directory: Path, stem: str) -> list[tuple[Path, bytes | str]]:
-    """Every output file of one sheet set, made in memory: (path, content)."""
+def _documents(options: Options, stem: str) -> list[tuple[str, str]]:
+    """The documents of one sheet set, (file stem, sheet): the key, the question sheet, or both."""
+    return ([(stem, "key")] if options.sheet in ("key", "both") else []) + \
+        ([(f"{stem}.questions", "questions")] if options.sheet in ("questions", "both") else [])
+
+
+def produce(spec, solutions, options: Options, directory: Path, stem: str,
+            early: dict | None = None) -> list[tuple[Path, bytes | str]]:
+    """Every output file of one sheet set, made in memory: (path, content). `early` holds TeX runs
+    already started on the documents' heads (texcompile.EarlyCompile), by document name."""
     labels = {str(p.number): p.label for p in spec.problems}
     files: list[tuple[Path, bytes | str]] = []
     documents = []
-    if options.sheet in ("key", "both"):
-        documents.append((stem, render.render(spec, solutions, show_rules=options.show_rules,
-                                              show_checks=options.show_checks)))
-    if options.sheet in ("questions", "both"):
-        documents.append((f"{stem}.questions", render.render_questions(spec, solutions)))
+    for doc_stem, sheet in _documents(options, stem):
+        documents.append((doc_stem, render.render_questions(spec, solutions) if sheet == "questions"
+                          else render.render(spec, solutions, show_rules=options.show_rules,
+                                             show_checks=options.show_checks)))
     for doc_stem, tex in documents:
         files.append((directory / f"{doc_stem}.tex", tex))
         if options.pdf:
-            files.append((directory / f"{doc_stem}.pdf", texcompile.compile_pdf(tex, doc_stem, labels)))
+            started = (early or {}).pop(doc_stem, None)
+            pdf = started.finish(tex, labels) if started else texcompile.compile_pdf(tex, doc_stem, labels)
+            files.append((directory / f"{doc_stem}.pdf", pdf))
     files.append((directory / f"{stem}.answers.json", outputs.answers_json(spec, solutions)))
     return files
 
@@ -193,20 +205,32 @@ def run(path: str | Path, options: Options) -> Result:
     name = specmod.spec_name(path)
     roster = variantmod.read_roster(options.roster) if options.roster else None
     base = load_base(path, options.sets)
-    spec, solutions = canonical(base, name)  # validates everything; the default key
     plan = variantmod.plan(name, options.seed, options.variants, roster)
-    if len(plan) == 1 and not roster and not options.variants:
+    single = len(plan) == 1 and not roster and not options.variants
+    early: dict[str, texcompile.EarlyCompile] = {}
+
+    def start_tex(spec):  # TeX loads the preamble on another core while the problems are solved
+        if single and options.pdf and not options.check_only:
+            head = render.head(spec)
+            early.update({s: texcompile.EarlyCompile(head, s) for s, _ in _documents(options, name + plan[0].stem_suffix)})
+
+    try:
+        spec, solutions = canonical(base, name, start_tex)  # validates everything; the default key
+        if not single:
+            return run_variants(base, name, plan, options, Result(spec, solutions))
         variant = plan[0]
         if variant.seed is not None:
             spec, solutions = variantmod.realize(base, name, variant, solve_one, _shared(spec, solutions))
         result = Result(spec, solutions)
         if options.check_only:
             return result
-        files = produce(spec, solutions, options, Path(options.out), name + variant.stem_suffix)
+        files = produce(spec, solutions, options, Path(options.out), name + variant.stem_suffix, early)
         result.tex = next((d for p, d in files if p.suffix == ".tex"), None)
         result.written = write(files)
         return result
-    return run_variants(base, name, plan, options, Result(spec, solutions))
+    finally:
+        for started in early.values():
+            started.close()
 
 
 def _shared(spec, solutions) -> dict:

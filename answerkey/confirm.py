@@ -5,13 +5,14 @@ Each function returns the list of what it confirmed, in words, or raises Verific
 """
 from __future__ import annotations
 
+import math
 import random
 
 import mpmath
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from . import mathobj as mo
+from . import mathobj as mo, numeval
 from .errors import VerificationError
 
 mpmath.mp.dps = 30
@@ -24,12 +25,41 @@ def _fail(problem, label: str, what: str) -> VerificationError:
                              f"check: {what}")
 
 
-def numeric_function(expr, variables):
-    """An mpmath function of the given variables (SymPy symbols or entries), from the spec's expression."""
+def _lambdified(expr, variables):
     expr = mo.plain_functions(mo.elementary(expr).doit())
     dummies = [sp.Dummy() for _ in variables]
     body = expr.xreplace(dict(zip(variables, dummies)))
     return sp.lambdify(dummies, body, modules=["mpmath"])
+
+
+def numeric_function(expr, variables):
+    """An mpmath function of the given variables (SymPy symbols or entries), from the spec's expression:
+    evaluated by numeval, or through lambdify when it holds something numeval does not know."""
+    body = mo.elementary(expr)
+    keys = [numeval.key_of(v) for v in variables]
+    slow = []
+
+    def fn(*values):
+        if not slow:
+            try:
+                return numeval.evaluate(body, {}, numeval.Point(fixed=dict(zip(keys, values))))
+            except numeval.Unsupported:
+                slow.append(_lambdified(expr, variables))
+        return slow[0](*values)
+
+    return fn
+
+
+def value_at(expr, env: dict, variables, point):
+    """expr's value with the integer symbols of env and the variables at point (mpmath; SymPy's own
+    evaluation when numeval does not know a part)."""
+    try:
+        return numeval.evaluate(mo.elementary(expr), env,
+                                numeval.Point(fixed={numeval.key_of(v): p for v, p in zip(variables, point)}))
+    except numeval.Unsupported:
+        exact = mo.elementary(expr.subs(env)).doit().subs(dict(zip(variables, point)))
+        value = sp.N(exact, 30)
+        return mpmath.mpf(value) if value.is_real else mpmath.mpc(complex(value))
 
 
 def central_difference(fn, point: list, i: int):
@@ -72,10 +102,9 @@ def confirm_gradient(problem, solution, info, label: str = "gradient") -> list[s
                 point = _random_point(rng, size)
                 for kk in range(1, size + 1):
                     want = central_difference(fn, point, kk - 1)
-                    got = answer.expr.subs({**sub, n: size, answer.index: kk})
-                    got = mo.elementary(got).doit().subs(dict(zip(entries, point)))
-                    if not _agree(sp.N(got, 30), want):
-                        raise _fail(problem, label, f"entry {kk} with n = {size} {sub or ''} is {sp.N(got, 8)} "
+                    got = value_at(answer.expr, {**sub, n: size, answer.index: kk}, entries, point)
+                    if not _agree(got, want):
+                        raise _fail(problem, label, f"entry {kk} with n = {size} {sub or ''} is {mpmath.nstr(got, 8)} "
                                                     f"but finite differences give {mpmath.nstr(want, 8)}")
                     count += 1
         return [f"gradient: {count} entries agree with central finite differences (n = 2, 3, 4)"]
@@ -87,9 +116,9 @@ def confirm_gradient(problem, solution, info, label: str = "gradient") -> list[s
     for point in points:
         for i, v in enumerate(variables):
             want = central_difference(fn, point, i)
-            got = sp.N(mo.elementary(answer.expr[i]).subs(dict(zip(variables, point))), 30)
+            got = value_at(answer.expr[i], {}, variables, point)
             if not _agree(got, want):
-                raise _fail(problem, label, f"d/d{v} at {[mpmath.nstr(p, 5) for p in point]} is {sp.N(got, 8)} "
+                raise _fail(problem, label, f"d/d{v} at {[mpmath.nstr(p, 5) for p in point]} is {mpmath.nstr(got, 8)} "
                                             f"but finite differences give {mpmath.nstr(want, 8)}")
     if "gradient_at" in solution.answers:
         point = [sp.N(info["at"][v], 30) for v in variables]
@@ -102,32 +131,15 @@ def confirm_gradient(problem, solution, info, label: str = "gradient") -> list[s
 
 
 def confirm_conv(problem, solution) -> list[str]:
-    """Slide an actual window over an array of the input's size (numpy) and count the positions;
-    count the weights of an actual filter bank."""
-    import numpy as np
-
+    """Slide a window along each axis of the padded input and count the positions where it fits;
+    count the weights of a filter bank."""
     c = problem.fields
 
     def axes(v):
         return (v, v) if isinstance(v, int) else (v.width, v.height)
 
     (kw, kh), (sw, sh), (pw, ph), (dw, dh) = axes(c.kernel), axes(c.stride), axes(c.padding), axes(c.dilation)
-    image = np.ones((c.input.height, c.input.width))
-    padded = np.pad(image, ((ph, ph), (pw, pw)))
-    kernel = np.ones((kh, kw))
-    rows = []
-    top = 0
-    while top + (kh - 1) * dh < padded.shape[0]:
-        row = []
-        left = 0
-        while left + (kw - 1) * dw < padded.shape[1]:
-            window = padded[top:top + (kh - 1) * dh + 1:dh, left:left + (kw - 1) * dw + 1:dw]
-            row.append(float((window * kernel).sum()))
-            left += sw
-        rows.append(row)
-        top += sh
-    out = np.array(rows)
-    height, width = out.shape
+    width, height = _windows(c.input.width, kw, sw, pw, dw), _windows(c.input.height, kh, sh, ph, dh)
     answers = solution.answers
     for label, want in (("width", width), ("height", height), ("filters", c.filters)):
         if int(answers[label].expr) != want:
@@ -135,13 +147,34 @@ def confirm_conv(problem, solution) -> list[str]:
     done = [f"shape: a sliding-window convolution over a {c.input.width} x {c.input.height} array gives "
             f"{width} x {height}"]
     if "params" in answers:
-        bank = np.zeros((c.filters, c.input.channels, kh, kw))
-        bias = np.zeros(c.filters)
-        if int(answers["params"].expr) != bank.size + bias.size:
+        weights, biases = _count([c.filters, c.input.channels, kh, kw]), c.filters
+        if int(answers["params"].expr) != weights + biases:
             raise _fail(problem, "params", f"the key says {answers['params'].expr}, a filter bank has "
-                                           f"{bank.size + bias.size}")
-        done.append(f"parameters: a filter bank array has {bank.size} weights and {bias.size} biases")
+                                           f"{weights + biases}")
+        done.append(f"parameters: a filter bank has {weights} weights and {biases} biases")
     return done
+
+
+def _windows(size: int, k: int, s: int, p: int, d: int) -> int:
+    """The positions where a window of k taps, d apart, fits in size + 2p cells, moved s at a time."""
+    count, start = 0, 0
+    span = d * (k - 1) + 1
+    while start + span <= size + 2 * p:
+        count += 1
+        start += s
+    return count
+
+
+def _scattered(size: int, k: int, s: int, p: int, d: int, op: int) -> int:
+    """A transposed convolution's output length: the cells its scattered windows touch, cropped by p and
+    extended by the output padding."""
+    touched = {i * s + j * d for i in range(size) for j in range(k)}
+    return max(touched) + 1 - 2 * p + op
+
+
+def _count(shape) -> int:
+    """The entries of a weight array of this shape (the product of its sizes)."""
+    return math.prod(shape)
 
 
 def _kinks(nodes, env) -> str:
@@ -232,8 +265,6 @@ def confirm_step(problem, solution, info) -> list[str]:
 def confirm_matrix_gradient(problem, solution, setup) -> list[str]:
     """Random numeric matrices of consistent shapes (n = 2, 3, 4); every entry of the gradient against
     central finite differences of the function's numeric value."""
-    import numpy as np
-
     f, wrt = setup
     rng = random.Random(3)
     answer = solution.answers["gradient"].expr
@@ -245,35 +276,36 @@ def confirm_matrix_gradient(problem, solution, setup) -> list[str]:
         mats = {}
         for m in f.atoms(sp.MatrixSymbol):
             rows, cols = int(sp.sympify(m.shape[0], strict=True).subs(sub)), int(sp.sympify(m.shape[1], strict=True).subs(sub))
-            mat = np.array([[rng.uniform(-1, 1) for _ in range(cols)] for _ in range(rows)])
+            mat = [[rng.uniform(-1, 1) for _ in range(cols)] for _ in range(rows)]
             if rows == cols and rows > 1:
-                mat += 2 * rows * np.eye(rows)  # well conditioned, positive determinant (for det, log det, inv)
+                for i in range(rows):  # well conditioned, positive determinant (for det, log det, inv)
+                    mat[i][i] += 2 * rows
             mats[m] = mat
         syms = {m: sp.MatrixSymbol(m.name, int(m.shape[0].subs(sub)), int(m.shape[1].subs(sub))) for m in mats}
 
         names = [(m, i, j, mo.to_indexed(MatrixElement(syms[m], i, j)))
-                 for m in mats for i in range(mats[m].shape[0]) for j in range(mats[m].shape[1])]
-        numeric = sp.lambdify([n for *_, n in names], mo.plain_functions(mo.concrete(f.xreplace(syms).subs(sub))),
-                              modules=["numpy"])
+                 for m in mats for i in range(len(mats[m])) for j in range(len(mats[m][0]))]
+        numeric = numeric_function(mo.concrete(f.xreplace(syms).subs(sub)), [n for *_, n in names])
 
         def value(matrices):
-            return float(numeric(*[matrices[m][i, j] for m, i, j, _ in names]))
+            return numeric(*[mpmath.mpf(matrices[m][i][j]) for m, i, j, _ in names])
 
-        point = {n: mats[m][i, j] for m, i, j, n in names}
-        got = sp.Matrix(mo.concrete(answer.xreplace(syms).subs(sub))).xreplace(point)
+        point = [mpmath.mpf(mats[m][i][j]) for m, i, j, _ in names]
+        got = sp.Matrix(mo.concrete(answer.xreplace(syms).subs(sub)))
         target = [m for m in mats if m.name == wrt.name][0]
-        h = 1e-6
-        for i in range(mats[target].shape[0]):
-            for j in range(mats[target].shape[1]):
-                up = {m: a.copy() for m, a in mats.items()}
-                down = {m: a.copy() for m, a in mats.items()}
-                up[target][i, j] += h
-                down[target][i, j] -= h
+        h = mpmath.mpf("1e-10")
+        for i in range(len(mats[target])):
+            for j in range(len(mats[target][0])):
+                up = {m: [row[:] for row in a] for m, a in mats.items()}
+                down = {m: [row[:] for row in a] for m, a in mats.items()}
+                up[target][i][j] += h
+                down[target][i][j] -= h
                 want = (value(up) - value(down)) / (2 * h)
-                have = float(got[i, j])
-                if abs(have - want) > 1e-5 * max(1.0, abs(want)):
-                    raise _fail(problem, "gradient", f"entry ({i + 1}, {j + 1}) with n = {size} is {have:.6g}, "
-                                                     f"finite differences give {want:.6g}")
+                have = value_at(got[i, j], {}, [n for *_, n in names], point)
+                if not _agree(have, want):
+                    raise _fail(problem, "gradient", f"entry ({i + 1}, {j + 1}) with n = {size} is "
+                                                     f"{mpmath.nstr(have, 6)}, finite differences give "
+                                                     f"{mpmath.nstr(want, 6)}")
                 count += 1
     return [f"gradient: {count} entries agree with finite differences on random matrices"
             + (" (n = 2, 3, 4)" if lengths else "")]
@@ -282,25 +314,10 @@ def confirm_matrix_gradient(problem, solution, setup) -> list[str]:
 def confirm_network_shapes(problem, solution, layers) -> list[str]:
     """Every layer's shape by counting: window positions of an actual sliding window (convolution,
     pooling), scattered positions of a transposed convolution, array sizes for flatten; parameters by
-    the sizes of actual weight arrays (numpy)."""
-    import numpy as np
-
+    counting the entries of weight arrays of their shapes."""
     c = problem.fields
     shape = (c.input.channels, c.input.width, c.input.height)
     total = 0
-
-    def windows(size, k, s, p, d):
-        count, start = 0, 0
-        span = d * (k - 1) + 1
-        while start + span <= size + 2 * p:
-            count += 1
-            start += s
-        return count
-
-    def scattered(size, k, s, p, d, op):
-        touched = {i * s + j * d for i in range(size) for j in range(k)}
-        return max(touched) + 1 - 2 * p + op
-
     for kind, cfg, _ in layers:
         name = cfg["name"]
         params = 0
@@ -309,17 +326,17 @@ def confirm_network_shapes(problem, solution, layers) -> list[str]:
             sizes = []
             for a, size in enumerate((width, height)):
                 k, s, p, d = cfg["kernel"][a], cfg["stride"][a], cfg["padding"][a], cfg["dilation"][a]
-                sizes.append(scattered(size, k, s, p, d, cfg["output_padding"][a]) if kind == "deconv"
-                             else windows(size, k, s, p, d))
+                sizes.append(_scattered(size, k, s, p, d, cfg["output_padding"][a]) if kind == "deconv"
+                             else _windows(size, k, s, p, d))
             out_channels = cfg.get("filters", channels)
             if kind != "pool":
-                bank = np.zeros((out_channels, channels, cfg["kernel"][1], cfg["kernel"][0]))
-                params = bank.size + (out_channels if cfg["bias"] else 0)
+                params = _count([out_channels, channels, cfg["kernel"][1], cfg["kernel"][0]]) \
+                    + (out_channels if cfg["bias"] else 0)
             shape = (out_channels, *sizes)
         elif kind == "flatten":
-            shape = (int(np.zeros(shape).size),)
+            shape = (_count(shape),)
         elif kind == "fc":
-            params = np.zeros((cfg["units"], shape[0])).size + (cfg["units"] if cfg["bias"] else 0)
+            params = _count([cfg["units"], shape[0]]) + (cfg["units"] if cfg["bias"] else 0)
             shape = (cfg["units"],)
         total += params
         label = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name)

@@ -6,11 +6,13 @@ produced it (the `% problem N` markers of the generated file).
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import TexError
@@ -53,27 +55,37 @@ def first_error(log: str) -> tuple[int | None, str]:
     return None, "TeX stopped without an error message (see the log)"
 
 
+def _environment(tmp: str) -> dict:
+    # Reproducible PDFs: no creation date or random ID from the clock.
+    return dict(os.environ, openin_any="p", openout_any="p", shell_escape="f", TEXMFOUTPUT=tmp,
+                SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
+
+
+def _command(name: str) -> list[str]:
+    return ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "-no-shell-escape",
+            f"{name}.tex"]
+
+
+def _missing() -> TexError:
+    return TexError(f"TeX is missing: pdflatex is needed for the PDF; {INSTALL_HINT}; or use --no-pdf")
+
+
 def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None, passes: int = 1) -> bytes:
     """Compile `tex_text` and return the PDF's bytes; raise TexError with the problem on failure.
 
     `problems` maps problem numbers to their labels ("problem 4 (backprop)")."""
     if not tex_available():
-        raise TexError(f"TeX is missing: pdflatex is needed for the PDF; {INSTALL_HINT}; "
-                       "or use --no-pdf")
+        raise _missing()
     with tempfile.TemporaryDirectory(prefix="answerkey-tex-") as tmp:
         src = Path(tmp) / f"{name}.tex"
         src.write_text(tex_text, encoding="utf-8")
-        # Reproducible PDFs: no creation date or random ID from the clock.
-        env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f", TEXMFOUTPUT=tmp,
-                   SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
+        env = _environment(tmp)
         # One pdflatex pass is enough for a key (no cross-references to settle); latexmk would run two.
-        cmd = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "-no-shell-escape",
-               f"{name}.tex"]
         proc = None
         for _ in range(passes):
             try:
-                proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=TIMEOUT,
-                                      stdin=subprocess.DEVNULL, errors="replace")
+                proc = subprocess.run(_command(name), cwd=tmp, env=env, capture_output=True, text=True,
+                                      timeout=TIMEOUT, stdin=subprocess.DEVNULL, errors="replace")
             except subprocess.TimeoutExpired:
                 raise TexError(f"TeX did not finish within {TIMEOUT} s") from None
             if proc.returncode != 0:
@@ -88,3 +100,75 @@ def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None
             raise TexError(f"TeX failed in {where}" + (f" (line {line} of {name}.tex)" if line else "")
                            + f": {message}")
         return pdf.read_bytes()
+
+
+class EarlyCompile:
+    """A one-pass pdflatex run started from a document's head (preamble and title) before the rest exists.
+
+    Loading the packages and the Hangul fonts is most of TeX's time; started early, it runs on another
+    core while Python solves and checks. TeX reads the rest of the document from a named pipe (through the
+    primitive \\input, which opens it once), so the PDF is byte for byte the one `compile_pdf` makes of the
+    whole text. Anything unexpected (the text does not start with the head, TeX stopped early, no named
+    pipes) falls back to `compile_pdf`, which also reports errors with their problem; `close` stops TeX."""
+
+    def __init__(self, head: str, name: str):
+        self.head, self.name = head, name
+        self.proc = None
+        self.tmp = None
+        if not tex_available() or not hasattr(os, "mkfifo"):
+            return
+        self.tmp = tempfile.TemporaryDirectory(prefix="answerkey-tex-")
+        folder = Path(self.tmp.name)
+        self.pipe = folder / "rest.tex"
+        try:
+            os.mkfifo(self.pipe)
+            (folder / f"{name}.tex").write_text(head + "\\csname @@input\\endcsname " + self.pipe.name + "\n",
+                                                encoding="utf-8")
+            self.proc = subprocess.Popen(_command(name), cwd=folder, env=_environment(self.tmp.name),
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+        except OSError:
+            self.close()
+
+    def _open_pipe(self, deadline: float) -> int | None:
+        """The pipe's write end once TeX has opened it for reading; None if TeX stopped first."""
+        while time.monotonic() < deadline:
+            try:
+                return os.open(self.pipe, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                if exc.errno != errno.ENXIO or self.proc.poll() is not None:
+                    return None
+            time.sleep(0.005)
+        return None
+
+    def finish(self, tex_text: str, problems: dict[str, str] | None = None) -> bytes:
+        """The PDF of tex_text (which should start with the head)."""
+        try:
+            if self.proc is not None and tex_text.startswith(self.head):
+                fd = self._open_pipe(time.monotonic() + TIMEOUT)
+                if fd is not None:
+                    os.set_blocking(fd, True)
+                    try:
+                        with os.fdopen(fd, "wb") as pipe:
+                            pipe.write(tex_text[len(self.head):].encode("utf-8"))
+                    except BrokenPipeError:  # TeX stopped reading: an error; compile_pdf reports it
+                        pass
+                    try:
+                        code = self.proc.wait(timeout=TIMEOUT)
+                    except subprocess.TimeoutExpired:
+                        code = None
+                    pdf = Path(self.tmp.name) / f"{self.name}.pdf"
+                    if code == 0 and pdf.exists():
+                        return pdf.read_bytes()
+        finally:
+            self.close()
+        return compile_pdf(tex_text, self.name, problems)
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+        if self.tmp is not None:
+            self.tmp.cleanup()
+            self.tmp = None

@@ -12,9 +12,10 @@ import functools
 import itertools
 import random
 
+import mpmath
 import sympy as sp
 
-from . import mathobj as mo
+from . import mathobj as mo, numeval
 from .derivation import Line, Solution
 from .errors import VerificationError
 from .printer import tex
@@ -54,6 +55,13 @@ def _lengths_and_indices(exprs, ranges=None):
 
 
 def _close(a, b, tolerance=TOLERANCE) -> bool:
+    if not isinstance(a, sp.Basic) and not isinstance(b, sp.Basic):  # numeval's values
+        if isinstance(a, int) and isinstance(b, int):
+            return a == b
+        if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
+            return a == b
+        return bool(abs(a - b) <= mpmath.mpf(tolerance) * max(1, abs(a), abs(b)))
+    a, b = sp.sympify(a, strict=True), sp.sympify(b, strict=True)
     if a.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or b.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return a == b
     diff = abs(sp.N(a - b, DIGITS))
@@ -93,14 +101,24 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
             if distinct and sp.sympify(distinct[0], strict=True).subs(isub) == sp.sympify(distinct[1], strict=True).subs(isub):
                 continue
             sub = {**lsub, **isub}
+            try:  # the fast route: evaluate both sides as they are, sums as loops
+                yield from _fast_cases(a, b, sub, rng)
+                continue
+            except numeval.Unsupported:
+                pass
             key = tuple(sorted(sub.items(), key=lambda kv: str(kv[0])))
             ea = _concrete_at(a, key)
             eb = _concrete_at(b, key)
             if isinstance(ea, sp.MatrixBase) or isinstance(eb, sp.MatrixBase):
                 if not (isinstance(ea, sp.MatrixBase) and isinstance(eb, sp.MatrixBase)) or ea.shape != eb.shape:
-                    yield sub, ea, eb
+                    yield (lambda sub=sub: sub), ea, eb
                     return
                 ea, eb = sp.Tuple(*ea), sp.Tuple(*eb)
+            try:  # explicit at this size: evaluate the entries quickly
+                yield from _fast_cases(ea, eb, {}, rng, sub)
+                continue
+            except numeval.Unsupported:
+                pass
             indexed = ea.atoms(sp.Indexed) | eb.atoms(sp.Indexed)
             labels = {i.base.label for i in indexed}
             syms = {s for s in ea.free_symbols | eb.free_symbols
@@ -109,11 +127,31 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
             for _ in range(POINTS if free else 1):
                 point = {s: sp.Float(rng.choice([-1, 1]) * rng.uniform(0.3, 2.0), DIGITS) for s in free}
                 va, vb = ea.xreplace(point), eb.xreplace(point)
+                where = (lambda sub=sub, point=point: {**sub, **point})
                 if isinstance(va, sp.Tuple):
                     for x, y in zip(va, vb):
-                        yield {**sub, **point}, x, y
+                        yield where, x, y
                 else:
-                    yield {**sub, **point}, va, vb
+                    yield where, va, vb
+
+
+def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None):
+    """(where, a value, b value) at POINTS random points by numeval; raises Unsupported before yielding
+    anything when an expression holds something it does not know. Tuples are compared entry by entry."""
+    env = {k: int(v) for k, v in sub.items()}
+    pairs = list(zip(a, b)) if isinstance(a, sp.Tuple) else [(a, b)]
+    results = []
+    with mpmath.workdps(DIGITS):
+        for _ in range(POINTS):
+            point = numeval.Point(rng)
+            values = [(numeval.evaluate(x, env, point), numeval.evaluate(y, env, point)) for x, y in pairs]
+            results.append((point, values))
+            if not point.values:  # nothing random: one point says it all
+                break
+    for point, values in results:
+        where = (lambda point=point: {**(shown or sub), **point.as_sympy()})
+        for va, vb in values:
+            yield where, va, vb
 
 
 def _symbolic_shape(*exprs) -> bool:
@@ -142,9 +180,9 @@ def equal(a, b, assume=None, rng=None, tolerance=TOLERANCE):
             return None
     except (TypeError, ValueError):
         pass
-    for point, va, vb in numeric_cases(a, b, assume, rng):
+    for where, va, vb in numeric_cases(a, b, assume, rng):
         if not _close(va, vb, tolerance):
-            return point, sp.N(va, 8), sp.N(vb, 8)
+            return where(), sp.N(sp.sympify(va, strict=True), 8), sp.N(sp.sympify(vb, strict=True), 8)
     return None
 
 
