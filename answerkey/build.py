@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import signal
 import multiprocessing
 import os
 import sys
+import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import draws, loader, outputs, render, spec as specmod, statement, texcompile, variants as variantmod, verify
-from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError
+from . import draws, loader, outputs, render, spec as specmod, statement, texcompile, transfer, variants as variantmod, verify
+from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError, VerificationError
 
 SHEETS = ("key", "questions", "both")
 PROBLEM_SECONDS = 30  # the time one problem may take to solve and verify
@@ -110,31 +112,113 @@ def solve_one(problem):
         return verify.verify(problem, solution)
 
 
-def solve_all(spec: specmod.Spec, collect: Collector | None = None) -> list:
-    """Solve and verify every problem. Spec errors of all problems (and those already in `collect`)
-    are gathered and raised together, before any verification failure."""
+def _outcome(problem, check: bool = True) -> tuple[str, object]:
+    """One problem solved and (if `check`) verified, as data that can cross a process boundary:
+    ("ok", solution), ("spec", diagnostics), ("derive", message) or ("verify", message)."""
+    try:
+        with time_limit(problem):
+            solution = problem.kind.solve(problem)
+    except SpecError as exc:
+        return "spec", exc.diagnostics
+    except CannotDerive as exc:
+        text = str(exc)
+        if problem.label not in text:
+            text = f"{problem.doc.file}: {problem.label}: cannot derive this: {text}"
+        return "derive", text
+    if check:
+        try:
+            with time_limit(problem):
+                verify.verify(problem, solution)  # every equality, every answer, independently
+        except VerificationError as exc:
+            return "verify", str(exc)
+    return "ok", solution
+
+
+def _outcomes(problems: list, check: bool, jobs: int) -> list:
+    """_outcome of every problem, in order. With jobs > 1, jobs - 1 forked helper processes take problems
+    from the same counter as this one (whoever is free takes the next) and send their outcomes back."""
+    jobs = min(jobs, len(problems))
+    if jobs <= 1 or not hasattr(os, "fork"):
+        return [_outcome(p, check) for p in problems]
+    counter = multiprocessing.get_context("fork").Value("i", 0)
+
+    def work() -> dict:
+        done = {}
+        while True:
+            with counter.get_lock():
+                index = counter.value
+                counter.value += 1
+            if index >= len(problems):
+                return done
+            done[index] = _outcome(problems[index], check)
+
+    helpers = []
+    for _ in range(jobs - 1):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # a helper: never returns into the caller's code
+            _helper(work, read_end, write_end)
+        os.close(write_end)
+        helpers.append((pid, read_end))
+    results = {}
+    try:
+        results.update(work())
+    finally:
+        replies = []
+        for pid, read_end in helpers:
+            with os.fdopen(read_end, "rb") as pipe:
+                replies.append(pipe.read())
+            os.waitpid(pid, 0)
+    for data in replies:
+        if not data:
+            raise RuntimeError("a helper process that solved problems in parallel stopped without a result")
+        kind, theirs = transfer.loads(data)
+        if kind == "crash":
+            raise RuntimeError(f"a helper process that solved problems in parallel failed:\n{theirs}")
+        results.update(theirs)
+    return [results[i] for i in range(len(problems))]
+
+
+def _helper(work, read_end: int, write_end: int) -> None:
+    """The forked side of _outcomes: run `work`, send its outcomes (or the traceback of a bug), exit."""
+    status = 0
+    try:
+        os.close(read_end)
+        try:
+            message = ("done", work())
+        except BaseException:  # noqa: BLE001 - a bug: hand the traceback to the parent
+            message = ("crash", traceback.format_exc())
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(transfer.dumps(message))
+    except BaseException:  # noqa: BLE001
+        status = 1
+    finally:
+        os._exit(status)
+
+
+def solve_all(spec: specmod.Spec, collect: Collector | None = None, jobs: int | None = None) -> list:
+    """Solve and verify every problem, on up to `jobs` processes (default: one per core).
+    Spec errors of all problems (and those already in `collect`) are gathered and raised together,
+    before any failure to derive, which comes before any verification failure; each in problem order."""
     diagnostics = list(collect.diagnostics) if collect else []
-    solved = []
+    problems = []
     for problem in spec.problems:
         try:
             problem.statement_tex = statement.fill(problem)
-            with time_limit(problem):
-                solved.append((problem, problem.kind.solve(problem)))
+            problems.append(problem)
         except SpecError as exc:
             diagnostics.extend(exc.diagnostics)
-        except CannotDerive as exc:
-            if diagnostics:
-                continue
-            text = str(exc)
-            if problem.label not in text:
-                text = f"{problem.doc.file}: {problem.label}: cannot derive this: {text}"
-            raise CannotDerive(text) from None
+    jobs = jobs or os.cpu_count() or 1
+    outcomes = _outcomes(problems, check=not diagnostics, jobs=jobs)
+    diagnostics += [d for kind, value in outcomes if kind == "spec" for d in value]
     if diagnostics:
         raise SpecError(sorted(diagnostics, key=lambda d: (d.where.line or 0, d.where.col or 0))
                         if collect and collect.diagnostics else diagnostics)
-    for problem, solution in solved:
-        with time_limit(problem):
-            verify.verify(problem, solution)  # every equality, every answer, independently
+    for wanted, error in (("derive", CannotDerive), ("verify", VerificationError)):
+        for kind, value in outcomes:
+            if kind == wanted:
+                raise error(value)
+    solved = [(p, value) for p, (_, value) in zip(problems, outcomes)]
     for problem, solution in solved:
         failed = variantmod.failed_condition(problem, solution)
         if failed is not None:
@@ -143,7 +227,7 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None) -> list:
     return [s for _, s in solved]
 
 
-def canonical(base: loader.Document, name: str, on_spec=None):
+def canonical(base: loader.Document, name: str, on_spec=None, jobs: int | None = None):
     """The default build of the spec: every error of every problem reported together. `on_spec(spec)` is
     called once the spec is valid, before solving (to start TeX on the document's head)."""
     doc = loader.Document(base.file, draws.resolve_tree(base.data, (), base, None), base.positions,
@@ -152,7 +236,7 @@ def canonical(base: loader.Document, name: str, on_spec=None):
     spec = specmod.build(doc, name, errors)
     if on_spec is not None and not errors.diagnostics:
         on_spec(spec)
-    return spec, solve_all(spec, errors)
+    return spec, solve_all(spec, errors, jobs)
 
 
 # -- stage 4-6: render, compile, write ---------------------------------------------------------------
@@ -215,7 +299,7 @@ def run(path: str | Path, options: Options) -> Result:
             early.update({s: texcompile.EarlyCompile(head, s) for s, _ in _documents(options, name + plan[0].stem_suffix)})
 
     try:
-        spec, solutions = canonical(base, name, start_tex)  # validates everything; the default key
+        spec, solutions = canonical(base, name, start_tex, options.jobs)  # validates everything; the default key
         if not single:
             return run_variants(base, name, plan, options, Result(spec, solutions))
         variant = plan[0]
@@ -247,8 +331,16 @@ def _build_variant(base, name, variant, options, directory, shared):
     return variant, spec, solutions, write(files)
 
 
+@functools.lru_cache(maxsize=1)
+def _unpack(blob: bytes) -> dict:
+    """The shared problems and solutions, unpickled once per worker process (exactly as built: see
+    transfer.py; plain pickle would evaluate a displayed substitution such as (32 - 3)/1 + 1 away)."""
+    return transfer.loads(blob)
+
+
 def _worker(args):
-    base, name, variant, options, directory, shared = args
+    base, name, variant, options, directory, blob = args
+    shared = _unpack(blob)
     try:
         variant, spec, solutions, written = _build_variant(base, name, variant, options, directory, shared)
         return variant, master_row(variant, spec, solutions), written, None
@@ -259,8 +351,8 @@ def _worker(args):
 def run_variants(base, name, plan, options: Options, result: Result) -> Result:
     directory = Path(options.out) / f"{name}-variants"
     jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(plan)))
-    shared = _shared(result.spec, result.solutions)
-    tasks = [(base, name, v, options, directory, shared) for v in plan]
+    blob = transfer.dumps(_shared(result.spec, result.solutions))
+    tasks = [(base, name, v, options, directory, blob) for v in plan]
     rows: dict[int, dict] = {}
     done = 0
     if jobs == 1:
