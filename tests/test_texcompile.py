@@ -1,0 +1,197 @@
+"""answerkey.texcompile.EarlyCompile with real pdflatex: TeX started on a document's head, the rest read
+through a named pipe. The PDF is byte for byte compile_pdf's; a text that does not start with the head
+falls back; an error in the body names its problem; close() leaves no TeX and no folder behind.
+
+Each test compiles one or two small documents (~0.1-0.4 s each).
+"""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import time
+import types
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from answerkey import render, texcompile
+from answerkey.errors import TexError
+from answerkey.texcompile import EarlyCompile, compile_pdf
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("pdflatex") is None,
+                       reason="TeX is installed by `make test`; run through make"),
+    pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="EarlyCompile needs named pipes"),
+]
+
+HEAD = "\\documentclass{article}\n\\begin{document}\n"
+PROBLEMS = {"1": "problem 1 (warmup)", "2": "problem 2 (backprop)"}
+
+
+def body(second: str = "The second answer is seven.") -> str:
+    """A body laid out as the generated keys are: each problem between its markers."""
+    return ("% problem 1\n\\noindent\\textbf{1}\n\nThe first answer is $x^2 + 1$, quartz zebra.\n"
+            "% end problem 1\n\n"
+            f"% problem 2\n\\noindent\\textbf{{2}}\n\n{second}\n% end problem 2\n\n\\end{{document}}\n")
+
+
+def text_of(pdf: bytes) -> str:
+    assert pdf.startswith(b"%PDF-")
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.fixture
+def no_fallback(monkeypatch):
+    """compile_pdf refuses to run: a PDF can then only come from the early run through the pipe."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("EarlyCompile fell back to compile_pdf")
+    monkeypatch.setattr(texcompile, "compile_pdf", refuse)
+
+
+def started(head: str, name: str = "doc") -> EarlyCompile:
+    early = EarlyCompile(head, name)
+    assert early.proc is not None and early.tmp is not None, "EarlyCompile did not start TeX"
+    return early
+
+
+def gone(early: EarlyCompile, proc, folder: Path) -> None:
+    assert proc.poll() is not None, "pdflatex still running"
+    assert not folder.exists(), f"{folder} left behind"
+    assert early.proc is None and early.tmp is None
+
+
+# ------------------------------------------------------------------------------------------------------
+# The same PDF as compile_pdf
+
+
+def test_same_bytes_as_compile_pdf(no_fallback):
+    text = HEAD + body()
+    early = started(HEAD)
+    proc, folder = early.proc, Path(early.tmp.name)
+    pdf = early.finish(text, PROBLEMS)
+    expected = compile_pdf(text, "doc", PROBLEMS)  # this module's name: the real compile_pdf
+    assert pdf == expected
+    gone(early, proc, folder)
+    words = text_of(pdf)
+    for word in ("quartz", "zebra", "second answer is seven"):
+        assert word in words
+
+
+def test_same_bytes_with_the_real_preamble(no_fallback):
+    """The key's own head (render.head: kotex, tikz, glyphtounicode, a Hangul author), a UTF-8 body."""
+    spec = types.SimpleNamespace(title="Deep Learning hw wr 2", author="2018320161 컴퓨터학과 송대선",
+                                 date="November 18, 2020", student=None, seed=None)
+    head = render.head(spec)
+    assert head.endswith("\\begin{document}\n")
+    text = head + "\\maketitle\n\n" + body("The answer is $-\\alpha$ 송대선, ∴ done.")
+    early = started(head, "dl-hw2")
+    time.sleep(0.2)  # let TeX reach the pipe first: the usual order in a build
+    pdf = early.finish(text, PROBLEMS)
+    assert pdf == compile_pdf(text, "dl-hw2", PROBLEMS)  # this module's name: the real compile_pdf
+    words = text_of(pdf)
+    for word in ("Deep Learning hw wr 2", "송대선", "November 18, 2020", "quartz", "zebra"):
+        assert word in words
+
+
+def test_same_bytes_for_a_body_larger_than_the_pipe_buffer(no_fallback):
+    # mostly comment lines: TeX reads every byte through the pipe but has little to typeset
+    filler = "".join(f"% filler line {m}: {'x' * 60}\n" + (f"Paragraph {m}.\n\n" if m % 500 == 0 else "")
+                     for m in range(3000))
+    text = HEAD + body(filler + "Last words: xylophone.")
+    assert len(text.encode()) > 2 * 65536  # more than a pipe holds (64 KiB on Linux)
+    pdf = started(HEAD).finish(text, PROBLEMS)
+    assert pdf == compile_pdf(text, "doc", PROBLEMS)
+    words = text_of(pdf)
+    assert "Paragraph 2500." in words and "xylophone" in words
+
+
+# ------------------------------------------------------------------------------------------------------
+# Fallback and errors
+
+
+def test_text_not_starting_with_the_head_falls_back(monkeypatch):
+    text = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n" + body()
+    calls = []
+    monkeypatch.setattr(texcompile, "compile_pdf", lambda *args: calls.append(args) or compile_pdf(*args))
+    early = started(HEAD)
+    proc, folder = early.proc, Path(early.tmp.name)
+    pdf = early.finish(text, PROBLEMS)
+    assert calls == [(text, "doc", PROBLEMS)]
+    gone(early, proc, folder)
+    assert pdf == compile_pdf(text, "doc", PROBLEMS)
+    assert "quartz" in text_of(pdf)
+
+
+def test_error_in_the_body_names_the_problem():
+    text = HEAD + body("Before the error. \\undefinedmacro after it.")
+    line = text.splitlines().index("Before the error. \\undefinedmacro after it.") + 1
+    early = started(HEAD)
+    proc, folder = early.proc, Path(early.tmp.name)
+    with pytest.raises(TexError) as caught:
+        early.finish(text, PROBLEMS)
+    message = str(caught.value)
+    assert message.startswith("TeX failed in problem 2 (backprop)"), message
+    assert f"(line {line} of doc.tex)" in message
+    assert "Undefined control sequence" in message
+    gone(early, proc, folder)
+
+
+def test_error_early_in_a_large_body_names_the_problem():
+    """TeX stops at the error while Python is still writing: a broken pipe, then compile_pdf's message."""
+    filler = "".join(f"Paragraph {m} of the filler.\n\n" for m in range(8000))
+    text = HEAD + body("\\undefinedmacro\n" + filler)
+    assert len(text.encode()) > 2 * 65536  # more than a pipe holds (64 KiB on Linux)
+    early = started(HEAD)
+    proc, folder = early.proc, Path(early.tmp.name)
+    with pytest.raises(TexError, match=r"^TeX failed in problem 2 \(backprop\) \(line \d+ of doc\.tex\): "
+                                       r"Undefined control sequence"):
+        early.finish(text, PROBLEMS)
+    gone(early, proc, folder)
+
+
+def test_error_in_the_head_is_reported_for_the_document():
+    head = "\\documentclass{article}\n\\usepackage{no-such-package-here}\n\\begin{document}\n"
+    early = started(head)
+    proc, folder = early.proc, Path(early.tmp.name)
+    with pytest.raises(TexError, match=r"^TeX failed in the document: .*no-such-package-here\.sty' not found"):
+        early.finish(head + body(), PROBLEMS)
+    gone(early, proc, folder)
+
+
+# ------------------------------------------------------------------------------------------------------
+# close()
+
+
+@pytest.mark.parametrize("wait", [0, 0.5], ids=["at-once", "tex-waiting-on-the-pipe"])
+def test_close_before_finish_stops_tex_and_removes_the_folder(wait):
+    early = started(HEAD)
+    proc, folder = early.proc, Path(early.tmp.name)
+    assert folder.is_dir() and (folder / "rest.tex").exists()
+    time.sleep(wait)
+    assert proc.poll() is None  # TeX waits for the rest of the document
+    early.close()
+    gone(early, proc, folder)
+    early.close()  # twice is harmless
+    # finishing after close still gives the PDF, through compile_pdf
+    text = HEAD + body()
+    assert early.finish(text, PROBLEMS) == compile_pdf(text, "doc", PROBLEMS)
+
+
+def test_without_tex_finish_reports_tex_missing(monkeypatch):
+    monkeypatch.setattr(texcompile, "tex_available", lambda: False)
+    early = EarlyCompile(HEAD, "doc")
+    assert early.proc is None and early.tmp is None
+    with pytest.raises(TexError, match="TeX is missing"):
+        early.finish(HEAD + body(), PROBLEMS)
+
+
+@pytest.mark.xfail(strict=True, reason="texcompile.py EarlyCompile: a head that does not end at a line "
+                   "boundary is not detected; the rest is read as a new file line, whose leading spaces TeX "
+                   "skips ('Hello' + ' world' prints 'Helloworld'). render.head always ends in a newline, so "
+                   "builds are not affected; a fix: fall back unless head.endswith('\\n')")
+def test_head_ending_mid_line_gives_the_same_pdf():
+    head = HEAD + "Hello"
+    text = head + " world\n\\end{document}\n"
+    assert EarlyCompile(head, "doc").finish(text) == compile_pdf(text, "doc")
