@@ -24,6 +24,7 @@ JOBFLAG := $(if $(JOBS),-j $(JOBS),)
 pdf: $(OUT)/$(NAME).pdf
 
 $(OUT)/$(NAME).pdf: $(SOURCES) $(VENV)/.installed $(STAMP) | tex
+	@$(PY) -m compileall -q answerkey  # byte code once, even where PYTHONDONTWRITEBYTECODE is set
 	$(PY) generate.py $(SPEC) --out $(OUT) $(SETFLAGS)
 
 $(STAMP):

@@ -26,18 +26,25 @@ class Unsupported(Exception):
 
 class Point:
     """Values of the free real quantities (symbols and vector or matrix entries), drawn on first use from
-    rng, uniform in +-[0.3, 2.0]; or given up front (`fixed`)."""
+    rng, uniform in +-[0.3, 2.0]; or given up front (`fixed`). With `opposite`, a quantity that point
+    also has gets the other sign there, so that two points see every quantity on both sides of 0 (where
+    max, min, relu and |.| change)."""
 
-    def __init__(self, rng: random.Random | None = None, fixed: dict | None = None):
+    def __init__(self, rng: random.Random | None = None, fixed: dict | None = None, opposite: "Point | None" = None):
         self.rng = rng
         self.values: dict = dict(fixed or {})
+        self.opposite = opposite.values if opposite is not None else {}
 
     def get(self, key):
         value = self.values.get(key)
         if value is None:
             if self.rng is None:
                 raise Unsupported(f"no value for {key}")
-            value = mpmath.mpf(self.rng.choice([-1, 1]) * self.rng.uniform(0.3, 2.0))
+            sign = self.rng.choice([-1, 1])
+            other = self.opposite.get(key)
+            if other is not None:
+                sign = -1 if other > 0 else 1
+            value = mpmath.mpf(sign * self.rng.uniform(0.3, 2.0))
             self.values[key] = value
         return value
 

@@ -10,6 +10,7 @@ import errno
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -102,6 +103,18 @@ def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None
         return pdf.read_bytes()
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, ask for SIGKILL when the parent dies, so that a TeX waiting on
+    the named pipe does not outlive a Python that was killed before it could stop it."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class EarlyCompile:
     """A one-pass pdflatex run started from a document's head (preamble and title) before the rest exists.
 
@@ -115,7 +128,9 @@ class EarlyCompile:
         self.head, self.name = head, name
         self.proc = None
         self.tmp = None
-        if not tex_available() or not hasattr(os, "mkfifo"):
+        # The rest is read as a new line of the file: a head that ends inside a line would lose the space
+        # at the start of the rest. Such a head is compiled the ordinary way.
+        if not tex_available() or not hasattr(os, "mkfifo") or not head.endswith("\n"):
             return
         self.tmp = tempfile.TemporaryDirectory(prefix="answerkey-tex-")
         folder = Path(self.tmp.name)
@@ -126,7 +141,7 @@ class EarlyCompile:
                                                 encoding="utf-8")
             self.proc = subprocess.Popen(_command(name), cwd=folder, env=_environment(self.tmp.name),
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL)
+                                         stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         except OSError:
             self.close()
 

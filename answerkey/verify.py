@@ -124,8 +124,11 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
             syms = {s for s in ea.free_symbols | eb.free_symbols
                     if isinstance(s, sp.Symbol) and s not in labels}
             free = sorted(indexed | syms, key=str)
-            for _ in range(POINTS if free else 1):
-                point = {s: sp.Float(rng.choice([-1, 1]) * rng.uniform(0.3, 2.0), DIGITS) for s in free}
+            first = {}
+            for n in range(POINTS if free else 1):  # the second point has the first one's signs flipped
+                point = {s: sp.Float(((1 if first[s] < 0 else -1) if n == 1 else rng.choice([-1, 1]))
+                                     * rng.uniform(0.3, 2.0), DIGITS) for s in free}
+                first = first or point
                 va, vb = ea.xreplace(point), eb.xreplace(point)
                 where = (lambda sub=sub, point=point: {**sub, **point})
                 if isinstance(va, sp.Tuple):
@@ -142,8 +145,8 @@ def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None):
     pairs = list(zip(a, b)) if isinstance(a, sp.Tuple) else [(a, b)]
     results = []
     with mpmath.workdps(DIGITS):
-        for _ in range(POINTS):
-            point = numeval.Point(rng)
+        for n in range(POINTS):  # the second point has the first one's signs flipped
+            point = numeval.Point(rng, opposite=results[0][0] if n == 1 else None)
             values = [(numeval.evaluate(x, env, point), numeval.evaluate(y, env, point)) for x, y in pairs]
             results.append((point, values))
             if not point.values:  # nothing random: one point says it all

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Benchmark of the default spec (problems/dl-hw2.yaml): prints figures; not a test.
 
-    python3 scripts/bench.py [--repeat 3] [--no-make] [--no-variants] [--variants-count 50]
+    python3 scripts/bench.py [--repeat 5] [--no-make] [--no-variants] [--variants-count 50] [--scale]
 
 What it measures (wall time, best of --repeat unless said otherwise):
-  1. end to end: `python generate.py SPEC --out TMP -q` (validate, solve, verify, render, latexmk, write);
-  2. the floor, measured in the same run: a bare `python -c "import sympy"` plus one bare
-     `pdflatex -interaction=nonstopmode` pass over the generated .tex, and end to end / floor;
+  1. end to end: `python generate.py SPEC --out TMP -q` (validate, solve, verify, render, pdflatex, write),
+     after byte-compiling the package as `make pdf` does;
+  2. the floor, measured in the same runs (interleaved with them): a bare `python -c "import sympy"` plus
+     one bare `pdflatex -interaction=nonstopmode` pass over the generated .tex, and end to end / floor;
   3. the cost of the checks: in a fresh interpreter per repetition (cold SymPy caches, as the command
      line runs), `kind.solve` of every problem, then `answerkey.verify.verify` of every problem (every
      displayed equality, then the independent confirmation, timed on its own);
@@ -14,7 +15,8 @@ What it measures (wall time, best of --repeat unless said otherwise):
      process of its tree: Python or TeX, not a sum);
   5. a no-op `make pdf`: `make pdf OUT=TMP` once, then again (timed);
   6. `--variants 50` against 50 bare pdflatex passes spread over os.cpu_count() processes, when
-     `generate.py --help` lists --variants (skipped otherwise).
+     `generate.py --help` lists --variants (skipped otherwise);
+  7. with --scale: --variants 10, 100 and 300, the time per variant and the peak memory of each.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -164,9 +167,10 @@ def machine() -> None:
              "(other work on the machine inflates every figure)")
 
 
-def end_to_end(repeat: int, keep: Path) -> tuple[float, int]:
-    print(f"\n1. end to end: python generate.py {SPEC.relative_to(ROOT)} --out TMP -q   (best of {repeat})")
-    walls, peaks = [], []
+def end_to_end_and_floor(repeat: int, keep: Path) -> tuple[float, int]:
+    """Sections 1 and 2, interleaved (a generate run, then the floor's two parts, repeat times), so that
+    a busy spell of the machine falls on both sides of the ratio alike."""
+    walls, peaks, imports, passes = [], [], [], []
     for i in range(repeat):
         with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
             r = child_run([PY, "generate.py", str(SPEC), "--out", tmp, "-q"])
@@ -174,7 +178,18 @@ def end_to_end(repeat: int, keep: Path) -> tuple[float, int]:
             peaks.append(r["maxrss_kb"])
             if i == 0:
                 shutil.copy(Path(tmp) / f"{NAME}.tex", keep)
+        imports.append(timed([PY, "-c", "import sympy"])[0])
+        passes.append(pdflatex_pass(keep))
+    print(f"\n1. end to end: python generate.py {SPEC.relative_to(ROOT)} --out TMP -q   (best of {repeat})")
     line("wall time", fmt(min(walls)), "runs: " + ", ".join(f"{w:.2f}" for w in walls))
+    print(f"\n2. the floor, measured in the same runs, interleaved (best of {repeat})")
+    total = min(imports) + min(passes)
+    line('python -c "import sympy"', fmt(min(imports)), "runs: " + ", ".join(f"{w:.2f}" for w in imports))
+    line("one bare pdflatex pass over the .tex", fmt(min(passes)), "runs: " + ", ".join(f"{w:.2f}" for w in passes))
+    line("floor", fmt(total))
+    line("end to end / floor", f"{min(walls) / total:7.2f} x", f"(end to end - floor = {min(walls) - total:.3f} s)")
+    medians = statistics.median(walls) / (statistics.median(imports) + statistics.median(passes))
+    line("the same with medians", f"{medians:7.2f} x")
     return min(walls), max(peaks)
 
 
@@ -185,17 +200,6 @@ def pdflatex_pass(tex: Path) -> float:
         if proc.returncode != 0 or not (Path(tmp) / tex.with_suffix(".pdf").name).exists():
             sys.exit(f"bench: bare pdflatex failed on {tex.name}:\n{proc.stdout[-2000:]}")
         return wall
-
-
-def floor(repeat: int, tex: Path, e2e: float) -> None:
-    print(f"\n2. the floor, measured now (best of {repeat})")
-    imports = [timed([PY, "-c", "import sympy"])[0] for _ in range(repeat)]
-    passes = [pdflatex_pass(tex) for _ in range(repeat)]
-    total = min(imports) + min(passes)
-    line('python -c "import sympy"', fmt(min(imports)))
-    line("one bare pdflatex pass over the .tex", fmt(min(passes)), "(latexmk runs as many as needed)")
-    line("floor", fmt(total))
-    line("end to end / floor", f"{e2e / total:7.2f} x", f"(end to end - floor = {e2e - total:.3f} s)")
 
 
 def checks(repeat: int, e2e: float) -> None:
@@ -221,7 +225,7 @@ def checks(repeat: int, e2e: float) -> None:
               f" {c:9.3f} {ratio(v, s)}")
     s, v, c = (sum(best[k]) for k in ("solve", "verify", "confirm"))
     print(f"  {'total':<28} {'':<18} {'':>7} {s:7.3f} {v:7.3f} {c:9.3f} {ratio(v, s)}")
-    line("import answerkey (sympy, numpy, ...)", fmt(min(r["import"] for r in runs)))
+    line("import answerkey (sympy, jinja2, ...)", fmt(min(r["import"] for r in runs)))
     line("load and validate the spec", fmt(min(r["load"] for r in runs)))
     line("checks: step checks + confirmation", fmt(v), f"= {v - c:.3f} s steps + {c:.3f} s confirmations")
     line("checks / (solve + checks)", f"{100 * v / (s + v):6.1f} %")
@@ -298,6 +302,18 @@ def variants(count: int, tex: Path) -> None:
     line("ratio", f"{wall / bare:7.2f} x")
 
 
+def scale(counts=(10, 100, 300)) -> None:
+    """Cost per variant and peak memory as the count grows: flat is the goal."""
+    print("\n7. scaling: --variants N --sheet both (a key and a question sheet each; one run each)")
+    for count in counts:
+        with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+            r = child_run([PY, "generate.py", str(SPEC), "--variants", str(count), "--sheet", "both",
+                           "--out", tmp, "-q"])
+            pdfs = len(list(Path(tmp).rglob("*.pdf")))
+        line(f"--variants {count}", fmt(r["wall"]),
+             f"{r['wall'] / count:.3f} s per variant; {pdfs} PDFs; peak RSS {r['maxrss_kb'] / 1024:.0f} MiB")
+
+
 # ---------------------------------------------------------------------------------------------------
 
 def main(argv=None) -> int:
@@ -310,24 +326,28 @@ def main(argv=None) -> int:
         inner_checks()
         return 0
     parser = argparse.ArgumentParser(description="Benchmark the default spec; prints figures (not a test).")
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions; the best is reported (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions; the best is reported (default 5)")
     parser.add_argument("--no-make", action="store_true", help="skip the no-op make pdf")
     parser.add_argument("--no-variants", action="store_true", help="skip the --variants figure")
     parser.add_argument("--variants-count", type=int, default=50, help="variants to build (default 50)")
+    parser.add_argument("--scale", action="store_true", help="also --variants 10, 100 and 300 (minutes)")
     args = parser.parse_args(argv)
     if not shutil.which("pdflatex") or not shutil.which("latexmk"):
         sys.exit("bench: pdflatex and latexmk are needed (make tex)")
     machine()
     with tempfile.TemporaryDirectory(prefix="bench-") as keep_dir:
         tex = Path(keep_dir) / f"{NAME}.tex"
-        e2e, peak = end_to_end(args.repeat, tex)
-        floor(args.repeat, tex, e2e)
+        # byte code as `make pdf` leaves it (where PYTHONDONTWRITEBYTECODE is set, nothing else writes it)
+        must(timed([PY, "-m", "compileall", "-q", "answerkey"])[1], "compileall")
+        e2e, peak = end_to_end_and_floor(args.repeat, tex)
         checks(args.repeat, e2e)
         peak_memory(peak)
         if not args.no_make:
             noop_make(args.repeat)
         if not args.no_variants:
             variants(args.variants_count, tex)
+        if args.scale:
+            scale()
     return 0
 
 

@@ -371,3 +371,14 @@ def test_equal_with_relu_heaviside_max_min(fast_path_only):
 
 def test_numeval_module_is_what_verify_uses():
     assert verify.numeval is numeval
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_check_sees_both_signs_of_every_quantity(seed):
+    """|a| = max(a, 0) - min(a, 0), but a is not: the second point flips the first one's signs, so a
+    wrong step that only shows for one sign is caught whatever the seed."""
+    a, b = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
+    rng = random.Random(seed)
+    assert verify.equal(sp.Max(a, 0) - sp.Min(a, 0), a, rng=rng) is not None
+    assert verify.equal(mo.relu(a) + mo.relu(b), a + b, rng=rng) is not None
+    assert verify.equal(sp.Max(a, 0) - sp.Min(a, 0), sp.Abs(a), rng=rng) is None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import subprocess
+import sys
 import time
 import types
 from pathlib import Path
@@ -187,11 +189,33 @@ def test_without_tex_finish_reports_tex_missing(monkeypatch):
         early.finish(HEAD + body(), PROBLEMS)
 
 
-@pytest.mark.xfail(strict=True, reason="texcompile.py EarlyCompile: a head that does not end at a line "
-                   "boundary is not detected; the rest is read as a new file line, whose leading spaces TeX "
-                   "skips ('Hello' + ' world' prints 'Helloworld'). render.head always ends in a newline, so "
-                   "builds are not affected; a fix: fall back unless head.endswith('\\n')")
 def test_head_ending_mid_line_gives_the_same_pdf():
+    """The rest would be read as a new line, whose leading space TeX skips ('Helloworld'): such a head
+    is compiled the ordinary way."""
     head = HEAD + "Hello"
     text = head + " world\n\\end{document}\n"
-    assert EarlyCompile(head, "doc").finish(text) == compile_pdf(text, "doc")
+    early = EarlyCompile(head, "doc")
+    assert early.proc is None
+    assert early.finish(text) == compile_pdf(text, "doc")
+
+
+def test_tex_does_not_outlive_a_killed_python(tmp_path):
+    """Python killed while TeX waits on the named pipe: TeX is killed too (Linux: PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux's")
+    script = ("import os, time; from answerkey.texcompile import EarlyCompile; "
+              "e = EarlyCompile('\\\\documentclass{article}\\n\\\\begin{document}\\n', 'doc'); "
+              "print(e.proc.pid, flush=True); time.sleep(0.3); os._exit(0)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    pid = int(out.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+        except FileNotFoundError:
+            return  # gone
+        if state in ("Z", "X"):  # killed, waiting to be reaped by init
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    pytest.fail("pdflatex kept running after its Python was killed")
