@@ -6,6 +6,7 @@ are errors (StrictUndefined). Every string a template prints is escaped as plain
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import jinja2
@@ -34,7 +35,10 @@ def _finalize(value):
     return value
 
 
+@functools.lru_cache(maxsize=8)
 def environment(directory: Path = TEMPLATES) -> jinja2.Environment:
+    """The Jinja environment of a template folder; one per folder, so that each template is compiled once
+    per process (Jinja keeps compiled templates in its environment, and checks their files' times)."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(directory)),
         block_start_string="(%", block_end_string="%)",
@@ -90,7 +94,25 @@ def statement_of(problem) -> NoEscape | None:
     return None
 
 
+_VIEWS: dict = {}
+
+
 def problem_view(problem, solution: Solution | None) -> dict:
+    """What the templates show of one problem. Variants share the problems without draws (the same
+    objects in a process): their views are made once."""
+    if solution is not None:
+        known = _VIEWS.get((id(problem), id(solution)))
+        if known is not None and known[0] is problem and known[1] is solution:
+            return known[2]
+    view = _problem_view(problem, solution)
+    if solution is not None:
+        if len(_VIEWS) > 256:
+            _VIEWS.clear()
+        _VIEWS[(id(problem), id(solution))] = (problem, solution, view)
+    return view
+
+
+def _problem_view(problem, solution: Solution | None) -> dict:
     view = {"number": problem.number, "id": problem.id, "kind": problem.kind.name,
             "template": problem.kind.template, "statement": statement_of(problem)}
     if solution is None:
