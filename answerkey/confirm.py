@@ -291,7 +291,8 @@ def confirm_matrix_gradient(problem, solution, setup) -> list[str]:
             return numeric(*[mpmath.mpf(matrices[m][i][j]) for m, i, j, _ in names])
 
         point = [mpmath.mpf(mats[m][i][j]) for m, i, j, _ in names]
-        got = sp.Matrix(mo.concrete(answer.xreplace(syms).subs(sub)))
+        got = mo.concrete(answer.xreplace(syms).subs(sub))
+        got = sp.Matrix(got) if isinstance(got, sp.MatrixBase) else sp.Matrix([[got]])  # 1 x 1: a scalar
         target = [m for m in mats if m.name == wrt.name][0]
         h = mpmath.mpf("1e-10")
         for i in range(len(mats[target])):

@@ -270,7 +270,8 @@ def entry_name(matrix: sp.MatrixSymbol) -> str:
 
 
 def to_indexed(element):
-    """M[a, b] (0-based, SymPy's MatrixElement) -> m_{a+1, b+1}; a column vector's x[a, 0] -> x_{a+1}."""
+    """M[a, b] (0-based, SymPy's MatrixElement) -> m_{a+1, b+1}; a column vector's x[a, 0] -> x_{a+1}.
+    A row (1 x n) keeps both indices, as the kinds name its entries."""
     matrix, a, b = element.args
     if not isinstance(matrix, sp.MatrixSymbol):  # an entry of an explicit product or sum: compute it
         explicit = matrix.doit()
@@ -279,8 +280,6 @@ def to_indexed(element):
     base = vector(entry_name(matrix))
     if matrix.shape[1] == 1:
         return base[a + 1]
-    if matrix.shape[0] == 1:
-        return base[b + 1]
     return base[a + 1, b + 1]
 
 

@@ -26,7 +26,6 @@ import pytest
 import sympy as sp
 from hypothesis import HealthCheck, Phase, assume, example, given, settings
 from hypothesis import strategies as st
-from sympy.tensor.indexed import IndexException
 
 from answerkey.build import load_spec, solve_all
 from answerkey.errors import SpecError
@@ -359,8 +358,6 @@ def matrix_case(draw):
     form = draw(st.sampled_from(sorted(FORMS)))
     symbolic = draw(st.sampled_from([None, "n", "n,m"]))  # concrete sizes, one length n, or n and m
     r, c = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    if r == 1:  # a variable with one row (1 x c, 1 x 1) is a package bug: strict xfail below
-        r = 2
     seed = draw(st.integers(0, 2 ** 16))
     return form, symbolic, r, c, seed
 
@@ -397,26 +394,16 @@ def test_matrix_gradient(case):
     check_matrix_gradient(*case)
 
 
-# BUG (a variable with one row): for X of shape 1 x c, answerkey/mathobj.py:282-283 `to_indexed` writes
-# its entries as a vector's, x_{b+1}, while answerkey/kinds/matrix_gradient.py:150 differentiates with
-# respect to x_{k,l} (`entry_var = base[k] if cols == 1 else base[k, l]`); sp.diff in
-# answerkey/calculus.py:37 then raises SymPy's IndexException "Different # of indices: d(x[j])/d(x[k, l])",
-# a traceback instead of a message. For a 1 x 1 variable (X, or x and W with n = 1) the key is solved but
-# answerkey/confirm.py:263 `sp.Matrix(mo.concrete(...))` gets a scalar (mathobj.py:312 `concrete` turns
-# every 1 x 1 matrix into its entry) and raises TypeError "Data type not understood", again a traceback.
-# Fix: in to_indexed keep two indices unless the matrix is a column (or use base[l] in the kind when
-# rows == 1), and in confirm_matrix_gradient wrap a scalar: `got = mo.concrete(...); got = sp.Matrix(
-# [[got]]) if not isinstance(got, sp.MatrixBase) else sp.Matrix(got)`.
-@pytest.mark.parametrize("form,shapes,error", [
-    (("a.T * X * b", "X"), {"a": [1, 1], "X": [1, 3], "b": [3, 1]}, IndexException),
-    (("a.T * X * b", "X"), {"a": [1, 1], "X": [1, 2], "b": [2, 1]}, IndexException),
-    (("a.T * X * b", "X"), {"a": [1, 1], "X": [1, 1], "b": [1, 1]}, TypeError),
-    (("x.T * W * x", "W"), {"x": [1, 1], "W": [1, 1]}, TypeError),
-    (("x.T * W * x", "x"), {"x": [1, 1], "W": [1, 1]}, TypeError),
+# A variable with one row (1 x c, 1 x 1): its entries keep both indices (x_{1,l}), and a 1 x 1 gradient is
+# a 1 x 1 matrix. These ended in tracebacks until mathobj.to_indexed and confirm_matrix_gradient were fixed.
+@pytest.mark.parametrize("form,shapes", [
+    (("a.T * X * b", "X"), {"a": [1, 1], "X": [1, 3], "b": [3, 1]}),
+    (("a.T * X * b", "X"), {"a": [1, 1], "X": [1, 2], "b": [2, 1]}),
+    (("a.T * X * b", "X"), {"a": [1, 1], "X": [1, 1], "b": [1, 1]}),
+    (("x.T * W * x", "W"), {"x": [1, 1], "W": [1, 1]}),
+    (("x.T * W * x", "x"), {"x": [1, 1], "W": [1, 1]}),
 ])
-def test_matrix_gradient_of_a_variable_with_one_row(form, shapes, error, request):
-    request.applymarker(pytest.mark.xfail(strict=True, raises=error, reason="mathobj.py:282 to_indexed; "
-                                          "matrix_gradient.py:150; confirm.py:263 (a 1 x 1 matrix as a scalar)"))
+def test_matrix_gradient_of_a_variable_with_one_row(form, shapes):
     function, wrt = form
     sol = solve_one({"kind": "matrix_gradient", "function": function, "shapes": shapes, "wrt": wrt})
     mats = {k: np.arange(1.0, 1.0 + d[0] * d[1]).reshape(d) for k, d in shapes.items()}
