@@ -19,7 +19,7 @@ from pathlib import Path
 from .errors import TexError
 
 INSTALL_HINT = "run 'make tex' (or: sudo apt-get install latexmk texlive-latex-recommended " \
-               "texlive-lang-korean texlive-pictures)"
+               "texlive-lang-korean texlive-pictures lmodern)"
 TIMEOUT = 120
 
 

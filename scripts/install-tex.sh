@@ -1,10 +1,12 @@
 #!/bin/sh
-# Install the TeX that answerkey needs (latexmk, pdflatex, kotex for Hangul, TikZ, pdftotext) when it is
-# missing: with apt-get on Debian/Ubuntu as root or with sudo; otherwise print the command to run.
+# Install the TeX that answerkey needs (latexmk, pdflatex, kotex for Hangul, TikZ, Latin Modern's vector
+# fonts, pdftotext) when it is missing: with apt-get on Debian/Ubuntu as root or with sudo; otherwise print
+# the command to run.
 set -eu
-PACKAGES="latexmk texlive-latex-base texlive-latex-recommended texlive-lang-korean texlive-pictures poppler-utils"
+PACKAGES="latexmk texlive-latex-base texlive-latex-recommended texlive-lang-korean texlive-pictures lmodern poppler-utils"
 if command -v latexmk >/dev/null 2>&1 && command -v pdflatex >/dev/null 2>&1 \
-   && kpsewhich kotex.sty >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then
+   && kpsewhich kotex.sty >/dev/null 2>&1 && kpsewhich lmodern.sty >/dev/null 2>&1 \
+   && command -v pdftotext >/dev/null 2>&1; then
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
