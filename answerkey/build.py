@@ -19,6 +19,7 @@ import signal
 import multiprocessing
 import os
 import sys
+import tempfile
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -248,10 +249,11 @@ def _documents(options: Options, stem: str) -> list[tuple[str, str]]:
         ([(f"{stem}.questions", "questions")] if options.sheet in ("questions", "both") else [])
 
 
-def produce(spec, solutions, options: Options, directory: Path, stem: str,
-            early: dict | None = None) -> list[tuple[Path, bytes | str]]:
+def produce(spec, solutions, options: Options, directory: Path, stem: str, early: dict | None = None,
+            preloaded: texcompile.Preloaded | None = None) -> list[tuple[Path, bytes | str]]:
     """Every output file of one sheet set, made in memory: (path, content). `early` holds TeX runs
-    already started on the documents' heads (texcompile.EarlyCompile), by document name."""
+    already started on the documents' heads (texcompile.EarlyCompile), by document name; `preloaded`, a
+    format of the shared preamble (texcompile.FormatBuild)."""
     labels = {str(p.number): p.label for p in spec.problems}
     files: list[tuple[Path, bytes | str]] = []
     documents = []
@@ -263,7 +265,8 @@ def produce(spec, solutions, options: Options, directory: Path, stem: str,
         files.append((directory / f"{doc_stem}.tex", tex))
         if options.pdf:
             started = (early or {}).pop(doc_stem, None)
-            pdf = started.finish(tex, labels) if started else texcompile.compile_pdf(tex, doc_stem, labels)
+            pdf = started.finish(tex, labels) if started else \
+                texcompile.compile_pdf(tex, doc_stem, labels, preloaded=preloaded)
             files.append((directory / f"{doc_stem}.pdf", pdf))
     files.append((directory / f"{stem}.answers.json", outputs.answers_json(spec, solutions)))
     return files
@@ -293,15 +296,23 @@ def run(path: str | Path, options: Options) -> Result:
     single = len(plan) == 1 and not roster and not options.variants
     early: dict[str, texcompile.EarlyCompile] = {}
 
+    formats = []
+
     def start_tex(spec):  # TeX loads the preamble on another core while the problems are solved
-        if single and options.pdf and not options.check_only:
-            head = render.head(spec)
+        if not options.pdf or options.check_only:
+            return
+        head = render.head(spec)
+        if single:
             early.update({s: texcompile.EarlyCompile(head, s) for s, _ in _documents(options, name + plan[0].stem_suffix)})
+        else:  # many documents: the shared preamble into a pdflatex format, once
+            folder = tempfile.TemporaryDirectory(prefix="answerkey-fmt-")
+            formats.append((folder, texcompile.FormatBuild(head, Path(folder.name))))
 
     try:
         spec, solutions = canonical(base, name, start_tex, options.jobs)  # validates everything; the default key
         if not single:
-            return run_variants(base, name, plan, options, Result(spec, solutions))
+            preloaded = formats[0][1].result() if formats else None
+            return run_variants(base, name, plan, options, Result(spec, solutions), preloaded)
         variant = plan[0]
         if variant.seed is not None:
             spec, solutions = variantmod.realize(base, name, variant, solve_one, _shared(spec, solutions))
@@ -315,6 +326,9 @@ def run(path: str | Path, options: Options) -> Result:
     finally:
         for started in early.values():
             started.close()
+        for folder, build in formats:
+            build.close()
+            folder.cleanup()
 
 
 def _shared(spec, solutions) -> dict:
@@ -322,12 +336,12 @@ def _shared(spec, solutions) -> dict:
     return {p.number - 1: (p, s) for p, s in zip(spec.problems, solutions)}
 
 
-def _build_variant(base, name, variant, options, directory, shared):
+def _build_variant(base, name, variant, options, directory, shared, preloaded=None):
     """One variant, end to end, in a worker: returns (variant, answers rows) or raises."""
     spec, solutions = variantmod.realize(base, name, variant, solve_one, shared)
     if options.check_only:
         return variant, spec, solutions, []
-    files = produce(spec, solutions, options, directory, name + variant.stem_suffix)
+    files = produce(spec, solutions, options, directory, name + variant.stem_suffix, preloaded=preloaded)
     return variant, spec, solutions, write(files)
 
 
@@ -339,20 +353,22 @@ def _unpack(blob: bytes) -> dict:
 
 
 def _worker(args):
-    base, name, variant, options, directory, blob = args
+    base, name, variant, options, directory, blob, preloaded = args
     shared = _unpack(blob)
     try:
-        variant, spec, solutions, written = _build_variant(base, name, variant, options, directory, shared)
+        variant, spec, solutions, written = _build_variant(base, name, variant, options, directory, shared,
+                                                           preloaded)
         return variant, master_row(variant, spec, solutions), written, None
     except AnswerkeyError as exc:
         return variant, None, [], (str(exc), exc.exit_code)
 
 
-def run_variants(base, name, plan, options: Options, result: Result) -> Result:
+def run_variants(base, name, plan, options: Options, result: Result,
+                 preloaded: texcompile.Preloaded | None = None) -> Result:
     directory = Path(options.out) / f"{name}-variants"
     jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(plan)))
     blob = transfer.dumps(_shared(result.spec, result.solutions))
-    tasks = [(base, name, v, options, directory, blob) for v in plan]
+    tasks = [(base, name, v, options, directory, blob, preloaded) for v in plan]
     rows: dict[int, dict] = {}
     done = 0
     if jobs == 1:

@@ -219,3 +219,56 @@ def test_tex_does_not_outlive_a_killed_python(tmp_path):
         time.sleep(0.05)
     os.kill(pid, 9)
     pytest.fail("pdflatex kept running after its Python was killed")
+
+
+# ------------------------------------------------------------------------------------------------------
+# FormatBuild: the shared preamble held in a pdflatex format (variants)
+
+FIXED = "\\documentclass{article}\n\\usepackage{xcolor}\n\\newcommand{\\note}[1]{\\textcolor{gray}{#1}}\n%endofdump\n"
+
+
+def test_a_format_compiles_the_rest_with_the_same_text(tmp_path):
+    build = texcompile.FormatBuild(FIXED + "\\title{T}\n\\begin{document}\n", tmp_path)
+    preloaded = build.result()
+    assert preloaded is not None and Path(preloaded.path).exists()
+    assert preloaded.preamble == FIXED
+    text = FIXED + "\\title{T}\n\\begin{document}\n\\note{quartz} zebra\n" + body()
+    fast = texcompile._compile_preloaded(text, "doc", preloaded)
+    assert fast is not None  # the format route itself worked (no silent fallback)
+    plain = compile_pdf(text, "doc", PROBLEMS)
+    assert text_of(fast) == text_of(plain)
+    assert compile_pdf(text, "doc", PROBLEMS, preloaded=preloaded) == fast
+
+
+def test_a_format_falls_back_for_other_preambles_and_reports_errors(tmp_path):
+    preloaded = texcompile.FormatBuild(FIXED + "\\begin{document}\n", tmp_path).result()
+    other = HEAD + body()  # does not start with the format's preamble: compiled in full
+    assert "quartz" in text_of(compile_pdf(other, "doc", PROBLEMS, preloaded=preloaded))
+    broken = FIXED + "\\begin{document}\n" + body(second="\\undefinedmacro")
+    with pytest.raises(TexError, match=r"^TeX failed in problem 2 \(backprop\) \(line \d+ of doc\.tex\): "
+                                       r"Undefined control sequence"):
+        compile_pdf(broken, "doc", PROBLEMS, preloaded=preloaded)
+
+
+def test_no_format_without_the_marker(tmp_path):
+    assert texcompile.FormatBuild(HEAD, tmp_path).result() is None
+
+
+def test_variants_compile_through_the_format(tmp_path, monkeypatch):
+    """A variants run builds the format once and every document starts from it."""
+    from answerkey import build
+
+    used = []
+    real = texcompile._compile_preloaded
+
+    def spy(tex_text, name, preloaded):
+        pdf = real(tex_text, name, preloaded)
+        used.append(pdf is not None)
+        return pdf
+
+    monkeypatch.setattr(texcompile, "_compile_preloaded", spy)
+    spec = Path(__file__).resolve().parent.parent / "problems" / "dl-hw2.yaml"
+    result = build.run(spec, build.Options(out=tmp_path, variants=2, seed=3, jobs=1, sheet="both"))
+    assert result.built == 2 and used == [True] * 4
+    for pdf in (tmp_path / "dl-hw2-variants").glob("dl-hw2-seed*.pdf"):
+        assert "Deep Learning hw wr 2" in text_of(pdf.read_bytes())
