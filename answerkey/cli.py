@@ -42,7 +42,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", choices=["key", "questions", "both"], default="key",
                    help="answer key (default), question sheet, or both")
     p.add_argument("-j", "--jobs", type=_positive, metavar="N",
-                   help="parallel builds for variants (default: all cores)")
+                   help="processes: the problems of a key, or the variants (default: all cores)")
     p.add_argument("--no-pdf", action="store_true", help="write .tex and answers only (no TeX needed)")
     p.add_argument("--check", action="store_true", help="validate, solve and verify; write nothing")
     p.add_argument("--no-rules", action="store_true", help="do not print the rule beside each step")

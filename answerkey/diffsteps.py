@@ -7,6 +7,7 @@ The last form has no `PartialOf` left and is simplified. Anything without a rule
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sympy as sp
@@ -17,7 +18,7 @@ from .errors import CannotDerive
 MAX_ROUNDS = 40
 
 
-@dataclass
+@dataclass(frozen=True)
 class Form:
     expr: sp.Expr
     rule: str
@@ -187,7 +188,13 @@ def tidy(expr):
 
 
 def derive(expr, v) -> list[Form]:
-    """The successive forms of d(expr)/dv, first the expression with the operator applied."""
+    """The successive forms of d(expr)/dv, first the expression with the operator applied. Variants
+    that draw only numbers derive the same function again: the forms are kept (per process)."""
+    return list(_derive(expr, v))
+
+
+@functools.lru_cache(maxsize=256)
+def _derive(expr, v) -> tuple[Form, ...]:
     forms = [Form(mo.PartialOf(expr, v), "")]
     current = forms[0].expr
     for _ in range(MAX_ROUNDS):
@@ -204,4 +211,4 @@ def derive(expr, v) -> list[Form]:
     final = tidy(current)
     if final != current:
         forms.append(Form(final, "simplify"))
-    return forms
+    return tuple(forms)

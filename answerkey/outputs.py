@@ -80,6 +80,15 @@ def _sympy_text(value) -> str:
 
 
 def answer_record(answer) -> dict:
+    """What answers.json and the master table say of an answer; made once per answer (variants share the
+    answers of the problems without draws)."""
+    record = getattr(answer, "_record", None)
+    if record is None:
+        record = answer._record = _answer_record(answer)
+    return dict(record)
+
+
+def _answer_record(answer) -> dict:
     shown = answer.display if answer.display is not None else answer.expr
     record = {"latex": tex(shown) if not isinstance(shown, (list, tuple)) else
               "\\left(" + tex(list(shown)) + "\\right)",
