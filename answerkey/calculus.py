@@ -7,6 +7,7 @@ import sympy as sp
 from . import mathobj as mo
 from .derivation import Part
 from .diffsteps import derive
+from .standin import simplify
 
 
 def function_lines(part: Part, lhs, f) -> sp.Expr:
@@ -54,7 +55,7 @@ def recognize(entry, x, n, k):
     Z, E, s = sp.Dummy("Z", positive=True), sp.Dummy("E", positive=True), sp.Dummy("s")
     e = entry.replace(lambda t: _is_partition(t, x, n), lambda t: Z)
     e = e.subs(sp.exp(x[k]), E)
-    e = sp.simplify(e.subs(E, s * Z))
+    e = simplify(e.subs(E, s * Z))
     deltas = [d for d in e.atoms(sp.KroneckerDelta) if k in d.args]
     if e.has(Z) or e.has(E) or any(isinstance(a, sp.Indexed) for a in e.atoms(sp.Indexed)):
         return None

@@ -14,6 +14,7 @@ import sympy as sp
 
 from . import mathobj as mo
 from .errors import CannotDerive
+from .standin import simplify
 
 MAX_ROUNDS = 40
 
@@ -180,7 +181,7 @@ TIDY_OPS = 16  # above this size, simplify() can take minutes: a cheaper cancell
 def tidy(expr):
     """The final simplification: cancel and combine, without changing the meaning."""
     size = sp.count_ops(expr)
-    simpler = sp.simplify(expr) if size <= TIDY_OPS else sp.powsimp(sp.cancel(expr)) if not expr.has(sp.Sum) \
+    simpler = simplify(expr) if size <= TIDY_OPS else sp.powsimp(sp.cancel(expr)) if not expr.has(sp.Sum) \
         else expr
     if sp.count_ops(simpler) < size:
         return simpler

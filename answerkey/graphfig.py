@@ -12,6 +12,7 @@ from pylatex.utils import NoEscape
 
 from . import mathobj as mo
 from .printer import tex
+from .standin import simplify
 
 X_STEP = 3.4  # cm between layers
 Y_STEP = 1.8  # cm between nodes of a layer
@@ -87,7 +88,7 @@ def figure(inputs, nodes, output, values, gradients, ask: dict) -> dict:
             if source not in position:
                 continue
             local = sp.diff(expr, source).subs(values)
-            contribution = sp.simplify(local * gradients[node])
+            contribution = simplify(local * gradients[node])
             wires.append(_wire(ids[source], ids[node], values[source], contribution, given=source in inputs))
     x, y = position[output]
     stub = {"at": NoEscape(f"({round(x + X_STEP * 0.8, 2)},{y})")}
