@@ -350,6 +350,13 @@ class _Converter:
             return None
         self.seen.add(id(node))
         self.doc.positions[path] = _mark(node)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.flow_style:
+            cut = _cut_at_comma(node)
+            if cut is not None:
+                self.error(cut, f"'{cut.value}' is cut short at a comma: in YAML's flow style ({{...}} or [...]) "
+                                "a comma ends an entry, even inside parentheses",
+                           "write it in block style, one entry per line, or put the expression in quotes")
+                return None
         if isinstance(node, yaml.MappingNode):
             if node.tag != MAP_TAG:
                 self.error(node, f"unsupported YAML tag {node.tag}")
@@ -397,6 +404,17 @@ class _Converter:
             return value
         self.error(node, f"unsupported YAML tag {node.tag}")
         return None
+
+
+def _cut_at_comma(node):
+    """The first plain scalar of a flow collection whose brackets do not balance: an expression such as
+    max(x, y) that YAML split at its comma."""
+    children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+    for child in children:
+        if isinstance(child, yaml.ScalarNode) and child.style is None and (
+                child.value.count("(") != child.value.count(")") or child.value.count("[") != child.value.count("]")):
+            return child
+    return None
 
 
 def _is_empty(node) -> bool:
