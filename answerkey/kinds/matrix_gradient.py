@@ -41,6 +41,14 @@ def setup(problem):
             raise problem.error(("shapes", name), exc.message) from None
     if c.wrt not in shapes:
         raise problem.error("wrt", f"'{c.wrt}' has no shape", "declare it in shapes")
+    entries: dict[str, str] = {}  # the key writes a matrix W's entries w_ij and a vector x's x_i
+    for name, (rows, cols) in shapes.items():
+        entry = name if cols == 1 else name.lower()
+        if entry in entries:
+            raise problem.error(("shapes", name), f"'{name}' and '{entries[entry]}' would both have entries "
+                                                  f"named {entry}: the key writes a matrix's entries in lower case",
+                                "rename one of them, e.g. the vector to y")
+        entries[entry] = name
     f = problem.expr("function", Scope(matrices=shapes))
     if isinstance(f, sp.MatrixExpr):
         if f.shape != (1, 1):
