@@ -15,12 +15,11 @@ import contextlib
 import csv
 import functools
 import io
-import signal
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
-import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,43 +155,50 @@ def _outcomes(problems: list, check: bool, jobs: int) -> list:
     helpers = []
     for _ in range(jobs - 1):
         read_end, write_end = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # a helper: never returns into the caller's code
-            _helper(work, read_end, write_end)
+            _helper(work, read_end, write_end, parent)
         os.close(write_end)
         helpers.append((pid, read_end))
     results = {}
     try:
         results.update(work())
-    finally:
-        replies = []
+    except BaseException:  # interrupted (or a bug): the helpers stop now, not after their problems
         for pid, read_end in helpers:
-            with os.fdopen(read_end, "rb") as pipe:
-                replies.append(pipe.read())
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.close(read_end)
             os.waitpid(pid, 0)
-    for data in replies:
-        if not data:
-            raise RuntimeError("a helper process that solved problems in parallel stopped without a result")
-        kind, theirs = transfer.loads(data)
-        if kind == "crash":
-            raise RuntimeError(f"a helper process that solved problems in parallel failed:\n{theirs}")
-        results.update(theirs)
-    return [results[i] for i in range(len(problems))]
-
-
-def _helper(work, read_end: int, write_end: int) -> None:
-    """The forked side of _outcomes: run `work`, send its outcomes (or the traceback of a bug), exit."""
-    status = 0
-    try:
-        os.close(read_end)
+        raise
+    for pid, read_end in helpers:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(pid, 0)
         try:
-            message = ("done", work())
-        except BaseException:  # noqa: BLE001 - a bug: hand the traceback to the parent
-            message = ("crash", traceback.format_exc())
+            results.update(transfer.loads(data) if data else {})
+        except Exception:  # noqa: BLE001 - an incomplete reply: its problems are solved below
+            pass
+    # Problems a helper did not hand back (it failed or was killed) are solved here, as with -j 1, so that
+    # an error shows as it would without helpers.
+    return [results[i] if i in results else _outcome(problems[i], check) for i in range(len(problems))]
+
+
+def _helper(work, read_end: int, write_end: int, parent: int) -> None:
+    """The forked side of _outcomes: run `work`, send its outcomes, exit. Dies with the parent; sends
+    nothing on a failure of its own (the parent then solves the problems itself)."""
+    status = 1
+    try:
+        texcompile.die_with_parent()
+        if os.getppid() != parent:  # the parent died before that took effect
+            return
+        os.close(read_end)
+        payload = transfer.dumps(work())
         with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(transfer.dumps(message))
+            pipe.write(payload)
+        status = 0
     except BaseException:  # noqa: BLE001
-        status = 1
+        pass
     finally:
         os._exit(status)
 
@@ -202,16 +208,19 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None, jobs: int | 
     Spec errors of all problems (and those already in `collect`) are gathered and raised together,
     before any failure to derive, which comes before any verification failure; each in problem order."""
     diagnostics = list(collect.diagnostics) if collect else []
-    problems = []
+    problems, found = [], {}  # the problems to solve; spec errors by problem number
     for problem in spec.problems:
         try:
             problem.statement_tex = statement.fill(problem)
             problems.append(problem)
         except SpecError as exc:
-            diagnostics.extend(exc.diagnostics)
+            found[problem.number] = list(exc.diagnostics)
     jobs = jobs or os.cpu_count() or 1
-    outcomes = _outcomes(problems, check=not diagnostics, jobs=jobs)
-    diagnostics += [d for kind, value in outcomes if kind == "spec" for d in value]
+    outcomes = _outcomes(problems, check=not (diagnostics or found), jobs=jobs)
+    for problem, (kind, value) in zip(problems, outcomes):
+        if kind == "spec":
+            found[problem.number] = list(value)
+    diagnostics += [d for number in sorted(found) for d in found[number]]
     if diagnostics:
         raise SpecError(sorted(diagnostics, key=lambda d: (d.where.line or 0, d.where.col or 0))
                         if collect and collect.diagnostics else diagnostics)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -52,6 +53,10 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from .build import Options, run
@@ -64,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                       show_rules=not args.no_rules, show_checks=not args.no_checks, sheet=args.sheet,
                       seed=args.seed, variants=args.variants, roster=args.roster, jobs=args.jobs,
                       progress=sys.stderr.isatty() and not args.quiet)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # stopped by a supervisor: clean up as on Ctrl-C
     try:
         result = run(args.spec, options)
     except AnswerkeyError as exc:
@@ -74,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     for message, _ in result.failures:
         print(message, file=sys.stderr)
     if not args.quiet:

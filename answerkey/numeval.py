@@ -20,6 +20,9 @@ import sympy as sp
 from . import mathobj as mo
 
 
+MAX_TERMS = 10_000  # per loop of a sum or product
+
+
 class Unsupported(Exception):
     """The expression holds something this evaluator does not know; evaluate it with SymPy instead."""
 
@@ -181,6 +184,8 @@ def _loop(body, limits, env, point, combine, start):
     a, b = _int(lo, env, point), _int(hi, env, point)
     if b < a - 1:
         raise Unsupported("a sum with reversed limits")
+    if b - a + 1 > MAX_TERMS:  # SymPy may know its closed form; a loop would take long
+        raise Unsupported(f"a sum of {b - a + 1} terms")
     acc = start
     for value in range(a, b + 1):
         acc = combine(acc, _loop(body, inner, {**env, var: value}, point, combine, start))

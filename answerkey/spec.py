@@ -39,6 +39,10 @@ FORBIDDEN_TEX = re.compile(
     r"verbatiminput|VerbatimInput|lstinputlisting|inputminted|includegraphics|includepdf|import|"
     r"subimport|subfile|pdfximage|pdfobj|pdffiledump|filedump|pdfmdfivesum|mdfivesum|pdffilesize|"
     r"filesize|pdffilemoddate|filemoddate|XeTeXpdffile|XeTeXpicfile|openany|jobname|"
+    # ending the run early, or macros that can call themselves forever
+    r"stop|bye|dump|batchmode|nonstopmode|scrollmode|errorstopmode|loop|repeat|newcommand|renewcommand|"
+    r"providecommand|DeclareRobustCommand|NewDocumentCommand|RenewDocumentCommand|ProvideDocumentCommand|"
+    r"DeclareDocumentCommand|NewExpandableDocumentCommand|newenvironment|renewenvironment|"
     r"end\s*\{\s*document)(?![A-Za-z])"
     # TeX's character-code notation (^^5c is a backslash, ^^M a line end) can spell any of the above
     r"|\^\^(?:[0-9a-f]{2}|.)?", re.DOTALL)
@@ -322,8 +326,8 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | No
                                "^^ can spell any character, including a backslash; write the character itself")
                 else:
                     errors.add(where, f"the TeX command {m.group(0)} is not allowed in a statement",
-                               "statements may use math and text formatting, not file, shell or catcode "
-                               "commands")
+                               "statements may use math and text formatting, not commands that read or "
+                               "write files, run programs, change how TeX reads, define macros or end the run")
     params: dict[str, sp.Expr] = {}
     raw_params = raw.get("params", {})
     if not isinstance(raw_params, dict):

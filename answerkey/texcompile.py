@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -96,7 +97,7 @@ def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None
                 proc = subprocess.run(_command(name), cwd=tmp, env=env, capture_output=True, text=True,
                                       timeout=TIMEOUT, stdin=subprocess.DEVNULL, errors="replace")
             except subprocess.TimeoutExpired:
-                raise TexError(f"TeX did not finish within {TIMEOUT} s") from None
+                raise _timed_out() from None
             if proc.returncode != 0:
                 break
         pdf = Path(tmp) / f"{name}.pdf"
@@ -133,7 +134,7 @@ def _compile_preloaded(tex_text: str, name: str, preloaded: Preloaded) -> bytes 
                                   env=_environment(tmp), capture_output=True, timeout=TIMEOUT,
                                   stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
-            return None
+            raise _timed_out() from None
         pdf = Path(tmp) / f"{name}.pdf"
         return pdf.read_bytes() if proc.returncode == 0 and pdf.exists() else None
 
@@ -157,7 +158,7 @@ class FormatBuild:
                                           "-jobname=answerkey", "&pdflatex", "answerkey.tex"], cwd=self.folder,
                                          env=_environment(str(self.folder)), stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                         preexec_fn=_die_with_parent)
+                                         preexec_fn=die_with_parent)
         except OSError:
             self.proc = None
 
@@ -179,9 +180,17 @@ class FormatBuild:
             self.proc.wait()
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: on Linux, ask for SIGKILL when the parent dies, so that a TeX waiting on
-    the named pipe does not outlive a Python that was killed before it could stop it."""
+PIPE_CHUNK = 1 << 16
+
+
+def _timed_out() -> TexError:
+    return TexError(f"TeX did not finish within {TIMEOUT} s")
+
+
+def die_with_parent() -> None:
+    """In a child process (before exec, or a forked helper): on Linux, ask for SIGKILL when the parent
+    dies, so that a TeX waiting on the named pipe, or a helper solving problems, does not outlive a Python
+    that was killed before it could stop them."""
     try:
         import ctypes
 
@@ -217,7 +226,7 @@ class EarlyCompile:
                                                 encoding="utf-8")
             self.proc = subprocess.Popen(_command(name), cwd=folder, env=_environment(self.tmp.name),
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                                         stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
         except OSError:
             self.close()
 
@@ -236,24 +245,42 @@ class EarlyCompile:
         """The PDF of tex_text (which should start with the head)."""
         try:
             if self.proc is not None and tex_text.startswith(self.head):
-                fd = self._open_pipe(time.monotonic() + TIMEOUT)
+                deadline = time.monotonic() + TIMEOUT
+                fd = self._open_pipe(deadline)
                 if fd is not None:
-                    os.set_blocking(fd, True)
+                    self._feed(fd, tex_text[len(self.head):].encode("utf-8"), deadline)
                     try:
-                        with os.fdopen(fd, "wb") as pipe:
-                            pipe.write(tex_text[len(self.head):].encode("utf-8"))
-                    except BrokenPipeError:  # TeX stopped reading: an error; compile_pdf reports it
-                        pass
-                    try:
-                        code = self.proc.wait(timeout=TIMEOUT)
+                        code = self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
                     except subprocess.TimeoutExpired:
-                        code = None
+                        raise _timed_out() from None
                     pdf = Path(self.tmp.name) / f"{self.name}.pdf"
                     if code == 0 and pdf.exists():
                         return pdf.read_bytes()
         finally:
             self.close()
-        return compile_pdf(tex_text, self.name, problems)
+        return compile_pdf(tex_text, self.name, problems)  # TeX stopped early: this reports the error
+
+    def _feed(self, fd: int, data: bytes, deadline: float) -> None:
+        """Write data into the pipe as fast as TeX reads it; stop when TeX stops reading (an error: it
+        exited) and give up at the deadline (TeX looping)."""
+        view = memoryview(data)
+        try:
+            while view:
+                if time.monotonic() > deadline:
+                    raise _timed_out()
+                _, writable, _ = select.select([], [fd], [], 0.1)
+                if not writable:
+                    if self.proc.poll() is not None:
+                        return
+                    continue
+                try:
+                    view = view[os.write(fd, view[:PIPE_CHUNK]):]
+                except BlockingIOError:
+                    continue
+                except BrokenPipeError:
+                    return
+        finally:
+            os.close(fd)
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

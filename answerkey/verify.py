@@ -20,7 +20,7 @@ from .derivation import Line, Solution
 from .errors import VerificationError
 from .printer import tex
 
-POINTS = 3
+POINTS = 4  # the second with every sign of the first flipped; the others drawn afresh
 MAX_INDEX_CASES = 8  # index values tried per length (all of them when fewer)
 DIGITS = 30
 TOLERANCE = sp.Float("1e-12", DIGITS)

@@ -205,6 +205,7 @@ def test_tex_input_in_a_statement_has_line_and_column(tmp_path):
 @pytest.mark.parametrize("command", [
     r"\input{/etc/passwd}", r"\include{x}", r"\immediate\write18{rm -rf /}", r"\openin5=/etc/passwd",
     r"\catcode`\^^M=13", r"\csname input\endcsname", r"\def\x{1}", r"\usepackage{shellesc}",
+    r"\newcommand{\x}{\x}\x", r"\loop\iftrue\repeat", r"\stop", r"\bye",
     r"\end{document}", r"\end {document}", r"\lstinputlisting{/etc/passwd}", r"\directlua{os.execute('x')}",
 ])
 def test_dangerous_tex_commands_in_a_statement_are_refused(tmp_path, command):

@@ -206,7 +206,8 @@ def test_tex_does_not_outlive_a_killed_python(tmp_path):
     script = ("import os, time; from answerkey.texcompile import EarlyCompile; "
               "e = EarlyCompile('\\\\documentclass{article}\\n\\\\begin{document}\\n', 'doc'); "
               "print(e.proc.pid, flush=True); time.sleep(0.3); os._exit(0)")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, TMPDIR=str(tmp_path)))  # the killed Python's folder stays there
     pid = int(out.stdout.split()[0])
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -272,3 +273,17 @@ def test_variants_compile_through_the_format(tmp_path, monkeypatch):
     assert result.built == 2 and used == [True] * 4
     for pdf in (tmp_path / "dl-hw2-variants").glob("dl-hw2-seed*.pdf"):
         assert "Deep Learning hw wr 2" in text_of(pdf.read_bytes())
+
+
+def test_a_tex_loop_stops_at_the_time_limit_even_with_a_long_rest(monkeypatch):
+    """TeX looping while more than a pipe's worth of the document is unread: the build ends with the
+    time limit's message (once, not twice: no full compile after it), it does not hang."""
+    monkeypatch.setattr(texcompile, "TIMEOUT", 3)
+    rest = "\\def\\x{\\x}\\x\n" + "Some filler text in the body.\n" * 10000 + "\\end{document}\n"
+    early = started(HEAD)
+    proc, folder = early.proc, Path(early.tmp.name)
+    start = time.monotonic()
+    with pytest.raises(TexError, match="TeX did not finish within 3 s"):
+        early.finish(HEAD + rest, PROBLEMS)
+    assert time.monotonic() - start < 6
+    gone(early, proc, folder)
