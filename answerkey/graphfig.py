@@ -42,29 +42,53 @@ def gate_label(expr) -> str:
     return "f"
 
 
+SPREAD_ABOVE = 6  # more inputs than this: each is drawn beside the gate that first uses it
+
+
 def layout(inputs, nodes) -> dict:
-    """(x, y) in cm for every input and node: layer = 1 + the deepest operand; barycentric order."""
+    """(x, y) in cm for every input and node: layer = 1 + the deepest operand; barycentric order.
+
+    A graph with many inputs (a network's weights and biases) would stack them all in the first column,
+    with long crossing wires; there each input goes to the column just before its first consumer, and the
+    columns are ordered by a few sweeps of the barycentre of their neighbours (Sugiyama's heuristic)."""
     layer = {s: 0 for s in inputs}
     for node, expr in nodes.items():
         parents = [p for p in expr.free_symbols if p in layer]
         layer[node] = 1 + max((layer[p] for p in parents), default=0)
+    spread = len(inputs) > SPREAD_ABOVE
+    consumers = {s: [n for n, e in nodes.items() if s in e.free_symbols] for s in layer}
+    if spread:
+        for s in inputs:
+            if consumers[s]:
+                layer[s] = min(layer[n] for n in consumers[s]) - 1
     columns: dict[int, list] = {}
     for s in layer:
         columns.setdefault(layer[s], []).append(s)
     y: dict = {}
-    position = {}
-    for col in sorted(columns):
-        members = columns[col]
-        if col > 0:
-            def centre(s):
-                ps = [y[p] for p in nodes[s].free_symbols if p in y]
-                return -(sum(ps) / len(ps)) if ps else 0
-            members = sorted(members, key=centre)
+
+    def place(members):
         count = len(members)
         for i, s in enumerate(members):
             y[s] = ((count - 1) / 2 - i) * Y_STEP
-            position[s] = (round(col * X_STEP, 2), round(y[s], 2))
-    return position
+
+    def mean(values, default):
+        return sum(values) / len(values) if values else default
+
+    for col in sorted(columns):  # first sweep: each column by the barycentre of what feeds it
+        members = columns[col]
+        if col > 0:
+            members = sorted(members, key=lambda s: -mean(
+                [y[p] for p in (nodes[s].free_symbols if s in nodes else ()) if p in y], 0))
+        columns[col] = members
+        place(members)
+    if spread:  # more sweeps, over both neighbours: inputs join the gates they feed
+        for _ in range(4):
+            for col in sorted(columns):
+                neighbours = {s: [y[p] for p in (nodes[s].free_symbols if s in nodes else ()) if p in y]
+                              + [y[n] for n in consumers[s]] for s in columns[col]}
+                columns[col] = sorted(columns[col], key=lambda s: -mean(neighbours[s], y[s]))
+                place(columns[col])
+    return {s: (round(layer[s] * X_STEP, 2), round(y[s], 2)) for col in sorted(columns) for s in columns[col]}
 
 
 def figure(inputs, nodes, output, values, gradients, ask: dict) -> dict:

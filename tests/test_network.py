@@ -70,3 +70,23 @@ def test_figures_compile_and_show_their_labels(tmp_path):
     data = json.loads((tmp_path / "fan.answers.json").read_text(encoding="utf-8"))
     e = np.e
     assert data["problems"][0]["answers"]["a"]["value"] == pytest.approx(2 + 3 * e + 3 * e, rel=1e-12)
+
+
+def test_a_network_draws_each_input_beside_the_gate_that_uses_it():
+    """With many inputs (weights and biases), each sits in the column before its first consumer, not all
+    in the first column; no two share a place. Small graphs keep every input in the first column."""
+    from answerkey import graphfig
+    from answerkey.build import load_spec
+    from answerkey.kinds.backprop import build_graph
+
+    spec = load_spec(ROOT / "problems" / "network.yaml")
+    inputs, nodes, _ = build_graph(spec.problems[0])
+    position = graphfig.layout(inputs, nodes)
+    assert len(set(position.values())) == len(position)
+    for s in inputs:
+        first = min(position[n][0] for n, e in nodes.items() if s in e.free_symbols)
+        assert position[s][0] == pytest.approx(first - graphfig.X_STEP), s
+    assert {str(s) for s in inputs if position[s][0] > 0} == {"w5", "w6", "w7", "w8", "b2"}
+    small = load_spec(ROOT / "problems" / "dl-hw2.yaml").problems[3]
+    inputs, nodes, _ = build_graph(small)
+    assert all(graphfig.layout(inputs, nodes)[s][0] == 0 for s in inputs)
