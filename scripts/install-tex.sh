@@ -1,12 +1,30 @@
 #!/bin/sh
-# Install the TeX that answerkey needs (latexmk, pdflatex, kotex for Hangul, TikZ, Latin Modern's vector
-# fonts, pdftotext) when it is missing: with apt-get on Debian/Ubuntu as root or with sudo; otherwise print
-# the command to run.
+# Install the TeX that answerkey needs (latexmk, pdflatex, kotex for Hangul, TikZ, pdftotext) when it is
+# missing, and Latin Modern's vector fonts when they can be: with apt-get on Debian/Ubuntu as root or with
+# sudo; otherwise print the command to run. Without Latin Modern the keys still build (bitmap text fonts).
 set -eu
 PACKAGES="latexmk texlive-latex-base texlive-latex-recommended texlive-lang-korean texlive-pictures lmodern poppler-utils"
+
+can_install() {
+  command -v apt-get >/dev/null 2>&1 || return 1
+  if [ "$(id -u)" = "0" ]; then SUDO=""; return 0; fi
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; return 0; fi
+  return 1
+}
+
 if command -v latexmk >/dev/null 2>&1 && command -v pdflatex >/dev/null 2>&1 \
-   && kpsewhich kotex.sty >/dev/null 2>&1 && kpsewhich lmodern.sty >/dev/null 2>&1 \
-   && command -v pdftotext >/dev/null 2>&1; then
+   && kpsewhich kotex.sty >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then
+  kpsewhich lmodern.sty >/dev/null 2>&1 && exit 0
+  if can_install; then
+    echo "answerkey: installing Latin Modern's vector fonts (lmodern)"
+    export DEBIAN_FRONTEND=noninteractive
+    # shellcheck disable=SC2086
+    { $SUDO apt-get install -y -qq --no-install-recommends lmodern >/dev/null 2>&1 \
+      || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends lmodern >/dev/null; }; } \
+      || echo "answerkey: could not install lmodern; the keys use bitmap text fonts" >&2
+  else
+    echo "answerkey: note: without lmodern the keys use bitmap text fonts (sudo apt-get install lmodern)" >&2
+  fi
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -15,9 +33,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
   echo "or build without a PDF: make tex-only / python generate.py --no-pdf" >&2
   exit 1
 fi
-if [ "$(id -u)" = "0" ]; then SUDO=""
-elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"
-else
+if ! can_install; then
   echo "answerkey: TeX is missing. Install it with:" >&2
   echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends $PACKAGES" >&2
   exit 1
