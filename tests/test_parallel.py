@@ -64,7 +64,13 @@ def test_a_terminated_build_leaves_nothing_behind(tmp_path):
     proc = subprocess.Popen([sys.executable, str(ROOT / "generate.py"), str(ROOT / "problems" / "matrix-calculus.yaml"),
                              "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, TMPDIR=str(tmp)), start_new_session=True)
-    time.sleep(2.5)  # solving: helpers forked, TeX started on the preamble
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:  # solving: TeX started, helpers forked
+        if subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True).stdout.split():
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert proc.poll() is None, "the build ended before it could be stopped"
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
