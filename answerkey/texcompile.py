@@ -6,6 +6,7 @@ produced it (the `% problem N` markers of the generated file).
 """
 from __future__ import annotations
 
+import ctypes  # imported here, not in the child between fork and exec
 import errno
 import os
 import re
@@ -192,10 +193,7 @@ def die_with_parent() -> None:
     dies, so that a TeX waiting on the named pipe, or a helper solving problems, does not outlive a Python
     that was killed before it could stop them."""
     try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
 
