@@ -19,7 +19,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,15 +100,12 @@ def load_spec(path: str | Path, sets: list[str] | None = None, rng=None) -> spec
 def solve_one(problem):
     """Statement filled, solution derived, every step checked and every answer confirmed."""
     problem.statement_tex = statement.fill(problem)
-    with time_limit(problem):
-        try:
-            solution = problem.kind.solve(problem)
-        except CannotDerive as exc:
-            text = str(exc)
-            if problem.label not in text:
-                text = f"{problem.doc.file}: {problem.label}: cannot derive this: {text}"
-            raise CannotDerive(text) from None
-        return verify.verify(problem, solution)
+    kind, value = _outcome(problem)
+    if kind == "spec":
+        raise SpecError(value)
+    if kind in _FAILURES:
+        raise _FAILURES[kind](value)
+    return value
 
 
 def _outcome(problem, check: bool = True) -> tuple[str, object]:
@@ -132,6 +128,9 @@ def _outcome(problem, check: bool = True) -> tuple[str, object]:
         except VerificationError as exc:
             return "verify", str(exc)
     return "ok", solution
+
+
+_FAILURES = {"derive": CannotDerive, "verify": VerificationError}  # _outcome's kinds -> the error raised
 
 
 def _outcomes(problems: list, check: bool, jobs: int) -> list:
@@ -224,7 +223,7 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None, jobs: int | 
     if diagnostics:
         raise SpecError(sorted(diagnostics, key=lambda d: (d.where.line or 0, d.where.col or 0))
                         if collect and collect.diagnostics else diagnostics)
-    for wanted, error in (("derive", CannotDerive), ("verify", VerificationError)):
+    for wanted, error in _FAILURES.items():  # a failure to derive before a failure of the checks
         for kind, value in outcomes:
             if kind == wanted:
                 raise error(value)
@@ -303,9 +302,8 @@ def run(path: str | Path, options: Options) -> Result:
     base = load_base(path, options.sets)
     plan = variantmod.plan(name, options.seed, options.variants, roster)
     single = len(plan) == 1 and not roster and not options.variants
-    early: dict[str, texcompile.EarlyCompile] = {}
-
-    formats = []
+    early: dict[str, texcompile.EarlyCompile] = {}  # one key: TeX started on each document's head
+    formats: list[texcompile.FormatBuild] = []  # variants: the shared preamble into a pdflatex format, once
 
     def start_tex(spec):  # TeX loads the preamble on another core while the problems are solved
         if not options.pdf or options.check_only:
@@ -313,14 +311,13 @@ def run(path: str | Path, options: Options) -> Result:
         head = render.head(spec)
         if single:
             early.update({s: texcompile.EarlyCompile(head, s) for s, _ in _documents(options, name + plan[0].stem_suffix)})
-        else:  # many documents: the shared preamble into a pdflatex format, once
-            folder = tempfile.TemporaryDirectory(prefix="answerkey-fmt-")
-            formats.append((folder, texcompile.FormatBuild(head, Path(folder.name))))
+        else:
+            formats.append(texcompile.FormatBuild(head))
 
     try:
         spec, solutions = canonical(base, name, start_tex, options.jobs)  # validates everything; the default key
         if not single:
-            preloaded = formats[0][1].result() if formats else None
+            preloaded = formats[0].result() if formats else None
             return run_variants(base, name, plan, options, Result(spec, solutions), preloaded)
         variant = plan[0]
         if variant.seed is not None:
@@ -333,11 +330,8 @@ def run(path: str | Path, options: Options) -> Result:
         result.written = write(files)
         return result
     finally:
-        for started in early.values():
+        for started in [*early.values(), *formats]:
             started.close()
-        for folder, build in formats:
-            build.close()
-            folder.cleanup()
 
 
 def _shared(spec, solutions) -> dict:

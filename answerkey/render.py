@@ -138,7 +138,7 @@ def _header(spec) -> dict:
 def head(spec, directory: Path = TEMPLATES) -> str:
     """The start that the key and the question sheet share, up to \\begin{document}: known before solving,
     so that TeX can start on it early (texcompile.EarlyCompile)."""
-    return environment(directory).get_template("preamble.tex").render(**_header(spec)) + "\\begin{document}\n"
+    return environment(directory).get_template("head.tex").render(**_header(spec))
 
 
 def render(spec, solutions: list, directory: Path = TEMPLATES, show_rules: bool = True,

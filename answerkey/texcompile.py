@@ -74,6 +74,41 @@ def _missing() -> TexError:
     return TexError(f"TeX is missing: pdflatex is needed for the PDF; {INSTALL_HINT}; or use --no-pdf")
 
 
+def _timed_out() -> TexError:
+    return TexError(f"TeX did not finish within {TIMEOUT} s")
+
+
+def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:
+    """One pdflatex run in folder, to its end or the time limit."""
+    try:
+        return subprocess.run(cmd, cwd=folder, env=_environment(folder), capture_output=True, text=True,
+                              timeout=TIMEOUT, stdin=subprocess.DEVNULL, errors="replace")
+    except subprocess.TimeoutExpired:
+        raise _timed_out() from None
+
+
+def _start(cmd: list[str], folder: str) -> subprocess.Popen:
+    """A pdflatex run in the background, in folder; it dies with this process."""
+    return subprocess.Popen(cmd, cwd=folder, env=_environment(folder), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+
+
+def _stop(proc: subprocess.Popen | None) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def die_with_parent() -> None:
+    """In a child process (before exec, or a forked helper): on Linux, ask for SIGKILL when the parent
+    dies, so that a TeX waiting on the named pipe, or a helper solving problems, does not outlive a Python
+    that was killed before it could stop them."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None, passes: int = 1,
                 preloaded: "Preloaded | None" = None) -> bytes:
     """Compile `tex_text` and return the PDF's bytes; raise TexError with the problem on failure.
@@ -88,20 +123,13 @@ def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None
         if pdf is not None:
             return pdf
     with tempfile.TemporaryDirectory(prefix="answerkey-tex-") as tmp:
-        src = Path(tmp) / f"{name}.tex"
-        src.write_text(tex_text, encoding="utf-8")
-        env = _environment(tmp)
+        pdf = Path(tmp) / f"{name}.pdf"
+        (Path(tmp) / f"{name}.tex").write_text(tex_text, encoding="utf-8")
         # One pdflatex pass is enough for a key (no cross-references to settle); latexmk would run two.
-        proc = None
         for _ in range(passes):
-            try:
-                proc = subprocess.run(_command(name), cwd=tmp, env=env, capture_output=True, text=True,
-                                      timeout=TIMEOUT, stdin=subprocess.DEVNULL, errors="replace")
-            except subprocess.TimeoutExpired:
-                raise _timed_out() from None
+            proc = _run(_command(name), tmp)
             if proc.returncode != 0:
                 break
-        pdf = Path(tmp) / f"{name}.pdf"
         if proc.returncode != 0 or not pdf.exists():
             log_path = Path(tmp) / f"{name}.log"
             log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else proc.stdout
@@ -114,6 +142,7 @@ def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None
 
 
 FIXED_END = "%endofdump"  # the line of preamble.tex that ends what every document shares
+PIPE_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -124,42 +153,36 @@ class Preloaded:
 
 
 def _compile_preloaded(tex_text: str, name: str, preloaded: Preloaded) -> bytes | None:
+    """The PDF of tex_text from the format (TeX reads only what follows the preamble); None on failure."""
     with tempfile.TemporaryDirectory(prefix="answerkey-tex-") as tmp:
         try:
             os.symlink(preloaded.path, Path(tmp) / "answerkey.fmt")
         except OSError:
             shutil.copy(preloaded.path, Path(tmp) / "answerkey.fmt")
         (Path(tmp) / f"{name}.tex").write_text(tex_text[len(preloaded.preamble):], encoding="utf-8")
-        try:
-            proc = subprocess.run(["pdflatex", "-fmt=answerkey", *_command(name)[1:]], cwd=tmp,
-                                  env=_environment(tmp), capture_output=True, timeout=TIMEOUT,
-                                  stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise _timed_out() from None
         pdf = Path(tmp) / f"{name}.pdf"
-        return pdf.read_bytes() if proc.returncode == 0 and pdf.exists() else None
+        return pdf.read_bytes() if _run(["pdflatex", "-fmt=answerkey", *_command(name)[1:]], tmp).returncode == 0 \
+            and pdf.exists() else None
 
 
 class FormatBuild:
     """`pdflatex -ini` dumping the fixed preamble of `head` (up to FIXED_END) into a format, in the
     background. Many documents with that preamble (variants) then start from the format instead of
     loading the packages and fonts each time: about a third of TeX's time per document. The format is
-    made afresh for each run, in `folder`, so no state outlives the run."""
+    made afresh for each run, in a temporary folder that `close` removes, so no state outlives the run."""
 
-    def __init__(self, head: str, folder: Path):
+    def __init__(self, head: str):
         self.proc = None
+        self.tmp = None
         marker = "\n" + FIXED_END + "\n"
         if not tex_available() or marker not in head:
             return
         self.preamble = head[:head.index(marker) + len(marker)]
-        self.folder = Path(folder)
-        (self.folder / "answerkey.tex").write_text(self.preamble + "\\dump\n", encoding="utf-8")
+        self.tmp = tempfile.TemporaryDirectory(prefix="answerkey-fmt-")
+        (Path(self.tmp.name) / "answerkey.tex").write_text(self.preamble + "\\dump\n", encoding="utf-8")
         try:
-            self.proc = subprocess.Popen(["pdflatex", "-ini", "-interaction=nonstopmode", "-halt-on-error",
-                                          "-jobname=answerkey", "&pdflatex", "answerkey.tex"], cwd=self.folder,
-                                         env=_environment(str(self.folder)), stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                         preexec_fn=die_with_parent)
+            self.proc = _start(["pdflatex", "-ini", "-interaction=nonstopmode", "-halt-on-error",
+                                "-jobname=answerkey", "&pdflatex", "answerkey.tex"], self.tmp.name)
         except OSError:
             self.proc = None
 
@@ -170,32 +193,17 @@ class FormatBuild:
         try:
             code = self.proc.wait(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
-            self.close()
+            _stop(self.proc)
             return None
-        path = self.folder / "answerkey.fmt"
+        path = Path(self.tmp.name) / "answerkey.fmt"
         return Preloaded(self.preamble, str(path)) if code == 0 and path.exists() else None
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-
-PIPE_CHUNK = 1 << 16
-
-
-def _timed_out() -> TexError:
-    return TexError(f"TeX did not finish within {TIMEOUT} s")
-
-
-def die_with_parent() -> None:
-    """In a child process (before exec, or a forked helper): on Linux, ask for SIGKILL when the parent
-    dies, so that a TeX waiting on the named pipe, or a helper solving problems, does not outlive a Python
-    that was killed before it could stop them."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+        _stop(self.proc)
+        self.proc = None
+        if self.tmp is not None:
+            self.tmp.cleanup()
+            self.tmp = None
 
 
 class EarlyCompile:
@@ -222,9 +230,7 @@ class EarlyCompile:
             os.mkfifo(self.pipe)
             (folder / f"{name}.tex").write_text(head + "\\csname @@input\\endcsname " + self.pipe.name + "\n",
                                                 encoding="utf-8")
-            self.proc = subprocess.Popen(_command(name), cwd=folder, env=_environment(self.tmp.name),
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+            self.proc = _start(_command(name), self.tmp.name)
         except OSError:
             self.close()
 
@@ -281,9 +287,7 @@ class EarlyCompile:
             os.close(fd)
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        _stop(self.proc)
         self.proc = None
         if self.tmp is not None:
             self.tmp.cleanup()

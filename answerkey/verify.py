@@ -124,11 +124,11 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
             syms = {s for s in ea.free_symbols | eb.free_symbols
                     if isinstance(s, sp.Symbol) and s not in labels}
             free = sorted(indexed | syms, key=str)
-            first = {}
-            for n in range(POINTS if free else 1):  # the second point has the first one's signs flipped
-                point = {s: sp.Float(((1 if first[s] < 0 else -1) if n == 1 else rng.choice([-1, 1]))
-                                     * rng.uniform(0.3, 2.0), DIGITS) for s in free}
-                first = first or point
+            first = None
+            for n in range(POINTS if free else 1):  # drawn as numeval draws them (the second flipped)
+                drawn = numeval.Point(rng, opposite=first if n == 1 else None)
+                point = {s: sp.Float(drawn.get(s), DIGITS) for s in free}
+                first = first or drawn
                 va, vb = ea.xreplace(point), eb.xreplace(point)
                 where = (lambda sub=sub, point=point: {**sub, **point})
                 if isinstance(va, sp.Tuple):

@@ -228,9 +228,23 @@ def test_tex_does_not_outlive_a_killed_python(tmp_path):
 FIXED = "\\documentclass{article}\n\\usepackage{xcolor}\n\\newcommand{\\note}[1]{\\textcolor{gray}{#1}}\n%endofdump\n"
 
 
-def test_a_format_compiles_the_rest_with_the_same_text(tmp_path):
-    build = texcompile.FormatBuild(FIXED + "\\title{T}\n\\begin{document}\n", tmp_path)
-    preloaded = build.result()
+@pytest.fixture
+def format_of():
+    """FormatBuild(head), closed (its folder removed) after the test."""
+    builds = []
+
+    def make(head):
+        builds.append(texcompile.FormatBuild(head))
+        return builds[-1]
+
+    yield make
+    for build in builds:
+        build.close()
+        assert build.tmp is None and build.proc is None
+
+
+def test_a_format_compiles_the_rest_with_the_same_text(format_of):
+    preloaded = format_of(FIXED + "\\title{T}\n\\begin{document}\n").result()
     assert preloaded is not None and Path(preloaded.path).exists()
     assert preloaded.preamble == FIXED
     text = FIXED + "\\title{T}\n\\begin{document}\n\\note{quartz} zebra\n" + body()
@@ -241,8 +255,8 @@ def test_a_format_compiles_the_rest_with_the_same_text(tmp_path):
     assert compile_pdf(text, "doc", PROBLEMS, preloaded=preloaded) == fast
 
 
-def test_a_format_falls_back_for_other_preambles_and_reports_errors(tmp_path):
-    preloaded = texcompile.FormatBuild(FIXED + "\\begin{document}\n", tmp_path).result()
+def test_a_format_falls_back_for_other_preambles_and_reports_errors(format_of):
+    preloaded = format_of(FIXED + "\\begin{document}\n").result()
     other = HEAD + body()  # does not start with the format's preamble: compiled in full
     assert "quartz" in text_of(compile_pdf(other, "doc", PROBLEMS, preloaded=preloaded))
     broken = FIXED + "\\begin{document}\n" + body(second="\\undefinedmacro")
@@ -251,8 +265,8 @@ def test_a_format_falls_back_for_other_preambles_and_reports_errors(tmp_path):
         compile_pdf(broken, "doc", PROBLEMS, preloaded=preloaded)
 
 
-def test_no_format_without_the_marker(tmp_path):
-    assert texcompile.FormatBuild(HEAD, tmp_path).result() is None
+def test_no_format_without_the_marker(format_of):
+    assert format_of(HEAD).result() is None
 
 
 def test_variants_compile_through_the_format(tmp_path, monkeypatch):
