@@ -144,7 +144,7 @@ def confirm_conv(problem, solution) -> list[str]:
     for label, want in (("width", width), ("height", height), ("filters", c.filters)):
         if int(answers[label].expr) != want:
             raise _fail(problem, label, f"the key says {answers[label].expr}, a sliding window gives {want}")
-    done = [f"shape: a sliding-window convolution over a {c.input.width} x {c.input.height} array gives "
+    done = [f"shape: counting where a window fits, sliding over a {c.input.width} x {c.input.height} input, gives "
             f"{width} x {height}"]
     if "params" in answers:
         weights, biases = _count([c.filters, c.input.channels, kh, kw]), c.filters
