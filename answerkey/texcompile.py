@@ -165,15 +165,28 @@ def _compile_preloaded(tex_text: str, name: str, preloaded: Preloaded) -> bytes 
             and pdf.exists() else None
 
 
-class FormatBuild:
+class _Background:
+    """A pdflatex run in the background (`proc`) in a temporary folder of its own (`tmp`); `close` stops
+    it and removes the folder."""
+
+    proc: subprocess.Popen | None = None
+    tmp: tempfile.TemporaryDirectory | None = None
+
+    def close(self) -> None:
+        _stop(self.proc)
+        self.proc = None
+        if self.tmp is not None:
+            self.tmp.cleanup()
+            self.tmp = None
+
+
+class FormatBuild(_Background):
     """`pdflatex -ini` dumping the fixed preamble of `head` (up to FIXED_END) into a format, in the
     background. Many documents with that preamble (variants) then start from the format instead of
     loading the packages and fonts each time: about a third of TeX's time per document. The format is
     made afresh for each run, in a temporary folder that `close` removes, so no state outlives the run."""
 
     def __init__(self, head: str):
-        self.proc = None
-        self.tmp = None
         marker = "\n" + FIXED_END + "\n"
         if not tex_available() or marker not in head:
             return
@@ -198,15 +211,8 @@ class FormatBuild:
         path = Path(self.tmp.name) / "answerkey.fmt"
         return Preloaded(self.preamble, str(path)) if code == 0 and path.exists() else None
 
-    def close(self) -> None:
-        _stop(self.proc)
-        self.proc = None
-        if self.tmp is not None:
-            self.tmp.cleanup()
-            self.tmp = None
 
-
-class EarlyCompile:
+class EarlyCompile(_Background):
     """A one-pass pdflatex run started from a document's head (preamble and title) before the rest exists.
 
     Loading the packages and the Hangul fonts is most of TeX's time; started early, it runs on another
@@ -217,8 +223,6 @@ class EarlyCompile:
 
     def __init__(self, head: str, name: str):
         self.head, self.name = head, name
-        self.proc = None
-        self.tmp = None
         # The rest is read as a new line of the file: a head that ends inside a line would lose the space
         # at the start of the rest. Such a head is compiled the ordinary way.
         if not tex_available() or not hasattr(os, "mkfifo") or not head.endswith("\n"):
@@ -285,10 +289,3 @@ class EarlyCompile:
                     return
         finally:
             os.close(fd)
-
-    def close(self) -> None:
-        _stop(self.proc)
-        self.proc = None
-        if self.tmp is not None:
-            self.tmp.cleanup()
-            self.tmp = None
