@@ -21,12 +21,14 @@ class Line:
     note: str = ""  # shown before the line, e.g. "where k = i"
     therefore: bool = False  # a result line, shown with \therefore
     check: bool = True  # False only for lines that define a name (nothing to check)
+    define: bool = False  # the line names its lhs (printed with :=, read back as a definition)
     assume: dict = field(default_factory=dict)  # substitutions under which the line holds (cases)
     vector_index: sp.Symbol | None = None  # check component by component with this index
     chain: list = field(default_factory=list)  # further forms: lhs = rhs = chain[0] = ..., each checked
     given: Any = None  # a (name, definition) pair shown first, "q = xy,"
     approx: bool = False  # a rounded value: shown with \approx, checked to 5 significant digits
     rhs_tex: str | None = None  # a ready LaTeX form of rhs (numbers substituted into a rule), if any
+    each: list | None = None  # a table row of several quantities: the meaning of rhs and of each chain form
 
     @property
     def meaning(self):
@@ -65,3 +67,4 @@ class Solution:
     data: dict[str, Any] = field(default_factory=dict)  # kind-specific values for the template
     checks: list[str] = field(default_factory=list)  # what was verified, in words (filled by verify)
     verified: bool = False
+    unread: list = field(default_factory=list)  # (line number, why) of lines not read back from the page

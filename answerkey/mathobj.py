@@ -111,7 +111,25 @@ class SoftmaxEntry(sp.Function):
         return sp.exp(x[i]) / sp.Sum(sp.exp(x[j]), (j, 1, n))
 
 
-NAMED = (sigmoid, relu, LogSumExp, SoftmaxEntry)
+class TieShare(sp.Function):
+    """The share of max (sign 1) or min (sign -1) that reaches its argument number i: 1/m when that
+    argument is one of the m arguments that attain the max (min), else 0 -- a tie splits the gradient
+    equally, however many arguments tie. Args: (sign, i, *arguments)."""
+
+    @classmethod
+    def eval(cls, sign, i, *args):
+        if not (sign.is_Integer and i.is_Integer and args and all(a.is_number and a.is_real for a in args)):
+            return None
+        values = [a * sign for a in args]
+        top = max(values)
+        tied = [j for j, v in enumerate(values) if v == top]
+        return sp.Rational(1, len(tied)) if int(i) - 1 in tied else sp.Integer(0)
+
+    def _eval_is_real(self):
+        return True
+
+
+NAMED = (sigmoid, relu, LogSumExp, SoftmaxEntry, TieShare)
 
 
 def plain_functions(expr):

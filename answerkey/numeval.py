@@ -217,6 +217,14 @@ def _softmax_entry(e, env, point):
     return mpmath.exp(point.get((label, (_int(i, env, point),)))) / total
 
 
+def _tie_share(e, env, point):
+    sign, i, *args = e.args
+    values = [_real(_eval(a, env, point)) * _int(sign, env, point) for a in args]
+    top = max(values)
+    tied = [j for j, v in enumerate(values) if v == top]
+    return mpmath.mpf(1) / len(tied) if _int(i, env, point) - 1 in tied else 0
+
+
 def _piecewise(e, env, point):
     for value, condition in e.args:
         if _truth(condition, env, point):
@@ -305,5 +313,7 @@ _BY_BASE = {
     mo.relu: _relu,
     mo.LogSumExp: _logsumexp,
     mo.SoftmaxEntry: _softmax_entry,
+    mo.TieShare: _tie_share,
+    sp.sign: _unary(lambda v: mpmath.sign(_real(v))),
 }
 _HANDLERS: dict = {}

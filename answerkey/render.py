@@ -59,9 +59,9 @@ def rule_text(rule: str) -> NoEscape:
     return NoEscape("".join(out))
 
 
-def line_view(line: Line) -> dict:
+def line_view(line: Line, ref: str = "") -> dict:
     rhs = line.rhs_tex if line.rhs_tex is not None else tex(line.rhs)
-    relation = r"\approx" if line.approx else "="
+    relation = r"\approx" if line.approx else ":=" if line.define else "="
     body = f"{tex(line.lhs)} {relation} {rhs}"
     for form in line.chain:
         body += f" = {tex(form)}"
@@ -69,18 +69,18 @@ def line_view(line: Line) -> dict:
         body = f"{tex(line.given[0])} = {tex(line.given[1])},\\quad " + body
     if line.therefore:
         body = r"\therefore " + body
-    return {"math": NoEscape(body), "note": rule_text(line.note) if line.note else None,
+    return {"ref": ref, "math": NoEscape(body), "note": rule_text(line.note) if line.note else None,
             "rule": rule_text(line.rule) if line.rule else None, "therefore": line.therefore}
 
 
-def _table(part) -> dict:
+def _table(part, p: int) -> dict:
     """A part shown as a table: one row per line, lhs | rhs | its last form."""
     rows = []
-    for line in part.lines:
+    for i, line in enumerate(part.lines):
         rhs = line.rhs_tex if line.rhs_tex is not None else tex(line.rhs, inline=True)
         last = tex(line.chain[-1], inline=True) if line.chain else rhs
-        rows.append([NoEscape(f"${tex(line.lhs, inline=True)}$"), NoEscape(f"$\\displaystyle {rhs}$"),
-                     NoEscape(f"${last}$")])
+        rows.append({"ref": f"{p}.{i}", "cells": [NoEscape(f"${tex(line.lhs, inline=True)}$"),
+                                                   NoEscape(f"$\\displaystyle {rhs}$"), NoEscape(f"${last}$")]})
     return {"columns": [rule_text(c) for c in part.columns], "rows": rows}
 
 
@@ -119,11 +119,18 @@ def _problem_view(problem, solution: Solution | None) -> dict:
         return view
     parts = [{"label": part.label, "heading": f"{problem.number}.{part.label})" if part.label else None,
               "intro": rule_text(part.intro) if part.intro else None,
-              "lines": [line_view(line) for line in part.lines],
-              "table": _table(part) if part.columns else None} for part in solution.parts]
+              "lines": [line_view(line, f"{p}.{i}") for i, line in enumerate(part.lines)],
+              "table": _table(part, p) if part.columns else None} for p, part in enumerate(solution.parts)]
     view.update(parts=parts, data=solution.data, checks=[rule_text(c) for c in solution.checks],
                 verified=solution.verified)
     return view
+
+
+def solution_block(problem, solution: Solution, directory: Path = TEMPLATES) -> str:
+    """The problem's worked solution as its kind's template prints it (the lines the page shows, each
+    after a `%line P.L` marker): what the read-back reads."""
+    view = _problem_view(problem, solution)
+    return environment(directory).get_template(problem.kind.template).render(problem=view, show_rules=True)
 
 
 def _header(spec) -> dict:

@@ -239,7 +239,22 @@ def verify(problem, solution: Solution, seed: int = 0) -> Solution:
             if line.check:
                 check_line(problem, number, line, rng)
                 checked += 1
-    solution.checks = [f"{checked} of {number} displayed equalities checked"]
-    solution.checks += problem.kind.confirm(problem, solution)
+    solution.checks = problem.kind.confirm(problem, solution)
+    record = readback(problem, solution, seed)
+    solution.checks.insert(0, record.words())
+    solution.unread = list(record.unread)
     solution.verified = True
     return solution
+
+
+def readback(problem, solution: Solution, seed: int = 0):
+    """Every displayed line read back from the LaTeX the problem's template prints, and checked."""
+    from . import readback as rb, render
+
+    if problem.kind.context is None:
+        record = rb.Record()
+        record.unread = [(n + 1, "this kind has no reading of its page")
+                         for n in range(sum(len(p.lines) for p in solution.parts))]
+        return record
+    block = render.solution_block(problem, solution)
+    return rb.check(problem, solution, block, problem.kind.context(problem), seed)

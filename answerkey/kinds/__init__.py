@@ -20,6 +20,7 @@ class Kind:
     confirm: Callable  # (Problem, Solution) -> list[str]: what was confirmed; raises VerificationError
     template: str
     describe: Callable | None = None  # (Problem) -> LaTeX: the task in words, when the spec has no statement
+    context: Callable | None = None  # (Problem) -> reader.Context: what the names on the page mean
 
 
 def _registry() -> dict[str, Kind]:

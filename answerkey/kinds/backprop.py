@@ -279,4 +279,18 @@ def describe(problem) -> str:
     return (f"Consider the computational graph {graph} with {given}. Compute the forward pass"
             + (f" and the gradients {asked}." if asked else "."))
 
-KIND = Kind("backprop", BackpropFields, solve, confirm, "kinds/backprop.tex", describe)
+def context(problem):
+    """The graph as the spec defines it: each node an expression of its arguments; inputs are names."""
+    from ..reader import Context
+
+    inputs, nodes, output = build_graph(problem)
+    ctx = Context()
+    for s in inputs:
+        ctx.scalars[s.name] = s
+    for n, e in nodes.items():
+        ctx.nodes[n.name] = (n, e)
+    ctx.values = dict(inputs)
+    return ctx
+
+
+KIND = Kind("backprop", BackpropFields, solve, confirm, "kinds/backprop.tex", describe, context)

@@ -153,4 +153,14 @@ def describe(problem) -> str:
         text += " Round a fractional size down."
     return text
 
-KIND = Kind("conv_output_shape", ConvFields, solve, confirm, "kinds/conv_output_shape.tex", describe)
+def context(problem):
+    """The letters of the formulas (W, F, P, S, D, F', K, C, F_w, F_h); their values are the line's."""
+    from ..reader import Context
+
+    ctx = Context()
+    for s in (W, F, P, S, D, Fe, *(sp.Symbol(n, positive=True) for n in ("K", "C", "F_w", "F_h"))):
+        ctx.scalars[s.name] = s
+    return ctx
+
+
+KIND = Kind("conv_output_shape", ConvFields, solve, confirm, "kinds/conv_output_shape.tex", describe, context)

@@ -156,4 +156,35 @@ def describe(problem) -> str:
         text += ", and evaluate it at " + ", ".join(f"${tex(k)} = {tex(v)}$" for k, v in info["at"].items())
     return text + "."
 
-KIND = Kind("gradient", GradientFields, solve, confirm, "kinds/gradient.tex", describe)
+def context(problem):
+    """What the names on the page mean: the function as the spec gives it, of the variables in wrt;
+    every other name a constant; vectors and their lengths."""
+    from ..reader import Context, Function
+
+    fields = problem.fields
+    lengths = {name: parse_length(length) for name, length in fields.vectors.items()}
+    f = problem.expr("function", Scope(vectors=dict(lengths)))
+    return function_context(f, fields.name, [fields.wrt] if isinstance(fields.wrt, str) else list(fields.wrt),
+                            lengths)
+
+
+def function_context(f, fname: str, wrt: list, lengths: dict):
+    from ..reader import Context, Function
+
+    ctx = Context()
+    for name, n in lengths.items():
+        ctx.vectors[name] = (mo.vector(name), n)
+        for s in sp.sympify(n, strict=True).free_symbols:
+            ctx.indices[s.name] = s
+    for s in f.free_symbols:
+        if s.name not in lengths:  # a vector's label is no scalar
+            (ctx.indices if s.is_integer else ctx.scalars)[s.name] = s
+    params = [(mo.vector(name), lengths[name]) if name in lengths else mo.real(name) for name in wrt]
+    ctx.functions[fname] = Function(params, f)
+    names = mo.names_in(f) | set(lengths)
+    if "e" not in names and len(lengths) == 1:
+        ctx.unit_length = next(iter(lengths.values()))
+    return ctx
+
+
+KIND = Kind("gradient", GradientFields, solve, confirm, "kinds/gradient.tex", describe, context)

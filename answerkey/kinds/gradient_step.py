@@ -102,4 +102,15 @@ def describe(problem) -> str:
         text += f", and take {c.steps} step{'s' if c.steps > 1 else ''} from {start}"
     return text + "."
 
-KIND = Kind("gradient_step", GradientStepFields, solve, confirm, "kinds/gradient_step.tex", describe)
+def context(problem):
+    from .gradient import function_context
+
+    c = problem.fields
+    info = setup(problem)
+    ctx = function_context(info["f"], c.name, [c.wrt] if isinstance(c.wrt, str) else list(c.wrt), {})
+    for s in info["lr"].free_symbols:
+        ctx.scalars[s.name] = s
+    return ctx
+
+
+KIND = Kind("gradient_step", GradientStepFields, solve, confirm, "kinds/gradient_step.tex", describe, context)

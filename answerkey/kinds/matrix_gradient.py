@@ -185,4 +185,26 @@ def describe(problem) -> str:
     return (f"Let ${name}({tex(wrt)}) = {tex(f)}$ with {shapes}. "
             f"Compute $\\dfrac{{\\partial {name}}}{{\\partial {tex(wrt)}}}$.")
 
-KIND = Kind("matrix_gradient", MatrixGradientFields, solve, confirm, "kinds/matrix_gradient.tex", describe)
+def context(problem):
+    """The matrices and vectors of the spec's shapes, their entries (W: w_kl, x: x_k), the function."""
+    from ..reader import Context, Function
+
+    f, wrt = setup(problem)
+    ctx = Context()
+    for m in f.atoms(sp.MatrixSymbol) | {wrt}:
+        ctx.matrices[m.name] = m
+        entry = mo.entry_name(m)
+        ctx.entries[entry] = (mo.vector(entry), 1 if m.shape[1] == 1 else 2)
+        for d in m.shape:
+            for s in sp.sympify(d, strict=True).free_symbols:
+                ctx.indices[s.name] = s
+    for s in f.free_symbols:
+        if isinstance(s, sp.Symbol) and not isinstance(s, sp.MatrixSymbol):
+            (ctx.indices if s.is_integer else ctx.scalars)[s.name] = s
+    ctx.functions[problem.fields.name] = Function([wrt], f)
+    ctx.shape = wrt.shape
+    return ctx
+
+
+KIND = Kind("matrix_gradient", MatrixGradientFields, solve, confirm, "kinds/matrix_gradient.tex", describe,
+            context)

@@ -156,7 +156,8 @@ def solve(problem) -> Solution:
     summary = Part(intro="Every layer's output shape (channels, width, height) and parameters.",
                    columns=["layer", "output shape", "parameters"])
     answers, total = {}, 0
-    summary.add(mo.text("input"), sp.Tuple(*shape), chain=[sp.Integer(0)], check=False)
+    summary.add(mo.text("input"), sp.Tuple(*shape), chain=[sp.Integer(0)], check=False,
+                each=[sp.Tuple(*shape), sp.Integer(0)])
     for kind, cfg, i in layers:
         name = cfg["name"]
         params = 0
@@ -209,14 +210,16 @@ def solve(problem) -> Solution:
                       value=sp.Integer(params))
             shape = (units,)
         total += params
-        summary.add(mo.text(name), sp.Tuple(*shape), chain=[sp.Integer(params)], check=False)
+        summary.add(mo.text(name), sp.Tuple(*shape), chain=[sp.Integer(params)], check=False,
+                    each=[sp.Tuple(*shape), sp.Integer(params)])
         answers[f"{_label(name)}_shape"] = Answer(sp.Tuple(*shape))
         answers[f"{_label(name)}_params"] = Answer(sp.Integer(params))
-    summary.add(mo.text("total"), sp.Tuple(*shape), chain=[sp.Integer(total)], check=False)
+    summary.add(mo.text("total"), sp.Tuple(*shape), chain=[sp.Integer(total)], check=False,
+                each=[sp.Tuple(*shape), sp.Integer(total)])
     answers["output_shape"] = Answer(sp.Tuple(*shape))
     answers["total_params"] = Answer(sp.Integer(total))
     result = Part()
-    result.add(mo.text("total parameters"), sp.Integer(total), therefore=True, check=False)
+    result.add(mo.text("total parameters"), sp.Integer(total), therefore=True, value=sp.Integer(total))
     return Solution([steps, summary, result], answers, data={"layers": len(layers)})
 
 
@@ -237,4 +240,10 @@ def describe(problem) -> str:
             "count, and the total.")
 
 
-KIND = Kind("network_shapes", NetworkFields, solve, confirm, "kinds/network_shapes.tex", describe)
+def context(problem):
+    from ..reader import Context
+
+    return Context()
+
+
+KIND = Kind("network_shapes", NetworkFields, solve, confirm, "kinds/network_shapes.tex", describe, context)

@@ -1,0 +1,271 @@
+"""Stage 3b: the page is the proof. Every displayed line of a problem's worked solution, as its template
+prints it, is read back from that LaTeX (answerkey/reader.py, which shares no code with the printer) and
+each of its sides is checked against the value the line claims, at the verifier's random points, lengths
+and indices. A line whose printed form means something else fails the build (exit 2).
+
+What the page says is what is checked: a note printed above a line ("where $k \\neq i$") is read and
+becomes the line's assumption; a name that a line introduces (a := df/dx, w', x^{(1)}, a \\text{...}
+label) is defined by that line and means its value in the lines after it; a given definition printed
+before a line ("q = xy,") is checked against the spec's own definition of q.
+"""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from . import mathobj as mo, reader, verify
+from .derivation import Line, Solution
+from .errors import VerificationError
+
+MARK = re.compile(r"^%line (\d+)\.(\d+)\n", re.M)
+
+
+@dataclass
+class Shown:
+    """One displayed line of the page: where it is in the solution, its note, and its math."""
+
+    part: int
+    line: int
+    note: str | None
+    math: str | None = None  # an equation's body (no \tag)
+    cells: list[str] | None = None  # a table row's cells (their math)
+
+
+@dataclass
+class Record:
+    """What the read-back found for one problem."""
+
+    checked: int = 0
+    definitions: int = 0
+    unread: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
+
+    def words(self) -> str:
+        text = f"{self.checked} displayed lines read back from the page and checked"
+        if self.definitions:
+            text += f", {self.definitions} definition{'s' if self.definitions != 1 else ''} read"
+        if self.unread:
+            text += f"; {len(self.unread)} not read back: " + "; ".join(
+                f"line {n}: {why}" for n, why in self.unread)
+        else:
+            text += ", none left unread"
+        return text
+
+
+def _braced(text: str, start: int) -> int:
+    """The index just after the brace group that opens at text[start] == '{'."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "{" and (i == 0 or text[i - 1] != "\\"):
+            depth += 1
+        elif text[i] == "}" and (i == 0 or text[i - 1] != "\\"):
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    raise ValueError("unbalanced braces")
+
+
+def strip_tag(body: str) -> str:
+    at = body.find("\\tag*{")
+    if at < 0:
+        return body.strip()
+    end = _braced(body, at + len("\\tag*"))
+    return (body[:at] + body[end:]).strip()
+
+
+def _cells(row: str) -> list[str]:
+    """A table row's cells, split at the & outside braces and environments."""
+    cells, depth, env, start = [], 0, 0, 0
+    i = 0
+    while i < len(row):
+        if row.startswith("\\begin{", i):
+            env += 1
+        elif row.startswith("\\end{", i):
+            env -= 1
+        c = row[i]
+        if c == "{" and row[i - 1:i] != "\\":
+            depth += 1
+        elif c == "}" and row[i - 1:i] != "\\":
+            depth -= 1
+        elif c == "&" and depth == 0 and env == 0 and row[i - 1:i] != "\\":
+            cells.append(row[start:i])
+            start = i + 1
+        i += 1
+    cells.append(row[start:])
+    out = []
+    for cell in cells:
+        cell = cell.strip()
+        if cell.startswith("$") and cell.endswith("$"):
+            cell = cell[1:-1]
+        cell = cell.replace("\\displaystyle", "").strip()
+        out.append(cell)
+    return out
+
+
+def displays(block: str) -> list[Shown]:
+    """The displayed lines of a rendered problem, in order, by their `%line P.L` markers."""
+    found = []
+    marks = list(MARK.finditer(block))
+    for n, mark in enumerate(marks):
+        end = marks[n + 1].start() if n + 1 < len(marks) else len(block)
+        chunk = block[mark.end():end]
+        part, line = int(mark.group(1)), int(mark.group(2))
+        begin = chunk.find("\\begin{equation*}")
+        if begin >= 0:
+            note = chunk[:begin].strip()
+            note = note[len("\\noindent"):].strip() if note.startswith("\\noindent") else (note or None)
+            stop = chunk.find("\\end{equation*}", begin)
+            body = chunk[begin + len("\\begin{equation*}"):stop]
+            found.append(Shown(part, line, note or None, math=strip_tag(body)))
+            continue
+        row = chunk.strip()
+        row = row.split("\\\\", 1)[0] if "\\\\[" in row or row.endswith("\\\\") else row
+        found.append(Shown(part, line, None, cells=_cells(row)))
+    return found
+
+
+def _conditions(note: str | None, context) -> dict:
+    """The assumptions a printed note states ("where $k = i$", "where $k \\neq i$")."""
+    out: dict = {}
+    if not note:
+        return out
+    for math in re.findall(r"\$([^$]+)\$", note):
+        try:
+            triples = reader.read_condition(math, context)
+        except reader.ReadError:
+            continue
+        for rel, a, b in triples:
+            if rel == "=" and isinstance(a, sp.Symbol):
+                out[a] = b
+            elif rel == "≠":
+                out["distinct"] = (a, b)
+    return out
+
+
+def _compare(a, b, assume, rng, tolerance, index):
+    a, b = (v[0] if isinstance(v, sp.Tuple) and len(v) == 1 else v for v in (a, b))  # a flat shape (n)
+    a = verify._prepare(a, index)
+    b = verify._prepare(b, index)
+    return verify.equal(a, b, assume, rng, tolerance)
+
+
+def _shown(value) -> str:
+    try:
+        return str(value)[:200]
+    except Exception:  # noqa: BLE001
+        return repr(value)[:200]
+
+
+def check(problem, solution: Solution, block: str, context, seed: int = 0) -> Record:
+    """Read back every displayed line of `block` (the problem's rendered solution) and check it."""
+    rng = random.Random(seed + 7)
+    record = Record()
+    numbered = {}
+    number = 0
+    for p, part in enumerate(solution.parts):
+        for i, line in enumerate(part.lines):
+            number += 1
+            numbered[(p, i)] = (number, line)
+    shown = displays(block)
+    seen = {(s.part, s.line) for s in shown}
+    for key, (number, line) in numbered.items():
+        if key not in seen:
+            record.unread.append((number, "not found on the page"))
+    ctx = context.copy()
+    for item in shown:
+        number, line = numbered[(item.part, item.line)]
+        try:
+            _check_one(problem, number, line, item, ctx, rng, record)
+        except reader.ReadError as exc:
+            record.unread.append((number, str(exc)))
+    return record
+
+
+def _fail(problem, number, line, text, message) -> VerificationError:
+    return VerificationError(f"{problem.doc.file}: {problem.label}: line {number} ({line.rule or 'step'}) "
+                             f"as printed, ${text}$, is wrong: {message}")
+
+
+def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Record) -> None:
+    if item.cells is not None and line.each is not None:
+        texts = item.cells[1:]
+        for cell, meaning in zip(texts, line.each):
+            value = reader.read_expr(cell, ctx)
+            bad = _compare(value, meaning, {}, rng, verify.TOLERANCE, None)
+            if bad:
+                raise _fail(problem, number, line, cell, _mismatch(bad, "the cell", value))
+        record.checked += 1
+        return
+    text = item.math if item.math is not None else " = ".join(
+        c for n, c in enumerate(item.cells) if n < 2 or c != item.cells[1])
+    read = reader.read(text, ctx)
+    assume = {**ctx.values, **{k: v for k, v in line.assume.items() if k != "distinct"}}
+    assume.update(_conditions(item.note, ctx))
+    tolerance = verify.TOLERANCE
+    if read.digits is not None:
+        tolerance = max(tolerance, sp.Float(6 * 10 ** (1 - read.digits), verify.DIGITS))
+    *given, main = read.clauses
+    for clause in given:  # "q = xy," before the line: the spec's definition, as printed
+        values = [v for _, v in clause]
+        for other in values[1:]:
+            bad = _compare(values[0], other, assume, rng, tolerance, None)
+            if bad:
+                raise _fail(problem, number, line, text, _mismatch(bad, "the definition given first", other))
+    index = line.vector_index
+    claimed = None
+    if line.check and line.meaning is not None and not verify._is_name(line.meaning):
+        claimed = line.meaning
+    (first_rel, lhs), rest = main[0], main[1:]
+    if rest and rest[0][0] == ":=":  # a definition: the name means what it is defined as
+        if not isinstance(lhs, (reader.Fresh,)):
+            raise _fail(problem, number, line, text, "a name defined with := is already in use")
+        ctx.labels[lhs.name] = rest[0][1]
+        _same_all(problem, number, line, text, [v for _, v in rest], assume, rng, tolerance, index)
+        record.definitions += 1
+        return
+    defines = isinstance(lhs, (reader.Fresh, reader._Names))
+    sides = [v for _, v in (rest if defines else main)]
+    approx = [rel == "≈" for rel, _ in (rest if defines else main)]
+    if claimed is None:
+        reference = sides[0]
+        others = list(zip(sides[1:], approx[1:]))
+    else:
+        reference = claimed
+        others = list(zip(sides, approx))
+    if index is None and any(mo.is_vector(v) and not isinstance(v, sp.MatrixBase) for v, _ in others) \
+            or index is None and mo.is_vector(reference) and not isinstance(reference, sp.MatrixBase):
+        index = mo.index("_c")
+    for value, rough in others:
+        if isinstance(value, (reader.Fresh, reader._Names)):
+            raise reader.ReadError(f"unknown name '{getattr(value, 'name', value)}'")
+        bad = _compare(value, reference, assume, rng, max(tolerance, verify.APPROX) if rough or line.approx
+                       else tolerance, index)
+        if bad:
+            raise _fail(problem, number, line, text, _mismatch(bad, "a side", value))
+    if defines:
+        meaning = claimed if claimed is not None else sides[0]
+        if isinstance(lhs, reader.Fresh):
+            ctx.labels[lhs.name] = meaning
+        else:
+            flat = [name for row in lhs.names for name in row]
+            values = list(meaning) if isinstance(meaning, sp.MatrixBase) else None
+            if values is None or len(values) != len(flat):
+                raise reader.ReadError("a column of names defined by something that is not a column of values")
+            for name, value in zip(flat, values):
+                ctx.labels[name] = value
+    record.checked += 1
+
+
+def _same_all(problem, number, line, text, values, assume, rng, tolerance, index):
+    for other in values[1:]:
+        bad = _compare(values[0], other, assume, rng, tolerance, index)
+        if bad:
+            raise _fail(problem, number, line, text, _mismatch(bad, "a side", other))
+
+
+def _mismatch(bad, what, value) -> str:
+    point, va, vb = bad
+    where = f"at {verify._show_point(point)} " if point else ""
+    return f"{what} reads as {_shown(value)}; {where}it is {va}, but the line means {vb}"

@@ -1,0 +1,1222 @@
+"""The reader of the printed page: a displayed line of LaTeX back into SymPy values.
+
+It shares no code with the printer. The text is parsed by Lark with the grammar in `house.lark` (one
+reading per line: juxtaposition is multiplication, an operator in front -- a sum, d/dx -- takes the
+product that follows it, as a reader takes it), then evaluated here with the problem's `Context`: what
+its names mean (variables and constants, vectors and their entries, matrices, the functions and graph
+nodes the spec defines, the labels that earlier lines named). A derivative written on the page is
+computed from what it names (SymPy's `diff` of the spec's own expression), never taken from the solver.
+
+Conventions of the house notation, as a student reads them:
+- `x_{k}` is the k-th entry of a vector x, `w_{kl}` an entry of the matrix W; `\\delta_{ik}` Kronecker's
+  delta; `e_{i}` the i-th unit vector (when e is not a name of the problem);
+- `\\dfrac{\\partial f}{\\partial v}` is the derivative of what f names: for a graph's node, the total
+  derivative (every path to v); `\\left(\\dfrac{\\partial f}{\\partial v}\\right)_{q}` holds q fixed (the local
+  derivative of f's own definition); `\\frac{\\partial}{\\partial v} E` differentiates E;
+- `a_1 + a_2 + \\dots + a_n` and `(a_1, a_2, \\dots, a_n)` are read by the pattern that their last two written
+  terms show, checked against the terms before the dots;
+- `\\mathbf{1}[c]` is 1 where c holds and 0 elsewhere; max, min, relu and |.| have the key's conventions at
+  their kinks (a tie splits equally, relu'(0) = 0, |.|'(0) = 0).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import sympy as sp
+
+from . import mathobj as mo
+
+GRAMMAR = Path(__file__).with_name("house.lark")
+
+
+class ReadError(Exception):
+    """The text cannot be read as math of this problem (a syntax the reader does not know, an unknown
+    name, a pattern it cannot infer)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _parser():
+    import lark
+
+    return lark.Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", start="start",
+                     maybe_placeholders=False)
+
+
+# ---------------------------------------------------------------------------------------------------
+# What the names of a problem mean.
+
+
+@dataclass
+class Function:
+    """A function the spec defines: f(params) = body."""
+
+    params: list  # Symbol, IndexedBase (a vector) or MatrixSymbol, in order
+    body: object
+
+
+@dataclass
+class Context:
+    scalars: dict = field(default_factory=dict)  # name -> Symbol (variables and constants alike)
+    vectors: dict = field(default_factory=dict)  # name -> (IndexedBase, length)
+    matrices: dict = field(default_factory=dict)  # name -> MatrixSymbol (vectors of matrix problems too)
+    entries: dict = field(default_factory=dict)  # entry name -> (IndexedBase, number of indices)
+    indices: dict = field(default_factory=dict)  # integer names: lengths, free indices
+    functions: dict = field(default_factory=dict)  # name -> Function
+    nodes: dict = field(default_factory=dict)  # a graph: node name -> (Symbol, expression of its arguments)
+    labels: dict = field(default_factory=dict)  # names given by earlier lines -> their values
+    unit_length: object = None  # the length of e_i, when e is not a name
+    shape: tuple | None = None  # the size of a matrix written by its entries, [e_kl]_{kl}
+    values: dict = field(default_factory=dict)  # given values of names (a graph's inputs): every line is at them
+
+    def copy(self) -> "Context":
+        return Context(dict(self.scalars), dict(self.vectors), dict(self.matrices), dict(self.entries),
+                       dict(self.indices), dict(self.functions), dict(self.nodes), dict(self.labels),
+                       self.unit_length, self.shape, dict(self.values))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Values the reader gives besides plain SymPy expressions.
+
+
+class Fresh:
+    """A name the page has not defined yet (a label a line introduces: a, w', x^{(1)}, \\text{...})."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return f"Fresh({self.name!r})"
+
+
+class _Dots:
+    pass
+
+
+DOTS = _Dots()
+
+
+@dataclass
+class _FuncRef:
+    name: str
+
+
+@dataclass
+class _NablaRef:
+    name: str
+
+
+@dataclass
+class Line:
+    """A displayed line as read: its clauses (each a list of (relation, value) with relation None for the
+    first side) and whether it is a result (\\therefore)."""
+
+    clauses: list
+    therefore: bool
+    digits: int | None  # the fewest significant digits of a rounded decimal on the line, if any
+
+
+# ---------------------------------------------------------------------------------------------------
+# The conventions at kinks, for derivatives the page writes.
+
+
+class _TieMax(sp.Function):
+    """max, differentiated with a tie split equally among the arguments that attain it."""
+
+    def fdiff(self, argindex=1):
+        return mo.TieShare(sp.Integer(1), sp.Integer(argindex), *self.args)
+
+
+class _TieMin(sp.Function):
+    def fdiff(self, argindex=1):
+        return mo.TieShare(sp.Integer(-1), sp.Integer(argindex), *self.args)
+
+
+def derivative(expr, v):
+    """d expr / d v with the key's conventions (ties split equally; relu'(0) = 0; |.|'(0) = 0)."""
+    if isinstance(v, sp.MatrixSymbol):
+        return mo.GradientOf(expr, v)
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(lambda e: derivative(e, v))
+    if isinstance(v, sp.Indexed) and _has_matrix(expr):
+        return EntryDerivative(expr, v)
+    e = mo.elementary(expr, mo.index("_s"))  # a sum index no line of the page uses
+    e = e.replace(lambda t: isinstance(t, sp.Max), lambda t: _TieMax(*t.args))
+    e = e.replace(lambda t: isinstance(t, sp.Min), lambda t: _TieMin(*t.args))
+    d = sp.diff(e, v)
+    return d.replace(lambda t: isinstance(t, _TieMax), lambda t: sp.Max(*t.args)).replace(
+        lambda t: isinstance(t, _TieMin), lambda t: sp.Min(*t.args))
+
+
+def _has_matrix(expr) -> bool:
+    return isinstance(expr, sp.Basic) and bool(expr.atoms(sp.MatrixSymbol))
+
+
+class EntryDerivative(mo.Display):
+    """d f / d w_kl for a function of matrices: made explicit at concrete sizes (args: f, entry)."""
+
+    def doit(self, **hints):
+        f, entry = self.args
+        explicit = mo.concrete(f)
+        if isinstance(explicit, sp.Basic) and explicit.atoms(sp.MatrixSymbol):
+            return self
+        if not all(i.is_number for i in entry.indices):
+            return self
+        return sp.diff(explicit, entry)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading.
+
+
+_SPLIT_INDEX = re.compile(r"^[A-Za-z0-9]+$")
+
+
+def read(text: str, context: Context) -> Line:
+    """One displayed line (without its \\tag) as values; ReadError if it cannot be read."""
+    import lark
+
+    try:
+        tree = _parser().parse(text)
+    except lark.exceptions.UnexpectedInput as exc:
+        column = getattr(exc, "column", None)
+        near = text[max(0, (exc.pos_in_stream or 0) - 15):(exc.pos_in_stream or 0) + 15] \
+            if getattr(exc, "pos_in_stream", None) is not None else ""
+        raise ReadError(f"cannot parse the LaTeX" + (f" at column {column} (near '{near}')" if column else ""))
+    except lark.exceptions.LarkError as exc:
+        raise ReadError(f"cannot parse the LaTeX: {exc}") from None
+    evaluator = _Evaluator(context)
+    return evaluator.display(tree)
+
+
+def read_expr(text: str, context: Context):
+    """A single expression (no relation) as a value."""
+    line = read(text, context)
+    if len(line.clauses) != 1 or len(line.clauses[0]) != 1:
+        raise ReadError(f"expected one expression, got '{text}'")
+    return line.clauses[0][0][1]
+
+
+def read_condition(text: str, context: Context) -> list:
+    """A condition such as 'k = i', 'k \\neq i', '2 \\leq k \\leq n' as (relation, left, right) triples."""
+    import lark
+
+    try:
+        tree = _parser().parse(text)
+    except lark.exceptions.LarkError:
+        raise ReadError(f"cannot parse the condition '{text}'") from None
+    evaluator = _Evaluator(context)
+    evaluator.index_letters = True
+    line = evaluator.display(tree)
+    out = []
+    for clause in line.clauses:
+        for (_, left), (rel, right) in zip(clause, clause[1:]):
+            out.append((rel, left, right))
+    return out
+
+
+class _Evaluator:
+    def __init__(self, context: Context):
+        self.ctx = context
+        self.bound: dict[str, sp.Symbol] = {}  # sum variables in scope
+        self.digits: int | None = None
+        self.index_letters = False  # in conditions, an unknown single letter is an index
+
+    # -- structure ---------------------------------------------------------------------------------
+    def display(self, tree) -> Line:
+        therefore = False
+        clauses = []
+        for child in tree.children:
+            if _is_token(child, "THEREFORE"):
+                therefore = True
+                continue
+            clauses.append(self.clause(child))
+        return Line(clauses, therefore, self.digits)
+
+    def clause(self, tree) -> list:
+        sides, rel = [], None
+        for child in tree.children:
+            if _is_token(child, "REL"):
+                rel = _relation(str(child))
+                continue
+            sides.append((rel, self.value(child)))
+        return sides
+
+    def value(self, node):
+        """A node's value; markers (dots, function names) are refused here."""
+        v = self.ev(node)
+        if isinstance(v, (_FuncRef, _NablaRef)):
+            v = self.apply(v, None)
+        if v is DOTS:
+            raise ReadError("'\\dots' outside a sum, a tuple or a matrix")
+        return v
+
+    def ev(self, node):
+        if _is_token(node):
+            return self.token(node)
+        method = getattr(self, "r_" + node.data, None)
+        if method is None:
+            raise ReadError(f"cannot read '{node.data}'")
+        return method(node)
+
+    def token(self, tok):
+        kind = tok.type
+        if kind == "NUMBER":
+            return self.number(str(tok))
+        if kind in ("LETTER", "GREEK", "WORD"):
+            return self.name(_name_of(tok), None, 0)
+        raise ReadError(f"unexpected '{tok}'")
+
+    # -- numbers and names -------------------------------------------------------------------------
+    def number(self, text: str):
+        if "." in text:
+            d = Decimal(text)
+            digits = len(d.as_tuple().digits)
+            if digits >= 5:  # printed to limited precision: the check allows its last digit
+                self.digits = digits if self.digits is None else min(self.digits, digits)
+            return sp.Rational(text)
+        return sp.Integer(text)
+
+    def name(self, base: str, sub: str | None, primes: int, sup_label: str | None = None):
+        ctx = self.ctx
+        full = base + "'" * primes + (f"^({sup_label})" if sup_label else "")
+        if sub is None and not primes and not sup_label:
+            if base in self.bound:
+                return self.bound[base]
+            if base in ctx.labels:
+                return ctx.labels[base]
+            if base in ctx.indices:
+                return ctx.indices[base]
+            if base in ctx.functions:
+                return _FuncRef(base)
+            if base in ctx.nodes:
+                return self.node_value(base)
+            if base in ctx.vectors:
+                return ctx.vectors[base][0]
+            if base in ctx.matrices:
+                return ctx.matrices[base]
+            if base in ctx.scalars:
+                return ctx.scalars[base]
+            if self.index_letters and len(base) == 1:
+                return mo.index(base)
+            if base == "e":  # Euler's number, when e is no name of the problem
+                return sp.E
+            return Fresh(base)
+        if sub is None:
+            if full in ctx.labels:
+                return ctx.labels[full]
+            if primes and base in ctx.scalars and full in ctx.scalars:
+                return ctx.scalars[full]
+            return Fresh(full)
+        # a subscript
+        if base == "delta":
+            i, j = self.indices(sub, 2)
+            return sp.KroneckerDelta(i, j)
+        if base in ctx.vectors and not primes:
+            (i,) = self.indices(sub, 1)
+            return ctx.vectors[base][0][i]
+        if base in ctx.entries and not primes:
+            vec, count = ctx.entries[base]
+            return vec[tuple(self.indices(sub, count))]
+        for candidate in (base + sub, f"{base}_{sub}", f"{base}_{{{sub}}}"):
+            if primes:
+                candidate += "'" * primes
+            if candidate in ctx.labels:
+                return ctx.labels[candidate]
+            if candidate in ctx.nodes:
+                return self.node_value(candidate)
+            if candidate in ctx.scalars:
+                return ctx.scalars[candidate]
+        if base == "e" and ctx.unit_length is not None and not primes:
+            (i,) = self.indices(sub, 1)
+            return mo.UnitVector(i, ctx.unit_length)
+        return Fresh(f"{full}_{{{sub}}}")
+
+    def indices(self, sub: str, count: int) -> list:
+        """The indices of a subscript: 'k', 'kl', '1,2', 'k+1'."""
+        if "," in sub:
+            parts = [p for p in sub.split(",")]
+        elif count > 1 and _SPLIT_INDEX.match(sub) and len(sub) == count:
+            parts = list(sub)
+        elif count > 1 and " " in sub.strip():
+            parts = sub.split()
+        else:
+            parts = [sub]
+        if len(parts) != count:
+            raise ReadError(f"expected {count} ind{'ex' if count == 1 else 'ices'} in the subscript '{sub}'")
+        return [self.index_expr(p) for p in parts]
+
+    def index_expr(self, text: str):
+        text = text.strip()
+        if re.fullmatch(r"\d+", text):
+            return sp.Integer(text)
+        if re.fullmatch(r"[A-Za-z]", text):
+            return self.bound.get(text) or self.ctx.indices.get(text) or mo.index(text)
+        saved = self.ctx.indices
+        tree = _parser().parse(text)
+        sub = _Evaluator(self.ctx)
+        sub.bound = dict(self.bound)
+        letters = set(re.findall(r"(?<!\\)\b[A-Za-z]\b", text))
+        sub.bound.update({l: self.bound.get(l) or saved.get(l) or mo.index(l) for l in letters})
+        line = sub.display(tree)
+        if len(line.clauses) != 1 or len(line.clauses[0]) != 1:
+            raise ReadError(f"cannot read the index '{text}'")
+        return line.clauses[0][0][1]
+
+    def node_value(self, name: str, keep: frozenset = frozenset()):
+        """A graph node as an expression of the inputs (and of the names in keep)."""
+        symbol, expr = self.ctx.nodes[name]
+        for _ in range(len(self.ctx.nodes) + 1):
+            inner = {s for s in expr.free_symbols if str(s) in self.ctx.nodes and str(s) not in keep}
+            if not inner:
+                return expr
+            expr = expr.xreplace({s: self.ctx.nodes[str(s)][1] for s in inner})
+        raise ReadError(f"the graph's node {name} depends on itself")
+
+    # -- sums and products -------------------------------------------------------------------------
+    def r_add(self, node):
+        return self.additive(node)
+
+    r_sub = r_neg = r_pos = r_add
+
+    def additive(self, node):
+        terms = []
+        self._terms(node, 1, terms)
+        return self.combine(terms)
+
+    def _terms(self, node, sign, out):
+        if not _is_token(node) and node.data in ("add", "sub", "neg", "pos"):
+            kids = [c for c in node.children if not _is_token(c, ("PLUS", "MINUS"))]
+            ops = [c for c in node.children if _is_token(c, ("PLUS", "MINUS"))]
+            if node.data in ("neg", "pos"):
+                self._terms(kids[0], sign * (-1 if node.data == "neg" else 1), out)
+                return
+            self._terms(kids[0], sign, out)
+            self._terms(kids[1], sign * (-1 if str(ops[0]) == "-" else 1), out)
+            return
+        v = self.ev(node)
+        if isinstance(v, (_FuncRef, _NablaRef)):
+            v = self.apply(v, None)
+        out.append((sign, v))
+
+    def combine(self, terms):
+        if any(v is DOTS for _, v in terms):
+            return self.dots_sum(terms)
+        total = None
+        for sign, v in terms:
+            if isinstance(v, Fresh):
+                raise ReadError(f"unknown name '{v.name}'")
+            part = v if sign > 0 else -v
+            total = part if total is None else total + part
+        return total
+
+    def dots_sum(self, terms):
+        at = [i for i, (_, v) in enumerate(terms) if v is DOTS]
+        if len(at) != 1 or at[0] == 0 or at[0] == len(terms) - 1:
+            raise ReadError("a written-out sum needs terms before and after '\\dots'")
+        d = at[0]
+        signed = [(v if s > 0 else -v) for s, v in terms]
+        before, last, after = signed[:d], signed[d + 1], signed[d + 2:]
+        var = mo.index("_i")
+        pattern, top, start = _pattern(before, last, var)
+        total = sp.Sum(pattern, (var, start, top))
+        rest = before[: len(before) - _run_length(before, pattern, var, start)]
+        for t in rest + after:
+            total = total + t
+        return total
+
+    def r_juxt(self, node):
+        factors = []
+        self._factors(node, factors)
+        return self.product(factors)
+
+    def _factors(self, node, out):
+        if not _is_token(node) and node.data == "juxt":
+            for child in node.children:
+                self._factors(child, out)
+            return
+        out.append(self.ev_keep(node))
+
+    def ev_keep(self, node):
+        """A factor, with brackets remembered (for f(x) and \\nabla f(x))."""
+        if not _is_token(node) and node.data in ("paren", "tuple"):
+            return _Args(self.ev(node), node.data == "tuple")
+        return self.ev(node)
+
+    def product(self, factors):
+        out = []
+        i = 0
+        while i < len(factors):
+            f = factors[i]
+            nxt = factors[i + 1] if i + 1 < len(factors) else None
+            if isinstance(f, (_FuncRef, _NablaRef)) and isinstance(nxt, _Args):
+                out.append(self.apply(f, nxt.items()))
+                i += 2
+                continue
+            if isinstance(f, Fresh) and f.name == "sigma" and isinstance(nxt, _Args):
+                out.append(mo.sigmoid(self.scalar(nxt.items()[0])))
+                i += 2
+                continue
+            out.append(f.value if isinstance(f, _Args) else f)
+            i += 1
+        return self.multiply(out)
+
+    def multiply(self, factors):
+        total = None
+        for f in factors:
+            if isinstance(f, (_FuncRef, _NablaRef)):
+                f = self.apply(f, None)
+            if isinstance(f, Fresh):
+                raise ReadError(f"unknown name '{f.name}'")
+            if f is DOTS:
+                raise ReadError("'\\dots' inside a product")
+            total = f if total is None else _mul(total, f)
+        return total
+
+    def r_times(self, node):
+        a, _, b = node.children
+        return _mul(self.value(a), self.value(b))
+
+    def r_slash(self, node):
+        a, _, b = node.children
+        return _mul(self.value(a), sp.Pow(self.scalar(self.value(b)), -1))
+
+    # -- operators in front ------------------------------------------------------------------------
+    def r_apply_op(self, node):
+        op, body = node.children
+        kind = op.data
+        if kind in ("sum_op", "prod_op"):
+            sub = [c for c in op.children if _is_token(c, "SUB")][0]
+            var_name, lower = _sum_limits(str(sub))
+            var = mo.index(var_name)
+            lo = self.index_expr(lower) if lower is not None else sp.Integer(1)
+            sup = [c for c in op.children if not _is_token(c)]
+            hi = self.sup_index(sup[0]) if sup else None
+            if hi is None:
+                raise ReadError("a sum needs its upper limit")
+            saved = dict(self.bound)
+            self.bound[var_name] = var
+            try:
+                inner = self.value(body)
+            finally:
+                self.bound = saved
+            return (sp.Sum if kind == "sum_op" else sp.Product)(inner, (var, lo, hi))
+        variable = self.variable([c for c in op.children if not _is_token(c)][0])
+        return derivative(self.value(body), variable)
+
+    def sup_index(self, sup):
+        kids = [c for c in sup.children]
+        if len(kids) == 1 and _is_token(kids[0], ("NUMBER", "LETTER")):
+            return self.index_expr(str(kids[0]))
+        return self.value(kids[0]) if len(kids) == 1 else None
+
+    def variable(self, name_tree):
+        base, sub, primes = _name_parts(name_tree)
+        v = self.name(base, sub, primes)
+        if isinstance(v, (Fresh, _FuncRef, _NablaRef)):
+            raise ReadError(f"'{base}' is not a variable of the problem")
+        return v
+
+    # -- powers, subscripts ------------------------------------------------------------------------
+    def r_power(self, node):
+        base_node, _, sup = node.children
+        kids = sup.children
+        label = sup.data == "iterate"
+        if label:
+            number = [c for c in kids if _is_token(c, "NUMBER")][0]
+            if _is_token(base_node) or base_node.data in ("letter", "greek", "word"):
+                tok = base_node if _is_token(base_node) else base_node.children[0]
+                return self.name(_name_of(tok), None, 0, sup_label=str(number))
+            raise ReadError("a step label (x^{(t)}) on something that is not a name")
+        base = self.ev(base_node)
+        if isinstance(base, (_FuncRef, _NablaRef)):
+            base = self.apply(base, None)
+        if isinstance(base, Fresh):
+            raise ReadError(f"unknown name '{base.name}'")
+        if sup.data == "neg_top":
+            return sp.Inverse(base).T
+        if any(_is_token(k, "TOP") for k in kids) or (len(kids) == 1 and _letter(kids[0]) == "T"
+                                                      and _is_matrix(base)):
+            if not _is_matrix(base):
+                raise ReadError("a transpose of something that is not a vector or a matrix")
+            return base.T
+        exponent = self.sup_value(sup)
+        if _is_matrix(base):
+            if exponent == -1:
+                return sp.Inverse(base)
+            if exponent == sp.Integer(-1) * mo.real("T") or exponent == -sp.Symbol("T"):
+                return sp.Inverse(base).T
+            raise ReadError("only the powers T, -1 and -T of a matrix can be read")
+        if isinstance(base, sp.MatrixBase):
+            raise ReadError("a power of an explicit matrix")
+        return sp.Pow(base, exponent)
+
+    def sup_value(self, sup):
+        kids = sup.children
+        if len(kids) == 1 and _is_token(kids[0]):
+            tok = kids[0]
+            if tok.type == "NUMBER":
+                return self.number(str(tok))
+            return self.scalar(self.name(_name_of(tok), None, 0))
+        return self.scalar(self.value(kids[0]))
+
+    def r_subscripted(self, node):
+        atom, sub = node.children
+        return self.subscript(atom, str(sub)[1:].strip("{}") if str(sub).startswith("_{") else str(sub)[1:], 0)
+
+    def r_subscripted_primed(self, node):
+        atom, sub, primes = node.children
+        text = str(sub)[2:-1] if str(sub).startswith("_{") else str(sub)[1:]
+        return self.subscript(atom, text, len(str(primes)))
+
+    def r_primed(self, node):
+        atom, primes = node.children
+        if _is_token(atom) or atom.data in ("letter", "greek", "word"):
+            tok = atom if _is_token(atom) else atom.children[0]
+            return self.name(_name_of(tok), None, len(str(primes)))
+        raise ReadError("a prime on something that is not a name")
+
+    def subscript(self, atom, sub: str, primes: int):
+        if _is_token(atom) or atom.data in ("letter", "greek", "word"):
+            tok = atom if _is_token(atom) else atom.children[0]
+            return self.name(_name_of(tok), sub, primes)
+        if primes:
+            raise ReadError("a prime after a subscript of an expression")
+        if atom.data == "bracket":  # [e_kl]_{kl}: the matrix of entries e_kl
+            return self.entry_matrix(atom, sub)
+        if atom.data == "paren":  # (d f / d v)_{q}: q held fixed; (softmax(x))_i
+            inner = atom.children[1]
+            if not _is_token(inner) and inner.data == "partial_name":
+                return self.partial(inner, held=[s.strip() for s in re.split(r"[ ,]+", sub) if s.strip()])
+            v = self.value(inner)
+            return self.entry_of(v, sub)
+        if atom.data == "func":
+            return self.entry_of(self.ev(atom), sub)
+        raise ReadError(f"a subscript '{sub}' on an expression")
+
+    def entry_of(self, v, sub):
+        (i,) = self.indices(sub, 1)
+        if mo.is_vector(v) and not isinstance(v, sp.MatrixBase):
+            return mo.component(v, i)
+        if isinstance(v, sp.MatrixBase):
+            if not i.is_number:
+                raise ReadError("a symbolic entry of an explicit vector")
+            return v[int(i) - 1]
+        raise ReadError("an entry of something that is not a vector")
+
+    def entry_matrix(self, atom, sub: str):
+        names = [c for c in sub if c.isalpha()] if "," not in sub else [s.strip() for s in sub.split(",")]
+        inner = atom.children[1]
+        k = mo.index(names[0])
+        saved = dict(self.bound)
+        for n in names:
+            self.bound[n] = mo.index(n)
+        try:
+            entry = self.value(inner)
+        finally:
+            self.bound = saved
+        rows, cols = self.shape_for(names)
+        if len(names) == 1:
+            return mo.EntryMatrix(entry, k, mo.index("_unused"), rows, sp.Integer(1))
+        if len(names) != 2:
+            raise ReadError(f"cannot read the entry indices '{sub}'")
+        return mo.EntryMatrix(entry, k, mo.index(names[1]), rows, cols)
+
+    def shape_for(self, names):
+        """The size of a matrix [e_kl]_{kl}: that of the problem's variable (its one matrix of that shape)."""
+        shape = self.ctx.shape
+        if shape is None:
+            raise ReadError("a matrix of entries where the problem has no shape for it")
+        return shape
+
+    # -- brackets ----------------------------------------------------------------------------------
+    def r_paren(self, node):
+        return self.value(node.children[1])
+
+    def r_group(self, node):
+        return self.value(node.children[0])
+
+    def r_bracket(self, node):
+        return self.value(node.children[1])
+
+    def r_tuple(self, node):
+        items = [self.ev(c) for c in node.children if not _is_token(c)]
+        return self.sequence(items, column=False)
+
+    r_bracket_tuple = r_tuple
+
+    def sequence(self, items, column: bool):
+        """(a_1, a_2, ..., a_n) or a column with \\vdots: a vector; without dots a Tuple / Matrix."""
+        if any(v is DOTS for v in items):
+            at = [i for i, v in enumerate(items) if v is DOTS]
+            if len(at) != 1 or at[0] == 0 or at[0] != len(items) - 2:
+                raise ReadError("a vector with '\\dots' needs its entries before and its last entry after")
+            before, last = items[: at[0]], items[-1]
+            k = mo.index("_k")
+            pattern, top, start = _pattern(before, last, k)
+            if start != 1 or _run_length(before, pattern, k, 1) != len(before):
+                raise ReadError("the entries before '\\dots' do not follow the pattern of the last one")
+            return mo.DotsVector(pattern, k, top, column)
+        for v in items:
+            if isinstance(v, Fresh) and not column:
+                raise ReadError(f"unknown name '{v.name}'")
+        if column:
+            return items
+        return sp.Tuple(*items)
+
+    def r_abs(self, node):
+        return sp.Abs(self.scalar(self.value(node.children[1])))
+
+    def r_norm(self, node):
+        v = self.value(node.children[1])
+        if _is_matrix(v):
+            return sp.sqrt((v.T * v)[0, 0]) if v.shape[1] == 1 else sp.sqrt(sp.Trace(v.T * v))
+        if isinstance(v, sp.IndexedBase):
+            _, n = [item for item in self.ctx.vectors.values() if item[0] == v][0]
+            j = mo.index("_j")
+            return sp.sqrt(sp.Sum(v[j] ** 2, (j, 1, n)))
+        raise ReadError("a norm of something that is not a vector")
+
+    # -- fractions, roots, functions ---------------------------------------------------------------
+    def r_frac(self, node):
+        top, bottom = [c for c in node.children if not _is_token(c)]
+        derivative_name = _hand_derivative(top, bottom)
+        if derivative_name is not None:
+            return self.derivative_of(*derivative_name, held=None)
+        a, b = self.value(top), self.value(bottom)
+        return _mul(a, sp.Pow(self.scalar(b), -1))
+
+    def r_sqrt(self, node):
+        return sp.sqrt(self.scalar(self.value(node.children[1])))
+
+    def r_root(self, node):
+        kids = [c for c in node.children if not _is_token(c)]
+        return sp.root(self.scalar(self.value(kids[1])), self.scalar(self.value(kids[0])))
+
+    def r_partial_name(self, node):
+        return self.partial(node, held=None)
+
+    r_total_name = r_partial_name
+
+    def partial(self, node, held):
+        names = [c for c in node.children if not _is_token(c)]
+        top, bottom = _name_parts(names[0]), _name_parts(names[1])
+        return self.derivative_of(top, bottom, held)
+
+    def derivative_of(self, top, bottom, held):
+        fbase, fsub, fprimes = top
+        v = self.variable_parts(bottom)
+        fnode = self.node_name(fbase, fsub, fprimes)
+        if fnode is not None:
+            if v == self.ctx.nodes[fnode][0]:
+                return sp.Integer(1)
+            keep = frozenset([str(v)] + list(held or []))
+            d = derivative(self.node_value(fnode, keep), v)
+            # at the point where the kept nodes have their values
+            return d.xreplace({self.ctx.nodes[n][0]: self.node_value(n) for n in keep if n in self.ctx.nodes})
+        if held:
+            raise ReadError("a derivative holding names fixed is read for a graph's nodes only")
+        if fsub is None and not fprimes and fbase in self.ctx.functions:
+            return derivative(self.ctx.functions[fbase].body, v)
+        f = self.name(fbase, fsub, fprimes)
+        if isinstance(f, (Fresh, _FuncRef, _NablaRef)):
+            raise ReadError(f"the derivative of '{fbase}', which the problem does not define")
+        if f == v:
+            return sp.Integer(1)
+        return derivative(f, v)
+
+    def node_name(self, base, sub, primes):
+        """The graph node a printed name stands for (q; n_{2} for n2), or None."""
+        if primes or not self.ctx.nodes:
+            return None
+        for candidate in ([base] if sub is None else [base + sub, f"{base}_{sub}"]):
+            if candidate in self.ctx.nodes:
+                return candidate
+        return None
+
+    def variable_parts(self, parts):
+        base, sub, primes = parts
+        node = self.node_name(base, sub, primes)
+        if node is not None:
+            return self.ctx.nodes[node][0]
+        v = self.name(base, sub, primes)
+        if isinstance(v, (Fresh, _FuncRef, _NablaRef)):
+            raise ReadError(f"'{base}' is not a variable of the problem")
+        return v
+
+    def r_partial2_name(self, node):
+        names = [c for c in node.children if not _is_token(c) and c.data == "name"]
+        pvars = [c for c in node.children if not _is_token(c) and c.data == "pvars"][0]
+        f = names[0]
+        variables = []
+        kids = pvars.children
+        i = 0
+        while i < len(kids):
+            if _is_token(kids[i], "PARTIAL"):
+                v = self.variable_parts(_name_parts(kids[i + 1]))
+                times = 1
+                i += 2
+                if i < len(kids) and _is_token(kids[i], "CARET"):
+                    times = int(self.sup_value(kids[i + 1]))
+                    i += 2
+                variables += [v] * times
+            else:
+                i += 1
+        fbase, fsub, fprimes = _name_parts(f)
+        if fbase not in self.ctx.functions:
+            raise ReadError(f"the derivative of '{fbase}', which the problem does not define")
+        value = self.ctx.functions[fbase].body
+        for v in reversed(variables):
+            value = derivative(value, v)
+        return value
+
+    def r_sqrt_(self, node):  # pragma: no cover
+        raise ReadError("sqrt")
+
+    def r_func(self, node):
+        fname = _func_name(node.children[0])
+        return self.call(fname, self.args(node.children[-1]), power=None, sub=None)
+
+    def r_func_power(self, node):
+        fname = _func_name(node.children[0])
+        sup = node.children[2]
+        exponent = self.sup_value(sup)
+        return self.call(fname, self.args(node.children[-1]), power=exponent, sub=None)
+
+    def r_func_sub(self, node):
+        fname = _func_name(node.children[0])
+        raise ReadError(f"\\{fname} with a subscript")
+
+    def args(self, arg):
+        kind = arg.data
+        if kind == "arg_list":
+            return [self.value(c) for c in arg.children if not _is_token(c)]
+        if kind == "arg_bare":
+            simple = arg.children[0]
+            return [self.simple(simple)]
+        inner = [c for c in arg.children if not _is_token(c)]
+        return [self.value(inner[0])]
+
+    def simple(self, node):
+        kids = node.children
+        tok = kids[0]
+        sub = next((str(k) for k in kids if _is_token(k, "SUB")), None)
+        sup = next((k for k in kids if not _is_token(k)), None)
+        if tok.type == "NUMBER":
+            base = self.number(str(tok))
+        else:
+            base = self.name(_name_of(tok), sub[1:].strip("{}") if sub else None, 0)
+            if isinstance(base, Fresh):
+                raise ReadError(f"unknown name '{base.name}'")
+        return sp.Pow(self.scalar(base), self.sup_value(sup)) if sup is not None else base
+
+    def call(self, fname: str, args: list, power, sub):
+        one = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
+               "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "sgn": sp.sign, "sign": sp.sign,
+               "relu": mo.relu, "sigmoid": mo.sigmoid, "sigma": mo.sigmoid}
+        if fname in one:
+            if len(args) != 1:
+                raise ReadError(f"\\{fname} takes one argument")
+            value = one[fname](self.scalar(args[0]))
+        elif fname in ("max", "min"):
+            if len(args) < 2:
+                raise ReadError(f"\\{fname} of one argument")
+            value = (sp.Max if fname == "max" else sp.Min)(*[self.scalar(a) for a in args])
+        elif fname == "softmax":
+            x = args[0]
+            if not isinstance(x, sp.IndexedBase):
+                raise ReadError("softmax of something that is not a vector of the problem")
+            return mo.Softmax(x, self.length_of(x))
+        elif fname == "logsumexp":
+            x = args[0]
+            if not isinstance(x, sp.IndexedBase):
+                raise ReadError("logsumexp of something that is not a vector of the problem")
+            value = mo.LogSumExp(x, self.length_of(x))
+        elif fname in ("tr", "trace"):
+            value = sp.Trace(args[0])
+        elif fname == "det":
+            value = sp.Determinant(args[0])
+        else:
+            raise ReadError(f"unknown function '{fname}'")
+        return sp.Pow(value, power) if power is not None else value
+
+    def length_of(self, x):
+        for base, n in self.ctx.vectors.values():
+            if base == x:
+                return n
+        raise ReadError(f"the vector {x} has no length in this problem")
+
+    def apply(self, ref, args):
+        """f(args), \\nabla f(args); without args: at the function's own variables."""
+        if isinstance(ref, _FuncRef):
+            fn = self.ctx.functions[ref.name]
+            return _substitute(fn, args, ref.name)
+        fn = self.ctx.functions.get(ref.name)
+        if fn is None:
+            raise ReadError(f"\\nabla {ref.name}: the problem defines no function {ref.name}")
+        grad = _gradient(fn)
+        if args is None:
+            return grad
+        return _substitute(Function(fn.params, grad), args, ref.name)
+
+    def r_nabla(self, node):
+        base, sub, primes = _name_parts([c for c in node.children if not _is_token(c)][-1])
+        if sub or primes:
+            raise ReadError("\\nabla of a subscripted name")
+        if base not in self.ctx.functions:
+            raise ReadError(f"\\nabla {base}: the problem defines no function {base}")
+        return _NablaRef(base)
+
+    def r_indicator(self, node):
+        cond = [c for c in node.children if not _is_token(c)][0]
+        return sp.Piecewise((1, self.condition(cond)), (0, True))
+
+    def r_indicator_sub(self, node):
+        sub = str(node.children[1])
+        text = sub[2:-1] if sub.startswith("_{") else sub[1:]
+        triples = read_condition(text, self.ctx)
+        return sp.Piecewise((1, sp.And(*[_rel(r, a, b) for r, a, b in triples])), (0, True))
+
+    def condition(self, node):
+        kids = node.children
+        values = [self.value(c) for c in kids if not _is_token(c, "REL")]
+        rels = [_relation(str(c)) for c in kids if _is_token(c, "REL")]
+        return sp.And(*[_rel(r, a, b) for r, a, b in zip(rels, values, values[1:])])
+
+    def r_matrix(self, node):
+        rows_node = [c for c in node.children if not _is_token(c)][0]
+        rows = []
+        for row in rows_node.children:
+            if _is_token(row):
+                continue
+            rows.append([self.ev(c) for c in row.children if not _is_token(c, "AMP")])
+        if any(v is DOTS for r in rows for v in r):
+            if all(len(r) == 1 for r in rows):
+                return self.sequence([r[0] for r in rows], column=True)
+            if len(rows) == 1:
+                return self.sequence(rows[0], column=False)
+            raise ReadError("a matrix with dots in two directions")
+        width = len(rows[0])
+        if any(len(r) != width for r in rows):
+            raise ReadError("a matrix with rows of different lengths")
+        if all(isinstance(v, Fresh) for r in rows for v in r):
+            return _Names([[v.name for v in r] for r in rows])
+        for r in rows:
+            for v in r:
+                if isinstance(v, Fresh):
+                    raise ReadError(f"unknown name '{v.name}'")
+                if isinstance(v, (_FuncRef, _NablaRef)):
+                    raise ReadError("a function name as a matrix entry")
+        return sp.ImmutableMatrix([[self.scalar(v) for v in r] for r in rows])
+
+    def r_cases(self, node):
+        rows_node = [c for c in node.children if not _is_token(c)][0]
+        pieces = []
+        for row in rows_node.children:
+            if _is_token(row):
+                continue
+            value = self.value(row.children[0])
+            text = next((str(c) for c in row.children if _is_token(c, "TEXT")), "")
+            cond = next((c for c in row.children if not _is_token(c) and c.data == "condition"), None)
+            if cond is not None:
+                pieces.append((value, self.condition(cond)))
+            elif "otherwise" in text or "else" in text:
+                pieces.append((value, sp.true))
+            else:
+                raise ReadError("a case without its condition")
+        return sp.Piecewise(*pieces)
+
+    def r_number(self, node):
+        return self.number(str(node.children[0]))
+
+    def r_letter(self, node):
+        return self.name(str(node.children[0]), None, 0)
+
+    r_greek = r_word = r_letter
+
+    def r_greek(self, node):  # noqa: F811
+        return self.name(_name_of(node.children[0]), None, 0)
+
+    def r_word(self, node):  # noqa: F811
+        return self.name(_name_of(node.children[0]), None, 0)
+
+    def r_text(self, node):
+        words = re.match(r"\\[a-z]+\{(.*)\}$", str(node.children[0]), re.S).group(1).strip()
+        key = f"\\text{{{words}}}"
+        if key in self.ctx.labels:
+            return self.ctx.labels[key]
+        return Fresh(key)
+
+    def r_dots(self, node):
+        return DOTS
+
+    def scalar(self, v):
+        if isinstance(v, _Args):
+            v = v.value
+        if isinstance(v, (_FuncRef, _NablaRef)):
+            v = self.apply(v, None)
+        if isinstance(v, Fresh):
+            raise ReadError(f"unknown name '{v.name}'")
+        if v is DOTS:
+            raise ReadError("'\\dots' where a value is expected")
+        if isinstance(v, sp.MatrixExpr) and v.shape == (1, 1):
+            return v[0, 0]
+        return v
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers.
+
+
+class _Args:
+    def __init__(self, value, is_tuple: bool):
+        self.value = value
+        self.is_tuple = is_tuple
+
+    def items(self):
+        return list(self.value.args) if self.is_tuple else [self.value]
+
+
+class _Names:
+    """A column of names being defined (x^{(1)}, y^{(1)} stacked)."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def __repr__(self):
+        return f"_Names({self.names})"
+
+
+def _is_token(node, kinds=None) -> bool:
+    import lark
+
+    if not isinstance(node, lark.Token):
+        return False
+    if kinds is None:
+        return True
+    return node.type in ((kinds,) if isinstance(kinds, str) else kinds)
+
+
+def _letter(node) -> str | None:
+    """The letter a node is, if it is a single letter (x, or {x})."""
+    if _is_token(node, "LETTER"):
+        return str(node)
+    if not _is_token(node) and node.data == "letter":
+        return str(node.children[0])
+    return None
+
+
+def _name_of(tok) -> str:
+    text = str(tok)
+    if tok.type == "WORD":
+        return re.match(r"\\[a-z]+\{(.*)\}$", text).group(1)
+    if tok.type == "GREEK":
+        name = text[1:]
+        return {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho"}.get(name, name)
+    return text
+
+
+def _name_parts(tree):
+    """(base, subscript text or None, primes) of a `name` node."""
+    base, sub, primes = None, None, 0
+    for c in tree.children:
+        if c.type == "SUB":
+            s = str(c)
+            sub = s[2:-1] if s.startswith("_{") else s[1:]
+        elif c.type == "PRIMES":
+            primes = len(str(c))
+        else:
+            base = _name_of(c)
+    return base, sub, primes
+
+
+def _func_name(tok) -> str:
+    text = str(tok)
+    m = re.match(r"\\operatorname\{([A-Za-z]+)\}", text)
+    return m.group(1) if m else text[1:]
+
+
+def _relation(text: str) -> str:
+    text = text.strip()
+    return {"\\approx": "≈", ":=": ":=", "\\coloneqq": ":=", "\\ne": "≠", "\\neq": "≠", "\\le": "≤",
+            "\\leq": "≤", "\\ge": "≥", "\\geq": "≥"}.get(text, text)
+
+
+def _rel(rel, a, b):
+    return {"=": sp.Eq, "≠": sp.Ne, "<": sp.Lt, ">": sp.Gt, "≤": sp.Le, "≥": sp.Ge}[rel](a, b, evaluate=False)
+
+
+def _sum_limits(sub: str):
+    text = sub[2:-1] if sub.startswith("_{") else sub[1:]
+    if "=" in text:
+        var, lower = text.split("=", 1)
+        var = var.strip()
+    else:
+        var, lower = text.strip(), None
+    if not re.fullmatch(r"[A-Za-z]", var):
+        raise ReadError(f"cannot read the sum's index '{text}'")
+    return var, lower
+
+
+def _is_matrix(v) -> bool:
+    return isinstance(v, sp.MatrixExpr) and not isinstance(v, sp.MatrixBase)
+
+
+def _mul(a, b):
+    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        return a * b
+    if _is_matrix(a) or _is_matrix(b):
+        if _is_matrix(a) and _is_matrix(b):
+            return sp.MatMul(a, b)
+        return a * b
+    return a * b
+
+
+def _hand_derivative(top, bottom):
+    """\\frac{df}{dx} typed by hand: (name parts of f, of x), or None."""
+    def parts(t):
+        if _is_token(t) or t.data != "juxt" or len(t.children) != 2:
+            return None
+        d, rest = t.children
+        if not (not _is_token(d) and d.data == "letter" and str(d.children[0]) == "d"):
+            return None
+        if _is_token(rest):
+            return None
+        if rest.data in ("letter", "greek", "word"):
+            return (_name_of(rest.children[0]), None, 0)
+        if rest.data == "subscripted" and not _is_token(rest.children[0]) \
+                and rest.children[0].data in ("letter", "greek"):
+            s = str(rest.children[1])
+            return (_name_of(rest.children[0].children[0]), s[2:-1] if s.startswith("_{") else s[1:], 0)
+        return None
+
+    a, b = parts(top), parts(bottom)
+    return (a, b) if a and b else None
+
+
+def _index_slots(expr, old, new):
+    """expr with the index `old` replaced by `new` where it is an index (entries, deltas, softmax)."""
+    def entry(e):
+        return e.base[tuple(new if i == old else i.xreplace({old: new}) if i.has(old) else i for i in e.indices)]
+
+    out = expr.replace(lambda e: isinstance(e, sp.Indexed) and any(i.has(old) for i in e.indices), entry)
+    out = out.replace(lambda e: isinstance(e, sp.KroneckerDelta) and e.has(old),
+                      lambda e: sp.KroneckerDelta(*[a.xreplace({old: new}) for a in e.args]))
+    out = out.replace(lambda e: isinstance(e, mo.SoftmaxEntry) and e.args[1].has(old),
+                      lambda e: mo.SoftmaxEntry(e.args[0], e.args[1].xreplace({old: new}), e.args[2]))
+    return out
+
+
+def _slot_values(expr) -> list:
+    values = []
+    for e in sp.preorder_traversal(expr):
+        if isinstance(e, sp.Indexed):
+            values.extend(e.indices)
+        elif isinstance(e, sp.KroneckerDelta):
+            values.extend(e.args)
+        elif isinstance(e, mo.SoftmaxEntry):
+            values.append(e.args[1])
+    return values
+
+
+def _same(a, b) -> bool:
+    if a == b:
+        return True
+    try:
+        return sp.expand(a - b) == 0
+    except Exception:  # noqa: BLE001 - not comparable: not the same
+        return False
+
+
+def _pattern(before: list, last, var):
+    """From the terms a_p, ..., a_q written before the dots and the last term a_top: the term a(var), the
+    top index and the first index of the run that ends the written terms."""
+    if not before:
+        raise ReadError("a written-out sum needs a term before '\\dots'")
+    prev = before[-1]
+    candidates = []
+    for top in dict.fromkeys(_slot_values(last)):
+        for start_value in dict.fromkeys(v for v in _slot_values(prev) if v.is_Integer):
+            pattern = _index_slots(last, top, var)
+            # the last term is a(top): its index `top` may be an expression of the top (n - 1)
+            if not pattern.has(var):
+                continue
+            if _same(_index_slots(pattern, var, start_value), prev):
+                candidates.append((pattern, top, start_value))
+    if not candidates:
+        raise ReadError("cannot see the pattern of the terms around '\\dots'")
+    pattern, top, value = candidates[0]
+    run = _run_length(before, pattern, var, None, end=value)
+    start = value - run + 1
+    return pattern, top, start
+
+
+def _run_length(before, pattern, var, start, end=None) -> int:
+    """How many of the terms before the dots, counted from the last back, are a(end), a(end - 1), ..."""
+    if end is None:
+        # the run must start at `start`
+        count = 0
+        for i, t in enumerate(before):
+            if _same(_index_slots(pattern, var, sp.Integer(start + i)), t):
+                count += 1
+            else:
+                break
+        return count
+    count = 0
+    for t in reversed(before):
+        if _same(_index_slots(pattern, var, end - count), t):
+            count += 1
+        else:
+            break
+    return count
+
+
+def _gradient(fn: Function):
+    """The gradient of a function of its parameters: a DotsVector for one vector of symbolic length, a
+    column otherwise."""
+    if len(fn.params) == 1 and isinstance(fn.params[0], sp.IndexedBase) and getattr(fn, "length", None) is not None:
+        pass
+    params = []
+    for p in fn.params:
+        if isinstance(p, tuple):  # (IndexedBase, length)
+            base, n = p
+            if not n.is_number:
+                if len(fn.params) != 1:
+                    raise ReadError("a gradient over a vector of symbolic length and other variables")
+                k = mo.index("_k")
+                return mo.DotsVector(derivative(fn.body, base[k]), k, n, True)
+            params.extend(base[i] for i in range(1, int(n) + 1))
+        elif isinstance(p, sp.MatrixSymbol):
+            return mo.GradientOf(fn.body, p)
+        else:
+            params.append(p)
+    return sp.ImmutableMatrix([derivative(fn.body, v) for v in params])
+
+
+def _substitute(fn: Function, args, name: str):
+    """fn's body at the arguments the page writes: its own variables (f(x)) or a point (f(1, 2))."""
+    if args is None:
+        return fn.body
+    if len(args) != len(fn.params):
+        raise ReadError(f"{name} takes {len(fn.params)} argument(s), the page gives {len(args)}")
+    sub = {}
+    body = fn.body
+    for p, a in zip(fn.params, args):
+        if isinstance(p, tuple):
+            base, n = p
+            if isinstance(a, sp.IndexedBase) and a == base:
+                continue
+            if isinstance(a, sp.MatrixBase) and n.is_number and len(a) == int(n):
+                sub.update({base[i + 1]: v for i, v in enumerate(a)})
+                body = body.doit() if isinstance(body, sp.Basic) else body  # sums over the entries, written out
+                continue
+            raise ReadError(f"{name}: the argument for the vector {base} is not the vector or a point")
+        if a == p:
+            continue
+        if isinstance(p, sp.MatrixSymbol):
+            raise ReadError(f"{name}: the argument for the matrix {p} is not {p}")
+        sub[p] = a
+    return body.xreplace(sub) if sub else body
