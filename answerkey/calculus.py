@@ -35,7 +35,7 @@ def function_lines(part: Part, lhs, f) -> sp.Expr:
 def partial_lines(part: Part, fname: sp.Symbol, g, v, assume: dict | None = None) -> sp.Expr:
     """The lines of d g / d v, each a Line 'df/dv = form'; returns the final form."""
     forms = derive(g, v)
-    truth = sp.diff(g, v)
+    truth = mo.conventional_diff(g, v)
     lhs = mo.Partial(fname, v)
     for form in forms:
         part.add(lhs, form.expr, rule=form.rule or "", value=truth, assume=dict(assume or {}))

@@ -90,7 +90,9 @@ class _Rules:
         if isinstance(u, (sp.Max, sp.Min)):
             self.note(f"derivative of {type(u).__name__.lower()}: the larger argument's" if isinstance(u, sp.Max)
                       else "derivative of min: the smaller argument's")
-            return sp.Add(*[u.fdiff(i + 1) * self.inner(a) for i, a in enumerate(u.args) if _depends(a, self.v)])
+            sign = sp.Integer(1 if isinstance(u, sp.Max) else -1)  # a tie splits the gradient equally
+            return sp.Add(*[mo.TieShare(sign, sp.Integer(i + 1), *u.args) * self.inner(a)
+                            for i, a in enumerate(u.args) if _depends(a, self.v)])
         if isinstance(u, sp.Function) and not isinstance(u, (mo.LogSumExp, mo.SoftmaxEntry)):
             return self.d_function(u)
         raise CannotDerive(f"no differentiation rule for {u}")

@@ -373,9 +373,11 @@ class _Builder:
 
 def _scalar_if_mixed(left, right):
     """A 1 x 1 matrix expression beside a scalar (trace(A*X) + x.T*X*x) is taken as its one entry."""
+    from sympy.matrices.expressions.matexpr import MatrixElement
+
     def one(e, other):
         if isinstance(e, sp.MatrixExpr) and e.shape == (1, 1) and not isinstance(other, sp.MatrixExpr):
-            return e[0, 0]
+            return MatrixElement(e, 0, 0)  # unevaluated: e[0, 0] would write the product out as sums
         return e
     return one(left, right), one(right, left)
 

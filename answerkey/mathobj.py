@@ -7,6 +7,8 @@ shows it.
 """
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
@@ -132,6 +134,31 @@ class TieShare(sp.Function):
 NAMED = (sigmoid, relu, LogSumExp, SoftmaxEntry, TieShare)
 
 
+class _TieMax(sp.Function):
+    """max, differentiated with a tie split equally among the arguments that attain it."""
+
+    def fdiff(self, argindex=1):
+        return TieShare(sp.Integer(1), sp.Integer(argindex), *self.args)
+
+
+class _TieMin(sp.Function):
+    def fdiff(self, argindex=1):
+        return TieShare(sp.Integer(-1), sp.Integer(argindex), *self.args)
+
+
+@functools.lru_cache(maxsize=1024)
+def conventional_diff(expr, v):
+    """d expr / d v with the key's conventions at kinks: a tie in max or min splits the gradient equally
+    among the arguments that attain it (TieShare), relu'(0) = 0, |u|'(0) = sign(0) = 0. The one place
+    these conventions live; the confirmation checks them against one-sided differences."""
+    e = elementary(expr, index("_s"))  # a sum index no displayed line uses
+    e = e.replace(lambda t: isinstance(t, sp.Max), lambda t: _TieMax(*t.args))
+    e = e.replace(lambda t: isinstance(t, sp.Min), lambda t: _TieMin(*t.args))
+    d = sp.diff(e, v)
+    return d.replace(lambda t: isinstance(t, _TieMax), lambda t: sp.Max(*t.args)).replace(
+        lambda t: isinstance(t, _TieMin), lambda t: sp.Min(*t.args))
+
+
 def plain_functions(expr):
     """sigmoid and relu written with exp and Max, for code that only knows SymPy's own functions."""
     expr = expr.replace(lambda e: isinstance(e, sigmoid), lambda e: 1 / (1 + sp.exp(-e.args[0])))
@@ -168,9 +195,16 @@ class Partial(Display):
     """The partial derivative of the named function f with respect to v: args (Symbol(f), v)."""
 
 
+class LocalPartial(Display):
+    """d b / d a holding the names in `held` fixed (the local derivative of b's own definition, where a
+    also reaches b through them): args (Symbol(b), a, *held)."""
+
+
 class PartialOf(Display):
     """d/dv applied to an expression, printed with the operator in front: args (expr, v).
     Its value is the derivative, so a chain-rule line showing it is checked like any other."""
+
+    precedence = 50  # as a product: the operator takes what follows it
 
     def value(self):
         return sp.diff(self.args[0], self.args[1])
@@ -205,6 +239,8 @@ class DotsVector(Display):
 
 class ExpandedSum(Display):
     """A Sum printed term by term (a_1 + a_2 + ... + a_n); its value is the Sum itself."""
+
+    precedence = 40  # a sum of terms: bracketed in products and powers
 
     def value(self):
         return self.args[0]
@@ -242,6 +278,8 @@ def is_vector(expr) -> bool:
 class Times(Display):
     """A product shown factor by factor (5 x 3 x 1); its value is the product."""
 
+    precedence = 50
+
     def value(self):
         return sp.Mul(*self.args)
 
@@ -271,12 +309,16 @@ def value_of(expr):
 class Scaled(Display):
     """c times a vector, kept apart (-alpha [2 + 3y, 3x]^T); its value is the product."""
 
+    precedence = 50
+
     def value(self):
         return self.args[0] * sp.Matrix(self.args[1])
 
 
 class Minus(Display):
     """a - b, kept apart (a point minus a step); its value is the difference."""
+
+    precedence = 40
 
     def value(self):
         return self.args[0] - self.args[1]

@@ -7,7 +7,9 @@ length with dots.
 from __future__ import annotations
 
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
+from sympy.printing.conventions import split_super_sub
+from sympy.printing.latex import LatexPrinter, greek_letters_set
+from sympy.printing.precedence import PRECEDENCE
 
 from . import mathobj as mo
 
@@ -17,6 +19,57 @@ class KeyPrinter(LatexPrinter):
     _default_settings.update(mat_str="bmatrix", mat_delim="", fold_short_frac=False, inline_partial=False)
 
     # -- names ---------------------------------------------------------------------------------------
+    def _print_Symbol(self, expr, style="plain"):
+        """A name as a reader reads it: one letter, a Greek letter, or a word in \\mathit (lam is one name,
+        not l a m); digits and parts after _ as subscripts; primes kept (w5' -> w_{5}')."""
+        name = expr.name
+        if name.startswith("\\") or "{" in name:
+            return name
+        primes = len(name) - len(name.rstrip("'"))
+        base, supers, subs = split_super_sub(name.rstrip("'"))
+        out = self._word(base)
+        if supers:
+            out += "^{" + " ".join(self._word(s) for s in supers) + "}"
+        if subs:
+            out += "_{" + " ".join(self._word(s) for s in subs) + "}"
+        return out + "'" * primes
+
+    @staticmethod
+    def _word(word: str) -> str:
+        if word.lower() in greek_letters_set and word.lower() != "lamda":
+            return "\\" + (word if word[0].isupper() and word.lower() != word else word.lower())
+        if word == "lamda":
+            return "\\lambda"
+        if len(word) <= 1 or word.isdigit():
+            return word
+        return f"\\mathit{{{word}}}"
+
+    def _needs_mul_brackets(self, expr, first=False, last=False) -> bool:
+        """Besides SymPy's rule (sums not last): an operator written in front (d/dx) takes what follows it,
+        so it is bracketed unless it is the last factor; a written-out sum always."""
+        if super()._needs_mul_brackets(expr, first, last):
+            return True
+        if isinstance(expr, sp.Basic) and expr.has(mo.ExpandedSum):
+            return True
+        return not last and isinstance(expr, sp.Basic) and expr.has(mo.PartialOf)
+
+    def _print_Determinant(self, expr, exp=None):
+        tex = f"\\det\\left({self._print(expr.arg)}\\right)"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_MatrixElement(self, expr):
+        if expr.parent.shape == (1, 1) and not isinstance(expr.parent, sp.MatrixSymbol):
+            return self._print(expr.parent)  # the one entry of a 1 x 1 product is the product
+        return super()._print_MatrixElement(expr)
+
+    def _print_MatPow(self, expr):
+        base, exp = expr.args
+        if exp == sp.Rational(1, 2):
+            return f"\\sqrt{{{self._print(base)}}}"
+        if exp == sp.Rational(-1, 2):
+            return f"\\frac{{1}}{{\\sqrt{{{self._print(base)}}}}}"
+        return super()._print_MatPow(expr)
+
     def _print_Indexed(self, expr):
         base = self._print(expr.base.label)
         idx = ",".join(self._print(i) for i in expr.indices)
@@ -44,7 +97,19 @@ class KeyPrinter(LatexPrinter):
         return f"{tex}^{{{exp}}}" if exp else tex
 
     def _print_Heaviside(self, expr, exp=None):
-        tex = f"\\mathbb{{1}}\\left[{self._print(expr.args[0])} > 0\\right]"
+        tex = f"\\mathbf{{1}}\\left[{self._print(expr.args[0])} > 0\\right]"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_TieShare(self, expr, exp=None):
+        """The share of max (min) that reaches argument i: away from ties, the indicator that it is the
+        largest (smallest); a tie splits equally, which the lines show by their numbers at the point."""
+        sign, i, *args = expr.args
+        mine = args[int(i) - 1]
+        others = args[: int(i) - 1] + args[int(i):]
+        rel = ">" if sign > 0 else "<"
+        other = self._print(others[0]) if len(others) == 1 else \
+            ("\\max" if sign > 0 else "\\min") + "\\left(" + ", ".join(self._print(o) for o in others) + "\\right)"
+        tex = f"\\mathbf{{1}}\\left[{self._print(mine)} {rel} {other}\\right]"
         return f"{tex}^{{{exp}}}" if exp else tex
 
     def _print_LogSumExp(self, expr, exp=None):
@@ -66,6 +131,11 @@ class KeyPrinter(LatexPrinter):
         if self._settings["inline_partial"]:
             return f"\\partial {self._print(name)} / \\partial {self._print(var)}"
         return f"\\dfrac{{\\partial {self._print(name)}}}{{\\partial {self._print(var)}}}"
+
+    def _print_LocalPartial(self, expr):
+        name, var, *held = expr.args
+        inner = self._print(mo.Partial(name, var))
+        return f"\\left({inner}\\right)_{{{', '.join(self._print(h) for h in held)}}}"
 
     def _print_PartialOf(self, expr):
         inner, var = expr.args
@@ -94,10 +164,23 @@ class KeyPrinter(LatexPrinter):
         return "\\left(" + ", ".join(items) + ", \\dots, " + last + "\\right)"
 
     def _print_ExpandedSum(self, expr):
+        """The outer sum written out, term by term: a_1 + a_2 + \\dots + a_n (inner sums kept)."""
         total = expr.args[0]
-        term, (i, lo, hi) = total.args[0], total.args[1]
-        first = [self._print(term.subs(i, lo)), self._print(term.subs(i, lo + 1))]
-        return " + ".join(first) + " + \\dots + " + self._print(term.subs(i, hi))
+        *inner, (i, lo, hi) = total.limits
+        term = sp.Sum(total.function, *inner) if inner else total.function
+        terms = [term.subs(i, lo), term.subs(i, lo + 1), None, term.subs(i, hi)]
+        out = ""
+        for t in terms:
+            piece = "\\dots" if t is None else self._print(t)
+            if t is not None and isinstance(t, (sp.Add, mo.ExpandedSum)):
+                piece = f"\\left({piece}\\right)"
+            if not out:
+                out = piece
+            elif piece.startswith("- "):
+                out += " - " + piece[2:]
+            else:
+                out += " + " + piece
+        return out
 
     def _print_Times(self, expr):
         parts = []
@@ -169,7 +252,8 @@ KeyPrinter._print_Minus = _print_minus
 
 def _print_entry_matrix(self, expr):
     entry, k, l, rows, cols = expr.args
-    return f"\\left[{self._print(entry)}\\right]_{{{self._print(k)}{self._print(l)}}}"
+    indices = self._print(k) if cols == 1 else f"{self._print(k)}{self._print(l)}"
+    return f"\\left[{self._print(entry)}\\right]_{{{indices}}}"
 
 
 KeyPrinter._print_EntryMatrix = _print_entry_matrix

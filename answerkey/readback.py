@@ -43,15 +43,13 @@ class Record:
     unread: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
 
     def words(self) -> str:
-        text = f"{self.checked} displayed lines read back from the page and checked"
-        if self.definitions:
-            text += f", {self.definitions} definition{'s' if self.definitions != 1 else ''} read"
-        if self.unread:
-            text += f"; {len(self.unread)} not read back: " + "; ".join(
-                f"line {n}: {why}" for n, why in self.unread)
-        else:
-            text += ", none left unread"
-        return text
+        read = self.checked + self.definitions
+        total = read + len(self.unread)
+        defined = f" ({self.definitions} of them definitions)" if self.definitions else ""
+        if not self.unread:
+            return f"all {total} displayed lines read back from the page and checked{defined}"
+        return (f"{read} of {total} displayed lines read back from the page and checked{defined}; not read back: "
+                + "; ".join(f"line {n} ({why})" for n, why in self.unread))
 
 
 def _braced(text: str, start: int) -> int:
@@ -184,8 +182,8 @@ def check(problem, solution: Solution, block: str, context, seed: int = 0) -> Re
 
 
 def _fail(problem, number, line, text, message) -> VerificationError:
-    return VerificationError(f"{problem.doc.file}: {problem.label}: line {number} ({line.rule or 'step'}) "
-                             f"as printed, ${text}$, is wrong: {message}")
+    return VerificationError(f"{problem.doc.file}: {problem.label}: step {number} ({line.rule or 'step'}) is "
+                             f"wrong as printed, ${text}$: {message}")
 
 
 def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Record) -> None:
@@ -268,4 +266,5 @@ def _same_all(problem, number, line, text, values, assume, rng, tolerance, index
 def _mismatch(bad, what, value) -> str:
     point, va, vb = bad
     where = f"at {verify._show_point(point)} " if point else ""
-    return f"{what} reads as {_shown(value)}; {where}it is {va}, but the line means {vb}"
+    return (f"{what} reads as {_shown(value)}; {where}the left side is {vb} and the right side is {va} "
+            "(the left side: what the line claims; the right side: the printed side)")

@@ -43,7 +43,7 @@ def _parser():
     import lark
 
     return lark.Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", start="start",
-                     maybe_placeholders=False)
+                     maybe_placeholders=False, cache=True)  # the tables cached (a temporary file, by hash)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -123,18 +123,6 @@ class Line:
 # The conventions at kinks, for derivatives the page writes.
 
 
-class _TieMax(sp.Function):
-    """max, differentiated with a tie split equally among the arguments that attain it."""
-
-    def fdiff(self, argindex=1):
-        return mo.TieShare(sp.Integer(1), sp.Integer(argindex), *self.args)
-
-
-class _TieMin(sp.Function):
-    def fdiff(self, argindex=1):
-        return mo.TieShare(sp.Integer(-1), sp.Integer(argindex), *self.args)
-
-
 def derivative(expr, v):
     """d expr / d v with the key's conventions (ties split equally; relu'(0) = 0; |.|'(0) = 0)."""
     if isinstance(v, sp.MatrixSymbol):
@@ -143,12 +131,7 @@ def derivative(expr, v):
         return expr.applyfunc(lambda e: derivative(e, v))
     if isinstance(v, sp.Indexed) and _has_matrix(expr):
         return EntryDerivative(expr, v)
-    e = mo.elementary(expr, mo.index("_s"))  # a sum index no line of the page uses
-    e = e.replace(lambda t: isinstance(t, sp.Max), lambda t: _TieMax(*t.args))
-    e = e.replace(lambda t: isinstance(t, sp.Min), lambda t: _TieMin(*t.args))
-    d = sp.diff(e, v)
-    return d.replace(lambda t: isinstance(t, _TieMax), lambda t: sp.Max(*t.args)).replace(
-        lambda t: isinstance(t, _TieMin), lambda t: sp.Min(*t.args))
+    return mo.conventional_diff(expr, v)
 
 
 def _has_matrix(expr) -> bool:
@@ -406,9 +389,13 @@ class _Evaluator:
         if any(v is DOTS for _, v in terms):
             return self.dots_sum(terms)
         total = None
+        values = [v for _, v in terms]
+        mixed = any(_is_matrix(v) for v in values) and not all(_is_matrix(v) for v in values)
         for sign, v in terms:
             if isinstance(v, Fresh):
                 raise ReadError(f"unknown name '{v.name}'")
+            if mixed and _is_matrix(v) and v.shape == (1, 1):
+                v = v[0, 0]  # a 1 x 1 product beside a scalar: its one entry
             part = v if sign > 0 else -v
             total = part if total is None else total + part
         return total
@@ -669,6 +656,12 @@ class _Evaluator:
 
     def r_abs(self, node):
         return sp.Abs(self.scalar(self.value(node.children[1])))
+
+    def r_floor(self, node):
+        return sp.floor(self.scalar(self.value(node.children[1])))
+
+    def r_ceiling(self, node):
+        return sp.ceiling(self.scalar(self.value(node.children[1])))
 
     def r_norm(self, node):
         v = self.value(node.children[1])

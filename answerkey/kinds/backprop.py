@@ -133,7 +133,7 @@ def backward(inputs, nodes, output, values):
     for s in reversed(order):
         if s == output:
             continue
-        terms[s] = [(c, sp.diff(nodes[c], s).subs(values), grads[c]) for c in children[s] if c in grads]
+        terms[s] = [(c, mo.conventional_diff(nodes[c], s).subs(values), grads[c]) for c in children[s] if c in grads]
         total = sp.Add(*[local * up for _, local, up in terms[s]])
         grads[s] = total if any(v.is_Float for v in inputs.values()) else tidy(total)
     return terms, grads
@@ -146,7 +146,7 @@ def solve(problem) -> Solution:
     if broken is not None:
         raise problem.error(("graph", str(broken)), f"the node {broken} is undefined at the given inputs")
     tables = c.layout == "tables" or (c.layout == "auto" and len(inputs) + len(nodes) > TABLES_ABOVE)
-    truths = {s: sp.diff(composed(nodes, output, s), s).subs(values) for s in [*inputs, *nodes]}
+    truths = {s: mo.conventional_diff(composed(nodes, output, s), s).subs(values) for s in [*inputs, *nodes]}
     forward_part = Part(intro="Forward pass, with the given inputs " +
                               ", ".join(f"${tex(k)} = {tex(v)}$" for k, v in inputs.items()) + ".",
                         columns=["node", "definition", "value"] if tables else None)
@@ -225,34 +225,72 @@ def gate_rule(expr) -> str:
     return "local gradient"
 
 
+def _reaches(nodes, a, c) -> bool:
+    """Whether the node c depends on a, directly or through other nodes."""
+    todo, seen = [c], set()
+    while todo:
+        n = todo.pop()
+        if n in seen or n not in nodes:
+            continue
+        seen.add(n)
+        if a in nodes[n].free_symbols:
+            return True
+        todo.extend(s for s in nodes[n].free_symbols if s in nodes)
+    return False
+
+
+def edge(nodes, a, b):
+    """The local gradient of the edge a -> b as the page names it: d b / d a, holding fixed b's other
+    arguments that depend on a (then the local derivative differs from the total one)."""
+    held = sorted((c for c in nodes[b].free_symbols if c in nodes and c != a and _reaches(nodes, a, c)), key=str)
+    return mo.LocalPartial(b, a, *held) if held else mo.Partial(b, a)
+
+
+def kink_at(expr, values) -> bool:
+    """Whether a gate meets a non-differentiable point at these values: a tie in max or min, relu or |.|
+    at 0."""
+    for f in expr.atoms(sp.Max, sp.Min, mo.relu, sp.Abs):
+        args = [a.subs(values) for a in f.args]
+        if isinstance(f, (sp.Max, sp.Min)):
+            if len(set(args)) < len(args) or any(sp.Eq(x, y) is sp.true for x in args for y in args if x is not y):
+                return True
+        elif args[0] == 0:
+            return True
+    return False
+
+
 def _asked_part(label, v, nodes, output, values, truths):
     """One asked gradient as the homework writes it: the chain rule along every path, each local
     gradient with its value, the product, the result."""
     truth = truths[v]
     part = Part(label=label)
     name = sp.Symbol(label)
-    part.add(name, mo.Partial(output, v), rule=f"what ({label}) asks", check=False)
+    part.add(name, mo.Partial(output, v), rule=f"what ({label}) asks", check=False, define=True)
     routes = paths(nodes, v, output)
     if not routes:
         part.add(name, sp.Integer(0), rule=f"the output does not depend on {v}", value=truth)
         return part, Answer(truth)
-    symbolic = [mo.Times(*[mo.Partial(b, a) for a, b in zip(r, r[1:])], mo.Partial(output, output))
+    symbolic = [mo.Times(*[edge(nodes, a, b) for a, b in zip(r, r[1:])], mo.Partial(output, output))
                 for r in routes]
     rule = "chain rule" + (f", summed over the {len(routes)} paths" if len(routes) > 1 else "")
     part.add(name, sp.Add(*symbolic, evaluate=False) if len(symbolic) > 1 else symbolic[0], rule=rule,
-             check=False)
+             value=truth)
     seen = set()
     for route in routes:
         for a, b in zip(route, route[1:]):
             if (a, b) in seen:
                 continue
             seen.add((a, b))
-            local = sp.diff(nodes[b], a)
+            local = mo.conventional_diff(nodes[b], a)
             number = local.subs(values)
-            part.add(mo.Partial(b, a), local, chain=[number] if number != local else [],
+            if kink_at(nodes[b], values):  # the symbolic form does not hold at a kink: its number only
+                part.add(edge(nodes, a, b), number, given=(b, nodes[b]), value=local, assume=dict(values),
+                         rule=gate_rule(nodes[b]) + "; here at its kink")
+                continue
+            part.add(edge(nodes, a, b), local, chain=[number] if number != local else [],
                      given=(b, nodes[b]), rule=gate_rule(nodes[b]), value=local, assume=dict(values))
-    part.add(mo.Partial(output, output), sp.Integer(1), rule="as given", check=False)
-    numeric = [mo.Times(*[sp.diff(nodes[b], a).subs(values) for a, b in zip(r, r[1:])], sp.Integer(1))
+    part.add(mo.Partial(output, output), sp.Integer(1), rule="as given", value=sp.Integer(1))
+    numeric = [mo.Times(*[mo.conventional_diff(nodes[b], a).subs(values) for a, b in zip(r, r[1:])], sp.Integer(1))
                for r in routes]
     part.add(name, sp.Add(*numeric, evaluate=False) if len(numeric) > 1 else numeric[0],
              rule="upstream times local gradients", value=truth)

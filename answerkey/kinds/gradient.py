@@ -86,16 +86,16 @@ def _solve_vector(fname, info) -> Solution:
     part.add(nabla, mo.DotsVector(mo.Partial(fname, x[k]), k, n, False), rule="definition of the gradient",
              check=False)
     entry = partial_lines(part, fname, g, x[k])
-    truth = mo.DotsVector(sp.diff(g, x[k]), k, n, True)
+    truth = mo.DotsVector(mo.conventional_diff(g, x[k]), k, n, True)
     deltas = sorted((d for d in entry.atoms(sp.KroneckerDelta) if k in d.args), key=str)
     if len(deltas) == 1:
         other = deltas[0].args[0] if deltas[0].args[1] == k else deltas[0].args[1]
         same = tidy(entry.subs(k, other).doit()) if entry.subs(k, other).has(sp.Sum) else entry.subs(k, other)
         part.add(mo.Partial(fname, x[other]), same, note=f"where ${sp.latex(k)} = {sp.latex(other)}$",
-                 rule="the case split", value=sp.diff(g, x[k]).subs(k, other))
+                 rule="the case split", value=mo.conventional_diff(g, x[k]).subs(k, other))
         part.add(mo.Partial(fname, x[k]), tidy(entry.subs(deltas[0], 0).doit()),
                  note=f"where ${sp.latex(k)} \\neq {sp.latex(other)}$", rule="the case split",
-                 value=sp.diff(g, x[k]), assume={"distinct": (k, other)})
+                 value=mo.conventional_diff(g, x[k]), assume={"distinct": (k, other)})
     vector = recognize(entry, x, n, k)
     shown = vector if vector is not None else mo.DotsVector(entry, k, n, True)
     part.add(nabla, shown, rule="recognising the vector" if vector is not None else "the components assembled",
@@ -117,7 +117,7 @@ def _solve_components(fname, info) -> Solution:
     part.add(nabla, sp.Matrix([mo.Partial(fname, v) for v in order]), rule="definition of the gradient",
              check=False)
     results = [partial_lines(part, fname, g, v) for v in order]
-    truth = sp.Matrix([sp.diff(g, v) for v in order])
+    truth = sp.Matrix([mo.conventional_diff(g, v) for v in order])
     grad = sp.Matrix(results)
     part.add(nabla, grad, rule="the components assembled", value=truth, therefore=True)
     answers = {"gradient": Answer(grad)}

@@ -55,7 +55,7 @@ def solve(problem) -> Solution:
     part.add(nabla, sp.ImmutableMatrix([mo.Partial(fname, v) for v in order]),
              rule="definition of the gradient", check=False)
     results = [partial_lines(part, fname, g, v) for v in order]
-    truth = sp.ImmutableMatrix([sp.diff(g, v) for v in order])
+    truth = sp.ImmutableMatrix([mo.conventional_diff(g, v) for v in order])
     grad = sp.ImmutableMatrix(results)
     step_lhs = mo.Scaled(-lr, nabla)
     part.add(step_lhs, mo.Scaled(-lr, grad), rule="the step is $-\\alpha \\nabla " + c.name + "$"
