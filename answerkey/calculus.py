@@ -34,7 +34,8 @@ def function_lines(part: Part, lhs, f) -> sp.Expr:
 
 def partial_lines(part: Part, fname: sp.Symbol, g, v, assume: dict | None = None) -> sp.Expr:
     """The lines of d g / d v, each a Line 'df/dv = form'; returns the final form."""
-    forms = derive(g, v)
+    ranges = {k: top for k, top in (assume or {}).get("ranges", {}).items()}
+    forms = derive(g, v, ranges)
     truth = mo.conventional_diff(g, v)
     lhs = mo.Partial(fname, v)
     for form in forms:

@@ -74,60 +74,166 @@ def central_difference(fn, point: list, i: int):
         return (fn(*up) - fn(*down)) / (2 * H)
 
 
-def _agree(a, b) -> bool:
+def _agree(a, b, loose: bool = False) -> bool:
     a, b = complex(a), complex(b)
-    return abs(a - b) <= float(TOL) * max(1.0, abs(a), abs(b))
+    return abs(a - b) <= float(TOL) * (100 if loose else 1) * max(1.0, abs(a), abs(b))
 
 
 def _random_point(rng, size):
     return [mpmath.mpf(rng.choice([-1, 1]) * rng.uniform(0.3, 2.0)) for _ in range(size)]
 
 
+def data_of(f, variables, lengths: dict | None = None) -> list:
+    """The names of f that are not variables -- constants (lambda, T, y) and the entries of data vectors
+    (x_i when the gradient is with respect to w) -- which the confirmation draws values for too."""
+    variables = set(variables)
+    labels = {e.base.label for e in f.atoms(sp.Indexed)}
+    out = [s for s in f.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer and s not in variables
+           and s not in labels]
+    for base in sorted({e.base for e in f.atoms(sp.Indexed)}, key=str):
+        length = (lengths or {}).get(str(base.label))
+        if length is not None and sp.sympify(length, strict=True).is_number:
+            entries = [base[i] for i in range(1, int(length) + 1)]
+        else:
+            entries = sorted((e for e in f.atoms(sp.Indexed) if e.base == base and
+                              all(i.is_Integer for i in e.indices)), key=str)
+        out.extend(e for e in entries if e not in variables)
+    return sorted(set(out), key=str)
+
+
+def one_sided(fn, point: list, i: int, side: int, h=None):
+    """The one-sided difference quotient of fn at point along coordinate i: side +1 from the right, -1
+    from the left (second order: (-3f(p) + 4f(p + h) - f(p + 2h)) / 2h)."""
+    h = h or mpmath.mpf("1e-12")
+
+    def at(t):
+        q = list(point)
+        q[i] += side * t
+        return fn(*q)
+
+    return side * (-3 * at(0) + 4 * at(h) - at(2 * h)) / (2 * h)
+
+
+def gradient_mismatch(fn, point: list, got: list, names: list) -> str | None:
+    """None when `got` is a gradient of fn at point that one-sided differences bear out, else why not.
+
+    Where fn is differentiable in a coordinate, that component must equal the difference quotient. At a
+    kink (the one-sided quotients differ: relu at 0, a tie in max, |x| at 0) the component must lie
+    between them; coordinates that fn treats alike there (it does not change when they are swapped) must
+    get equal components; and along the direction that moves all of them together, if fn is
+    differentiable along it, the components must add up to the directional derivative. That is how a
+    tie split equally (1/3 each of max(x, y, z) at (1, 1, 1)) is confirmed without assuming it."""
+    n = len(point)
+    f0 = fn(*point)
+    scale = max(mpmath.mpf(1), abs(f0))
+    right = [one_sided(fn, point, i, 1) for i in range(n)]
+    left = [one_sided(fn, point, i, -1) for i in range(n)]
+    kinked = []
+    for i in range(n):
+        if not (mpmath.isfinite(right[i]) and mpmath.isfinite(left[i])):
+            return f"{names[i]}: the function is not differentiable there (a one-sided slope is infinite)"
+        if _agree(right[i], left[i]):
+            if not _agree(got[i], (right[i] + left[i]) / 2):
+                return (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} but finite differences give "
+                        f"{mpmath.nstr((right[i] + left[i]) / 2, 8)}")
+            continue
+        kinked.append(i)
+        lo, hi = min(left[i], right[i]), max(left[i], right[i])
+        if not (lo - TOL * scale <= got[i] <= hi + TOL * scale):
+            return (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} at a kink, outside its one-sided slopes "
+                    f"{mpmath.nstr(left[i], 8)} (left) and {mpmath.nstr(right[i], 8)} (right)")
+    h = mpmath.mpf("1e-9")
+
+    def moved(delta):
+        return fn(*[p + d for p, d in zip(point, delta)])
+
+    def unit(i, t):
+        return [t if j == i else 0 for j in range(n)]
+
+    groups = []
+    for i in kinked:
+        for group in groups:
+            j = group[0]
+            same = all(_agree(moved(unit(i, t)), moved(unit(j, t))) for t in (h, -h)) and \
+                _agree(moved([h if m == i else -h if m == j else 0 for m in range(n)]),
+                       moved([-h if m == i else h if m == j else 0 for m in range(n)]))
+            if same:
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    for group in groups:
+        for i in group[1:]:
+            if not _agree(got[i], got[group[0]]):
+                return (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} and d/d{names[group[0]]} is "
+                        f"{mpmath.nstr(got[group[0]], 8)}, although the function treats the two alike there")
+        d = [1 if m in group else 0 for m in range(n)]
+        up = (moved([h * v for v in d]) - f0) / h
+        down = (f0 - moved([-h * v for v in d])) / h
+        if _agree(up, down, loose=True):
+            total = sum(got[i] for i in group)
+            if not _agree(total, (up + down) / 2, loose=True):
+                return (f"the components for {', '.join(names[i] for i in group)} add up to {mpmath.nstr(total, 8)}, "
+                        f"but moving them together changes the function at the rate {mpmath.nstr((up + down) / 2, 8)}")
+    return None
+
+
 def confirm_gradient(problem, solution, info, label: str = "gradient") -> list[str]:
-    """The gradient against central finite differences of the function itself."""
+    """The gradient against finite differences of the function itself, with every constant and data
+    entry drawn at random too; at the given point by one-sided differences (kinks and ties included)."""
     rng = random.Random(1)
     answer = solution.answers[label]
     f = info["f"]
+    lengths = info.get("lengths", {})
     if "vector" in info:
         x, n = info["vector"]
         count = 0
         for size in ([2, 3, 4] if not n.is_number else [int(n)]):
             others = sorted((s for s in answer.expr.free_symbols | f.free_symbols
                              if s.is_integer and s != answer.index and s != n), key=str)
-            g = f.subs(n, size)
+            g = f.subs(n, size).doit()
             entries = [x[i] for i in range(1, size + 1)]
+            sized = {name: (size if sp.sympify(length, strict=True) == n else length) for name, length in lengths.items()}
             for combo in ([()] if not others else [tuple(rng.randint(1, size) for _ in others) for _ in range(3)]):
                 sub = dict(zip(others, combo))
-                fn = numeric_function(g.subs(sub), entries)
+                h = g.subs(sub).doit()
+                data = data_of(h, entries, sized)
+                fn = numeric_function(h, entries + data)
                 point = _random_point(rng, size)
+                values = _random_point(rng, len(data))
                 for kk in range(1, size + 1):
-                    want = central_difference(fn, point, kk - 1)
-                    got = value_at(answer.expr, {**sub, n: size, answer.index: kk}, entries, point)
+                    want = central_difference(lambda *v: fn(*v, *values), point, kk - 1)
+                    got = value_at(answer.expr, {**sub, n: size, answer.index: kk}, entries + data, point + values)
                     if not _agree(got, want):
                         raise _fail(problem, label, f"entry {kk} with n = {size} {sub or ''} is {mpmath.nstr(got, 8)} "
                                                     f"but finite differences give {mpmath.nstr(want, 8)}")
                     count += 1
         return [f"gradient: {count} entries agree with central finite differences (n = 2, 3, 4)"]
     variables = info["vars"]
-    fn = numeric_function(f, variables)
-    points = [_random_point(rng, len(variables)) for _ in range(3)]
-    if info.get("at"):
-        points.append([mpmath.mpf(sp.N(info["at"][v], 30)) for v in variables])
-    for point in points:
+    data = data_of(f, variables, lengths)
+    fn = numeric_function(f, variables + data)
+    names = [str(v) for v in variables]
+    for _ in range(3):
+        point, values = _random_point(rng, len(variables)), _random_point(rng, len(data))
         for i, v in enumerate(variables):
-            want = central_difference(fn, point, i)
-            got = value_at(answer.expr[i], {}, variables, point)
+            want = central_difference(lambda *p: fn(*p, *values), point, i)
+            got = value_at(answer.expr[i], {}, variables + data, point + values)
             if not _agree(got, want):
                 raise _fail(problem, label, f"d/d{v} at {[mpmath.nstr(p, 5) for p in point]} is {mpmath.nstr(got, 8)} "
                                             f"but finite differences give {mpmath.nstr(want, 8)}")
+    done = [f"{label}: every component agrees with central finite differences at 3 random points"
+            + (f" (constants and data drawn too: {', '.join(str(d) for d in data)})" if data else "")]
     if "gradient_at" in solution.answers:
-        point = [sp.N(info["at"][v], 30) for v in variables]
-        for i, v in enumerate(variables):
-            want = central_difference(fn, [mpmath.mpf(p) for p in point], i)
-            if not _agree(sp.N(solution.answers["gradient_at"].expr[i], 30), want):
-                raise _fail(problem, "gradient_at", f"d/d{v} is {solution.answers['gradient_at'].expr[i]} "
-                                                    f"but finite differences give {mpmath.nstr(want, 8)}")
-    return [f"{label}: every component agrees with central finite differences at {len(points)} points"]
+        at = [mpmath.mpf(sp.N(info["at"][v], 30)) for v in variables]
+        exact = solution.answers["gradient_at"].expr
+        for _ in range(2 if data else 1):
+            values = _random_point(rng, len(data))
+            got = [value_at(e, {}, variables + data, at + values) for e in exact]
+            why = gradient_mismatch(lambda *p: fn(*p, *values), at, got, names)
+            if why:
+                raise _fail(problem, "gradient_at", why)
+        done.append("gradient_at: agrees with one-sided differences at the point (kinks and ties included)")
+    return done
 
 
 def confirm_conv(problem, solution) -> list[str]:
@@ -177,88 +283,80 @@ def _count(shape) -> int:
     return math.prod(shape)
 
 
-def _kinks(nodes, env) -> str:
-    """The gates evaluated exactly at a kink (relu at 0, a tie in max or min, |0|), in words."""
-    found = []
-    for node, e in nodes.items():
-        for f in e.atoms(mo.relu, sp.Abs, sp.Max, sp.Min, sp.Heaviside):
-            args = [mpmath.mpf(sp.N(a.subs({k: sp.Float(v, 30) for k, v in env.items()}), 30)) for a in f.args]
-            if isinstance(f, (sp.Max, sp.Min)):
-                if len(set(args)) < len(args):
-                    found.append(f"a tie in {type(f).__name__.lower()} at {node}")
-            elif args[0] == 0:
-                found.append(f"{type(f).__name__.lower()} at 0 in {node}")
-    return ", ".join(found)
-
-
 def confirm_backprop(problem, solution) -> list[str]:
-    """Evaluate the graph numerically (no symbolic differentiation) and perturb each asked input or
-    node: central finite differences of the output."""
+    """Evaluate the graph numerically (no symbolic differentiation) and perturb the asked inputs and
+    nodes: finite differences of the output, one-sided where a gate meets a kink (relu at 0, a tie in
+    max or min), so that the stated convention is confirmed rather than assumed."""
     from .kinds.backprop import build_graph
 
     inputs, nodes, output = build_graph(problem)
     fns = {node: sp.lambdify(list(inputs) + list(nodes), mo.plain_functions(e), modules=["mpmath"])
            for node, e in nodes.items()}
 
-    def run(held=None, held_value=None, bump=None, delta=0):
-        env = {k: mpmath.mpf(sp.N(v, 30)) for k, v in inputs.items()}
-        if bump is not None and bump in env:
-            env[bump] += delta
+    def run(bumps: dict):
+        env = {k: mpmath.mpf(sp.N(v, 30)) + bumps.get(k, 0) for k, v in inputs.items()}
         for node in nodes:
             args = [env.get(s, mpmath.mpf(0)) for s in list(inputs) + list(nodes)]
-            env[node] = fns[node](*args)
-            if node == bump:
-                env[node] += delta
+            env[node] = fns[node](*args) + bumps.get(node, 0)
         return env
 
-    base = run()
+    base = run({})
     if not _agree(sp.N(solution.answers["output"].expr, 30), base[output]):
         raise _fail(problem, "output", f"the key says {solution.answers['output'].expr}, evaluating the graph "
                                        f"gives {mpmath.nstr(base[output], 8)}")
-    kinks = _kinks(nodes, base)
-    if kinks:
-        return [f"the forward value agrees with the evaluated graph; the gradients meet a non-differentiable "
-                f"point ({kinks}), where the stated convention holds and finite differences do not apply: "
-                f"they are checked against the derivative of the composed expression"]
-    for label, target in problem.fields.ask.items():
-        v = mo.real(target)
-        slope = (run(bump=v, delta=H)[output] - run(bump=v, delta=-H)[output]) / (2 * H)
-        if not _agree(sp.N(solution.answers[label].expr, 30), slope):
-            raise _fail(problem, label, f"the key says {solution.answers[label].expr}, finite differences of "
-                                        f"the graph give {mpmath.nstr(slope, 8)}")
-    return [f"the forward value and {len(problem.fields.ask)} gradients agree with finite differences of the "
+    asked = list(problem.fields.ask.items())
+    targets = [mo.real(t) for _, t in asked]
+
+    def out(*offsets):
+        return run(dict(zip(targets, offsets)))[output]
+
+    got = [mpmath.mpf(sp.N(solution.answers[label].expr, 30)) for label, _ in asked]
+    why = gradient_mismatch(out, [mpmath.mpf(0)] * len(targets), got, [str(t) for t in targets])
+    if why:
+        raise _fail(problem, asked[0][0] if len(asked) == 1 else "gradients", why)
+    return [f"the forward value and {len(asked)} gradients agree with one-sided finite differences of the "
             f"evaluated graph"]
 
 
 def confirm_step(problem, solution, info) -> list[str]:
-    """The step against finite differences (learning rate drawn at random if symbolic); the update by
-    direct iteration in floating point."""
+    """The step against finite differences (learning rate and constants drawn at random where symbolic);
+    the update by direct iteration in floating point."""
     rng = random.Random(2)
     f, variables, lr = info["f"], info["vars"], info["lr"]
-    fn = numeric_function(f, variables)
+    data = data_of(f, variables)
+    fn = numeric_function(f, variables + data)
     lr_syms = sorted(lr.free_symbols, key=str)
     for _ in range(3):
-        point = _random_point(rng, len(variables))
+        point, values = _random_point(rng, len(variables)), _random_point(rng, len(data))
         lr_sub = {s: mpmath.mpf(rng.uniform(0.01, 1)) for s in lr_syms}
         rate = mpmath.mpf(sp.N(lr.subs(lr_sub), 30))
         for i, v in enumerate(variables):
-            want = -rate * central_difference(fn, point, i)
-            got = sp.N(solution.answers["step"].expr[i].subs({**dict(zip(variables, point)), **lr_sub}), 30)
+            want = -rate * central_difference(lambda *p: fn(*p, *values), point, i)
+            got = value_at(solution.answers["step"].expr[i].subs(lr_sub), {}, variables + data, point + values)
             if not _agree(got, want):
-                raise _fail(problem, "step", f"component {v} is {sp.N(got, 8)}, finite differences give "
+                raise _fail(problem, "step", f"component {v} is {mpmath.nstr(got, 8)}, finite differences give "
                                              f"{mpmath.nstr(want, 8)}")
     done = ["step: agrees with -learning_rate times finite differences at 3 random points"]
     if info["at"]:
         lr_sub = {s: mpmath.mpf(rng.uniform(0.01, 1)) for s in lr_syms}
-        rate = float(sp.N(lr.subs(lr_sub), 30))
-        point = [float(info["at"][v]) for v in variables]
-        for _ in range(problem.fields.steps):
-            grad = [float(central_difference(fn, [mpmath.mpf(p) for p in point], i)) for i in range(len(point))]
+        rate = mpmath.mpf(sp.N(lr.subs(lr_sub), 30))
+        values = _random_point(rng, len(data))
+        point = [mpmath.mpf(sp.N(info["at"][v], 30)) for v in variables]
+        names = [str(v) for v in variables]
+        for t in range(problem.fields.steps):
+            grad = [central_difference(lambda *p: fn(*p, *values), point, i) for i in range(len(point))]
+            if any(not _agree(one_sided(lambda *p: fn(*p, *values), point, i, 1),
+                              one_sided(lambda *p: fn(*p, *values), point, i, -1)) for i in range(len(point))):
+                done.append(f"update: step {t + 1} meets a kink; confirmed up to it")
+                break
             point = [p - rate * g for p, g in zip(point, grad)]
-        got = [float(sp.N(e.subs(lr_sub), 30)) for e in solution.answers["update"].expr]
-        if any(abs(a - b) > 1e-6 * max(1.0, abs(a)) for a, b in zip(got, point)):
-            raise _fail(problem, "update", f"the key gives {got}, direct iteration gives {point}")
-        done.append(f"update: agrees with {problem.fields.steps} step(s) of direct floating-point iteration")
+        else:
+            got = [value_at(e.subs(lr_sub), {}, variables + data, [0] * len(variables) + values)
+                   for e in solution.answers["update"].expr]
+            if any(not _agree(a, b, loose=True) for a, b in zip(got, point)):
+                raise _fail(problem, "update", f"the key gives {[mpmath.nstr(g, 8) for g in got]}, direct "
+                                               f"iteration gives {[mpmath.nstr(p, 8) for p in point]}")
+            done.append(f"update: agrees with {problem.fields.steps} step(s) of direct iteration")
     return done
 
 
@@ -285,12 +383,16 @@ def confirm_matrix_gradient(problem, solution, setup) -> list[str]:
 
         names = [(m, i, j, mo.to_indexed(MatrixElement(syms[m], i, j)))
                  for m in mats for i in range(len(mats[m])) for j in range(len(mats[m][0]))]
-        numeric = numeric_function(mo.concrete(f.xreplace(syms).subs(sub)), [n for *_, n in names])
+        explicit = mo.concrete(f.xreplace(syms).subs(sub))
+        constants = sorted((s for s in f.free_symbols if isinstance(s, sp.Symbol)
+                            and not isinstance(s, sp.MatrixSymbol) and not s.is_integer), key=str)
+        drawn = [mpmath.mpf(rng.uniform(0.3, 2.0)) for _ in constants]  # lambda and other constants
+        numeric = numeric_function(explicit, [n for *_, n in names] + constants)
 
         def value(matrices):
-            return numeric(*[mpmath.mpf(matrices[m][i][j]) for m, i, j, _ in names])
+            return numeric(*[mpmath.mpf(matrices[m][i][j]) for m, i, j, _ in names], *drawn)
 
-        point = [mpmath.mpf(mats[m][i][j]) for m, i, j, _ in names]
+        point = [mpmath.mpf(mats[m][i][j]) for m, i, j, _ in names] + drawn
         got = mo.concrete(answer.xreplace(syms).subs(sub))
         got = sp.Matrix(got) if isinstance(got, sp.MatrixBase) else sp.Matrix([[got]])  # 1 x 1: a scalar
         target = [m for m in mats if m.name == wrt.name][0]
@@ -302,7 +404,7 @@ def confirm_matrix_gradient(problem, solution, setup) -> list[str]:
                 up[target][i][j] += h
                 down[target][i][j] -= h
                 want = (value(up) - value(down)) / (2 * h)
-                have = value_at(got[i, j], {}, [n for *_, n in names], point)
+                have = value_at(got[i, j], {}, [n for *_, n in names] + constants, point)
                 if not _agree(have, want):
                     raise _fail(problem, "gradient", f"entry ({i + 1}, {j + 1}) with n = {size} is "
                                                      f"{mpmath.nstr(have, 6)}, finite differences give "

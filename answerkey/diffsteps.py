@@ -35,8 +35,9 @@ def _depends(expr, v) -> bool:
 
 
 class _Rules:
-    def __init__(self, v):
+    def __init__(self, v, ranges: dict | None = None):
         self.v = v
+        self.ranges = ranges or {}  # the entry indices' own ranges, {k: n}
         self.used: list[str] = []
 
     def note(self, rule: str) -> None:
@@ -132,45 +133,71 @@ class _Rules:
         if len(entries) == 1 and not term.has(sp.Sum):
             entry = entries.pop()
             pairs = list(zip(entry.indices, v.indices))
-            if all(a in variables for a, _ in pairs) and len({a for a, _ in pairs}) == len(pairs):
-                sub = {a: b for a, b in pairs}
+            solved = [_solve_index(a, b, variables) for a, b in pairs]
+            if all(s is not None for s in solved) and len({var for var, _ in solved}) == len(solved):
+                sub = dict(solved)
                 rest = [lim for lim in u.limits if lim[0] not in sub]
-                names = ", ".join(f"{sp.latex(a)} = {sp.latex(b)}" for a, b in pairs)
-                self.note(f"only the term ${names}$ of the sum depends on ${sp.latex(v)}$")
+                limits = {lim[0]: lim[1:] for lim in u.limits}
+                reach = sp.Mul(*[mo.in_range(value, *limits[var], self.ranges) for var, value in solved])
+                names = ", ".join(f"{sp.latex(var)} = {sp.latex(value)}" for var, value in solved)
+                where = "" if reach == 1 else " (when the sum reaches it)"
+                self.note(f"only the term ${names}$ of the sum depends on ${sp.latex(v)}${where}")
                 inner = term.subs(sub, simultaneous=True)
-                return mo.PartialOf(sp.Sum(inner, *rest) if rest else inner, v)
+                return reach * mo.PartialOf(sp.Sum(inner, *rest) if rest else inner, v)
         self.note("derivative of a sum, term by term")
         return sp.Sum(mo.PartialOf(term, v), *u.limits)
+
+
+def _solve_index(a, b, variables):
+    """(var, value) when the entry index a is var + c for a summation variable var, so that a = b at
+    var = b - c; else None."""
+    found = [var for var in variables if a.has(var)]
+    if len(found) != 1:
+        return None
+    var = found[0]
+    c = sp.expand(a - var)
+    if c.has(var) or c.free_symbols & set(variables):
+        return None
+    return var, b - c
 
 
 def _step(expr, rules: _Rules):
     return expr.replace(lambda e: isinstance(e, mo.PartialOf), lambda e: rules.d(e.args[0]))
 
 
-def collapse(expr):
+def collapse(expr, ranges: dict | None = None):
     """Sums over an index of terms with a Kronecker delta in that index keep one term:
-    sum_i delta_ik g_i = g_k (k in the sum's range, as the index of an entry always is)."""
+    sum_{i=lo}^{hi} delta_{i+c, k} g_i = g_{k-c} where lo <= k - c <= hi (the bounds the entry index's own
+    range already gives left out)."""
+    ranges = ranges or {}
+
     def one(total):
         function = sp.expand(total.function)
         out = sp.Integer(0)
         for term in (function.args if isinstance(function, sp.Add) else [function]):
             limits = list(total.limits)
+            factor = sp.Integer(1)
             progress = True
             while progress:
                 progress = False
                 for delta in term.atoms(sp.KroneckerDelta):
                     for limit in limits:
-                        var = limit[0]
-                        if var in delta.args:
-                            other = delta.args[1] if delta.args[0] == var else delta.args[0]
-                            if other.has(var):
-                                continue
-                            term = term.subs(var, other)
-                            limits.remove(limit)
-                            progress = True
-                            break
+                        var, lo, hi = limit
+                        if not delta.has(var):
+                            continue
+                        a, b = delta.args if delta.args[0].has(var) else delta.args[::-1]
+                        solved = _solve_index(a, b, [var])
+                        if solved is None or b.has(var):
+                            continue
+                        value = solved[1]
+                        term = term.subs(var, value)
+                        factor *= mo.in_range(value, lo, hi, ranges)
+                        limits.remove(limit)
+                        progress = True
+                        break
                     if progress:
                         break
+            term = term * factor
             out += sp.Sum(term, *limits) if limits else term
         return out
 
@@ -190,27 +217,30 @@ def tidy(expr):
     return expr
 
 
-def derive(expr, v) -> list[Form]:
-    """The successive forms of d(expr)/dv, first the expression with the operator applied. Variants
-    that draw only numbers derive the same function again: the forms are kept (per process)."""
-    return list(_derive(expr, v))
+def derive(expr, v, ranges: dict | None = None) -> list[Form]:
+    """The successive forms of d(expr)/dv, first the expression with the operator applied; `ranges`
+    gives the entry indices' own ranges ({k: n}: x_k with k in 1..n). Variants that draw only numbers
+    derive the same function again: the forms are kept (per process)."""
+    return list(_derive(expr, v, tuple(sorted((ranges or {}).items(), key=str))))
 
 
 @functools.lru_cache(maxsize=256)
-def _derive(expr, v) -> tuple[Form, ...]:
+def _derive(expr, v, ranges: tuple = ()) -> tuple[Form, ...]:
+    ranges = dict(ranges)
     forms = [Form(mo.PartialOf(expr, v), "")]
     current = forms[0].expr
     for _ in range(MAX_ROUNDS):
         if not current.has(mo.PartialOf):
             break
-        rules = _Rules(v)
+        rules = _Rules(v, ranges)
         current = _step(current, rules)
         forms.append(Form(current, "; ".join(rules.used)))
     else:
         raise CannotDerive(f"the derivative of {expr} needs more than {MAX_ROUNDS} rounds of rules")
     if any(isinstance(e, sp.Sum) and e.has(sp.KroneckerDelta) for e in current.atoms(sp.Sum)):
-        current = collapse(current)
-        forms.append(Form(current, r"$\sum_i \delta_{ik}\, g_i = g_k$"))
+        current = collapse(current, ranges)
+        forms.append(Form(current, r"$\sum_i \delta_{ik}\, g_i = g_k$" + (
+            " (where the sum reaches k)" if current.has(mo.InRange) else "")))
     final = tidy(current)
     if final != current:
         forms.append(Form(final, "simplify"))

@@ -131,7 +131,46 @@ class TieShare(sp.Function):
         return True
 
 
-NAMED = (sigmoid, relu, LogSumExp, SoftmaxEntry, TieShare)
+class InRange(sp.Function):
+    """1 when lo <= e <= hi, else 0: args (e, lo, hi), either bound -oo / oo when there is none. The
+    derivative of a sum over part of a vector (i = 2..n) with respect to x_k holds for the k it reaches."""
+
+    @classmethod
+    def eval(cls, e, lo, hi):
+        low = sp.true if lo == -sp.oo else sp.Ge(e, lo)
+        high = sp.true if hi == sp.oo else sp.Le(e, hi)
+        if low is sp.false or high is sp.false:
+            return sp.Integer(0)
+        if low is sp.true and high is sp.true:
+            return sp.Integer(1)
+        return None
+
+    def _eval_is_real(self):
+        return True
+
+
+def in_range(e, lo, hi, ranges: dict):
+    """InRange(e, lo, hi) with the bounds that the indices' own ranges already imply left out
+    (ranges: {k: N}, k in 1..N): 1 when both are implied."""
+    lo, hi = sp.sympify(lo, strict=True), sp.sympify(hi, strict=True)
+    free = [k for k in e.free_symbols if k in ranges]
+    low_end, high_end = e, e
+    if len(free) == 1 and sp.Poly(e, free[0]).degree() == 1 and sp.Poly(e, free[0]).LC() == 1:
+        k = free[0]
+        low_end, high_end = e.subs(k, 1), e.subs(k, ranges[k])
+    implied_low = sp.simplify(low_end - lo)
+    implied_high = sp.simplify(hi - high_end)
+    if implied_low.is_nonnegative or (implied_low.is_number and implied_low >= 0):
+        lo = -sp.oo
+    if implied_high.is_nonnegative or (implied_high.is_number and implied_high >= 0):
+        hi = sp.oo
+    if len(free) == 1 and low_end != e:  # k + c in [lo, hi]: k in [lo - c, hi - c], as a reader writes it
+        c = sp.expand(e - free[0])
+        e, lo, hi = free[0], lo - c, hi - c
+    return InRange(e, lo, hi)
+
+
+NAMED = (sigmoid, relu, LogSumExp, SoftmaxEntry, TieShare, InRange)
 
 
 class _TieMax(sp.Function):
@@ -250,10 +289,28 @@ class Cases(Display):
     """A value given by cases: args (Tuple of (value, condition) pairs)."""
 
 
+def uniform_entry(entry, k) -> bool:
+    """Whether the k-th entry reads the same at k = 1, 2 and n, so that (a_1, a_2, ..., a_n) shows it: k
+    appears only as an index of its own (x_k, delta_ik), never as k + 1, a factor, or a range."""
+    if entry.has(InRange):
+        return False
+    for e in sp.preorder_traversal(entry):
+        if isinstance(e, sp.Indexed) and any(i.has(k) and i != k for i in e.indices):
+            return False
+        if isinstance(e, sp.KroneckerDelta) and any(a.has(k) and a != k for a in e.args):
+            return False
+    stripped = entry.replace(lambda e: isinstance(e, (sp.Indexed, sp.KroneckerDelta)) and e.has(k),
+                             lambda e: sp.Dummy())
+    return not stripped.has(k)
+
+
 def component(vec, k):
     """The k-th entry of a vector-valued expression built from the display vectors."""
     if isinstance(vec, (Softmax, UnitVector, DotsVector)):
         return vec.entry(k)
+    if isinstance(vec, EntryMatrix) and vec.args[4] == 1:
+        entry, row, _, _, _ = vec.args
+        return entry.subs(row, k)
     if isinstance(vec, sp.MatrixBase):
         return vec[int(k) - 1]
     if isinstance(vec, sp.Add):
@@ -269,6 +326,8 @@ def component(vec, k):
 
 def is_vector(expr) -> bool:
     if isinstance(expr, (Softmax, UnitVector, DotsVector, sp.MatrixBase)):
+        return True
+    if isinstance(expr, EntryMatrix) and expr.args[4] == 1:
         return True
     if isinstance(expr, (sp.Add, sp.Mul)):
         return any(is_vector(a) for a in expr.args)

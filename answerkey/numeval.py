@@ -225,6 +225,16 @@ def _tie_share(e, env, point):
     return mpmath.mpf(1) / len(tied) if _int(i, env, point) - 1 in tied else 0
 
 
+def _in_range(e, env, point):
+    value, lo, hi = e.args
+    v = _real(_eval(value, env, point))
+    if lo != -sp.oo and v < _real(_eval(lo, env, point)):
+        return 0
+    if hi != sp.oo and v > _real(_eval(hi, env, point)):
+        return 0
+    return 1
+
+
 def _piecewise(e, env, point):
     for value, condition in e.args:
         if _truth(condition, env, point):
@@ -314,6 +324,7 @@ _BY_BASE = {
     mo.LogSumExp: _logsumexp,
     mo.SoftmaxEntry: _softmax_entry,
     mo.TieShare: _tie_share,
+    mo.InRange: _in_range,
     sp.sign: _unary(lambda v: mpmath.sign(_real(v))),
 }
 _HANDLERS: dict = {}

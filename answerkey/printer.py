@@ -53,6 +53,14 @@ class KeyPrinter(LatexPrinter):
             return True
         return not last and isinstance(expr, sp.Basic) and expr.has(mo.PartialOf)
 
+    def _print_Mul(self, expr):
+        """SymPy's, except that a minus sign before a written-out sum brackets it: -(a_1 + ... + a_n)."""
+        if expr.could_extract_minus_sign():
+            rest = -expr
+            if isinstance(rest, mo.Display) and getattr(rest, "precedence", 1000) < PRECEDENCE["Mul"]:
+                return f"- \\left({self._print(rest)}\\right)"
+        return super()._print_Mul(expr)
+
     def _print_Determinant(self, expr, exp=None):
         tex = f"\\det\\left({self._print(expr.arg)}\\right)"
         return f"{tex}^{{{exp}}}" if exp else tex
@@ -80,7 +88,7 @@ class KeyPrinter(LatexPrinter):
 
     def _print_KroneckerDelta(self, expr, exp=None):
         i, j = (self._print(a) for a in expr.args)
-        tex = f"\\delta_{{{i}{j}}}"
+        tex = f"\\delta_{{{i}{j}}}" if len(i) == 1 and len(j) == 1 else f"\\delta_{{{i},{j}}}"
         return f"{tex}^{{{exp}}}" if exp else tex
 
     # -- functions -----------------------------------------------------------------------------------
@@ -98,6 +106,16 @@ class KeyPrinter(LatexPrinter):
 
     def _print_Heaviside(self, expr, exp=None):
         tex = f"\\mathbf{{1}}\\left[{self._print(expr.args[0])} > 0\\right]"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_InRange(self, expr, exp=None):
+        e, lo, hi = expr.args
+        cond = self._print(e)
+        if lo != -sp.oo:
+            cond = f"{self._print(lo)} \\leq {cond}"
+        if hi != sp.oo:
+            cond = f"{cond} \\leq {self._print(hi)}"
+        tex = f"\\mathbf{{1}}\\left[{cond}\\right]"
         return f"{tex}^{{{exp}}}" if exp else tex
 
     def _print_TieShare(self, expr, exp=None):

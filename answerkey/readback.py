@@ -144,9 +144,12 @@ def _conditions(note: str | None, context) -> dict:
 
 def _compare(a, b, assume, rng, tolerance, index):
     a, b = (v[0] if isinstance(v, sp.Tuple) and len(v) == 1 else v for v in (a, b))  # a flat shape (n)
-    a = verify._prepare(a, index)
-    b = verify._prepare(b, index)
-    return verify.equal(a, b, assume, rng, tolerance)
+    try:
+        a = verify._prepare(a, index)
+        b = verify._prepare(b, index)
+        return verify.equal(a, b, assume, rng, tolerance)
+    except (TypeError, ValueError, AttributeError, IndexError, sp.SympifyError) as exc:
+        raise reader.ReadError(f"its value cannot be compared with the line's ({type(exc).__name__})") from None
 
 
 def _shown(value) -> str:
@@ -232,9 +235,10 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
     else:
         reference = claimed
         others = list(zip(sides, approx))
-    if index is None and any(mo.is_vector(v) and not isinstance(v, sp.MatrixBase) for v, _ in others) \
-            or index is None and mo.is_vector(reference) and not isinstance(reference, sp.MatrixBase):
-        index = mo.index("_c")
+    values = [reference] + [v for v, _ in others]
+    symbolic = [v for v in values if mo.is_vector(v) and not isinstance(v, sp.MatrixBase)]
+    if index is None and symbolic and not any(isinstance(v, sp.MatrixExpr) for v in values):
+        index = mo.index("_c")  # vectors of symbolic length: compared entry by entry
     for value, rough in others:
         if isinstance(value, (reader.Fresh, reader._Names)):
             raise reader.ReadError(f"unknown name '{getattr(value, 'name', value)}'")

@@ -172,7 +172,12 @@ def read(text: str, context: Context) -> Line:
     except lark.exceptions.LarkError as exc:
         raise ReadError(f"cannot parse the LaTeX: {exc}") from None
     evaluator = _Evaluator(context)
-    return evaluator.display(tree)
+    try:
+        return evaluator.display(tree)
+    except ReadError:
+        raise
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError, sp.SympifyError, RecursionError) as exc:
+        raise ReadError(f"cannot read it ({type(exc).__name__}: {str(exc)[:120]})") from None
 
 
 def read_expr(text: str, context: Context):
@@ -875,7 +880,11 @@ class _Evaluator:
 
     def condition(self, node):
         kids = node.children
-        values = [self.value(c) for c in kids if not _is_token(c, "REL")]
+        saved, self.index_letters = self.index_letters, True  # in a condition, k is an index
+        try:
+            values = [self.value(c) for c in kids if not _is_token(c, "REL")]
+        finally:
+            self.index_letters = saved
         rels = [_relation(str(c)) for c in kids if _is_token(c, "REL")]
         return sp.And(*[_rel(r, a, b) for r, a, b in zip(rels, values, values[1:])])
 

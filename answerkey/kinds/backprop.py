@@ -80,6 +80,10 @@ def build_graph(problem):
                                           "update lists inputs (weights) to take a gradient step on"))
     if c.update and c.learning_rate is None:
         diagnostics.append(Diagnostic(problem.where("update"), "update needs a learning_rate"))
+    if c.learning_rate is not None and not c.update:
+        diagnostics.append(Diagnostic(problem.where("learning_rate"), "a learning_rate without update does "
+                                                                       "nothing", "list the inputs to update, "
+                                                                                  "e.g. update: [w1, w2]"))
     if c.learning_rate is not None and c.learning_rate <= 0:
         diagnostics.append(Diagnostic(problem.where("learning_rate"), "the learning rate must be positive"))
     if diagnostics:

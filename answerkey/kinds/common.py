@@ -44,3 +44,30 @@ def point_values(problem, at: dict, variables: dict) -> dict:
     if missing:
         raise problem.error(("at",), f"no value for {', '.join(missing)}")
     return out
+
+
+def check_sums(problem, f, lengths: dict, field: str = "function") -> None:
+    """Every entry a sum reaches lies inside its vector: Sum(x[i], (i, 1, n)) with vectors {x: 4} is an
+    error naming both (the sum runs to n, x has 4 entries), as is x[i + 1] running past the end."""
+    import sympy as sp
+
+    for total in f.atoms(sp.Sum):
+        for var, lo, hi in total.limits:
+            for entry in total.function.atoms(sp.Indexed):
+                name = str(entry.base.label)
+                if name not in lengths or len(entry.indices) != 1 or not entry.indices[0].has(var):
+                    continue
+                index, length = entry.indices[0], sp.sympify(lengths[name], strict=True)
+                first, last = index.subs(var, lo), index.subs(var, hi)
+                below, beyond = sp.simplify(first - 1), sp.simplify(length - last)
+                shown = f"{name}[{index}] for {var} = {lo}..{hi}"
+                if below.is_number and below < 0:
+                    raise problem.error(field, f"the sum reaches {name}[{first}], before the first entry of "
+                                               f"{name} ({shown}; entries are numbered from 1)")
+                if beyond.is_number and beyond < 0:
+                    raise problem.error(field, f"the sum reaches {name}[{last}], past the last entry of {name}, "
+                                               f"which has length {length} ({shown})")
+                if not beyond.is_number:
+                    raise problem.error(field, f"the sum runs to {hi}, but {name} has length {length}",
+                                        f"write the sum's upper limit in terms of {length}, or declare "
+                                        f"vectors: {{{name}: {hi}}}")

@@ -14,7 +14,7 @@ from ..diffsteps import tidy
 from ..derivation import Answer, Part, Solution
 from ..expr import ExprError, Scope, parse_length
 from . import Kind
-from .common import Expr, Fields, Length, Name, Number, point_values
+from .common import Expr, Fields, Length, Name, Number, check_sums, point_values
 
 
 class GradientFields(Fields):
@@ -37,6 +37,7 @@ def setup(problem, fields):
         except ExprError as exc:
             raise problem.error(("vectors", name), exc.message) from None
     f = problem.expr("function", Scope(vectors=dict(lengths)))
+    check_sums(problem, f, lengths)
     wrt = [fields.wrt] if isinstance(fields.wrt, str) else list(fields.wrt)
     if not wrt:
         raise problem.error("wrt", "name at least one variable")
@@ -48,7 +49,12 @@ def setup(problem, fields):
             if not length.is_number:
                 if len(wrt) != 1:
                     raise problem.error("wrt", f"the vector {name} of length {length} must be the only variable")
-                return dict(f=f, vector=(mo.vector(name), length), args=[mo.vector(name)], at=None)
+                if fields.at is not None:
+                    raise problem.error("at", f"a point needs vectors of given length, and {name} has length "
+                                              f"{length}", f"declare vectors: {{{name}: 3}} (a number) to "
+                                                           "evaluate the gradient at a point")
+                return dict(f=f, vector=(mo.vector(name), length), args=[mo.vector(name)], at=None,
+                            lengths=lengths)
             entries = [mo.vector(name)[i] for i in range(1, int(length) + 1)]
             order.extend(entries)
             variables[name] = (name, int(length))
@@ -62,7 +68,37 @@ def setup(problem, fields):
             args.append(mo.real(name))
     f = f.doit() if f.has(sp.Sum) else f
     at = point_values(problem, fields.at, variables) if fields.at else None
-    return dict(f=f, vars=order, args=args, at=at)
+    if at:
+        in_domain(problem, f, at, "at")
+    return dict(f=f, vars=order, args=args, at=at, lengths=lengths)
+
+
+def undefined_at(problem, gradient, point: dict, field: str, what: str = "the point") -> None:
+    """A gradient that has no value at the point (sqrt(x^2 + y^2) at the origin: 0/0) is an error at the
+    field that gives the point: the function is not differentiable there."""
+    bad = [e for e in gradient if isinstance(e, sp.Basic) and (e.has(sp.nan, sp.zoo, sp.oo, -sp.oo)
+                                                               or (e.is_number and not e.is_real))]
+    if bad and problem is not None:
+        shown = ", ".join(f"{k} = {v}" for k, v in point.items())
+        raise problem.error(field, f"the function is not differentiable at {what} ({shown}): its gradient "
+                                   "has no value there", "choose another point")
+
+
+def in_domain(problem, f, point: dict, field: str, what: str = "the point") -> None:
+    """The function is defined (finite and real) at the point, when that can be decided (no constants
+    left): log of a non-positive number, a division by zero, a root of a negative number are errors at
+    the field that gives the point."""
+    value = f.xreplace(point) if isinstance(f, sp.Basic) else f
+    if value.free_symbols:
+        return
+    try:
+        number = sp.N(value, 30)
+    except (TypeError, ValueError, ZeroDivisionError):
+        number = sp.nan
+    if number.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not number.is_real:
+        shown = ", ".join(f"{k} = {v}" for k, v in point.items())
+        raise problem.error(field, f"{what} ({shown}) is outside the domain of the function: it is "
+                                   f"{'undefined' if number.has(sp.nan, sp.zoo) or not number.is_number else 'not a real number'} there")
 
 
 def solve(problem) -> Solution:
@@ -71,7 +107,7 @@ def solve(problem) -> Solution:
     fname = sp.Symbol(fields.name)
     if "vector" in info:
         return _solve_vector(fname, info)
-    return _solve_components(fname, info)
+    return _solve_components(fname, info, problem)
 
 
 def _solve_vector(fname, info) -> Solution:
@@ -85,7 +121,7 @@ def _solve_vector(fname, info) -> Solution:
     nabla = mo.Nabla(fname, x)
     part.add(nabla, mo.DotsVector(mo.Partial(fname, x[k]), k, n, False), rule="definition of the gradient",
              check=False)
-    entry = partial_lines(part, fname, g, x[k])
+    entry = partial_lines(part, fname, g, x[k], assume={"ranges": {k: n}})
     truth = mo.DotsVector(mo.conventional_diff(g, x[k]), k, n, True)
     deltas = sorted((d for d in entry.atoms(sp.KroneckerDelta) if k in d.args), key=str)
     if len(deltas) == 1:
@@ -97,7 +133,8 @@ def _solve_vector(fname, info) -> Solution:
                  note=f"where ${sp.latex(k)} \\neq {sp.latex(other)}$", rule="the case split",
                  value=mo.conventional_diff(g, x[k]), assume={"distinct": (k, other)})
     vector = recognize(entry, x, n, k)
-    shown = vector if vector is not None else mo.DotsVector(entry, k, n, True)
+    shown = vector if vector is not None else mo.DotsVector(entry, k, n, True) if mo.uniform_entry(entry, k) \
+        else mo.EntryMatrix(entry, k, mo.index("_unused"), n, sp.Integer(1))
     part.add(nabla, shown, rule="recognising the vector" if vector is not None else "the components assembled",
              value=truth, therefore=True, vector_index=k)
     answers = {"gradient": Answer(entry, index=k, display=shown,
@@ -105,7 +142,7 @@ def _solve_vector(fname, info) -> Solution:
     return Solution([part], answers, data={"index": k})
 
 
-def _solve_components(fname, info) -> Solution:
+def _solve_components(fname, info, problem=None) -> Solution:
     f, order, args = info["f"], info["vars"], info["args"]
     part = Part()
     lhs = mo.Applied(fname, *args)
@@ -124,6 +161,7 @@ def _solve_components(fname, info) -> Solution:
     if info["at"]:
         point = info["at"]
         values = grad.subs(point)
+        undefined_at(problem, values, point, "at")
         shown_args = [sp.Matrix([point[mo.vector(str(a))[i]] for i in range(1, 1 + sum(
             1 for v in order if isinstance(v, sp.Indexed) and v.base == a))]) if isinstance(a, sp.IndexedBase)
             else point[a] for a in args]
@@ -184,6 +222,8 @@ def function_context(f, fname: str, wrt: list, lengths: dict):
     names = mo.names_in(f) | set(lengths)
     if "e" not in names and len(lengths) == 1:
         ctx.unit_length = next(iter(lengths.values()))
+    if len(lengths) == 1:  # [g_k]_k: a vector of that length
+        ctx.shape = (next(iter(lengths.values())), sp.Integer(1))
     return ctx
 
 

@@ -11,7 +11,9 @@ from ..calculus import function_lines, partial_lines
 from ..derivation import Answer, Part, Solution
 from ..expr import Scope
 from . import Kind
+from ..printer import tex
 from .common import Expr, Fields, Name, Number, point_values
+from .gradient import in_domain, undefined_at
 
 
 class GradientStepFields(Fields):
@@ -58,8 +60,8 @@ def solve(problem) -> Solution:
     truth = sp.ImmutableMatrix([mo.conventional_diff(g, v) for v in order])
     grad = sp.ImmutableMatrix(results)
     step_lhs = mo.Scaled(-lr, nabla)
-    part.add(step_lhs, mo.Scaled(-lr, grad), rule="the step is $-\\alpha \\nabla " + c.name + "$"
-             if str(lr) == "alpha" else "the step is minus the learning rate times the gradient",
+    part.add(step_lhs, mo.Scaled(-lr, grad), rule=f"the step is $-{tex(lr)} \\nabla {tex(fname)}$"
+             if lr.is_Symbol else "the step is minus the learning rate times the gradient",
              value=-lr * truth, therefore=True)
     step = sp.ImmutableMatrix(sp.expand(-lr * grad))
     answers = {"step": Answer(step, display=mo.Scaled(-lr, grad), description="-learning_rate * gradient")}
@@ -68,15 +70,18 @@ def solve(problem) -> Solution:
         current = sp.ImmutableMatrix([point[v] for v in order])
         for t in range(1, c.steps + 1):
             here = dict(zip(order, current))
+            field, what = ("at", "the point") if t == 1 else ("steps", f"the point that step {t - 1} reaches")
+            in_domain(problem, f, here, field, what)
             gval = sp.ImmutableMatrix([tidy(r.subs(here)) for r in results])
+            undefined_at(problem, gval, here, field, what)
             at_args = [here[v] for v in order]
             part.add(mo.Applied(sp.Symbol(f"\\nabla {c.name}"), *at_args), gval,
                      rule="the gradient at the current point", value=truth.subs(here),
                      note=f"step {t}" if c.steps > 1 else "")
             new = sp.ImmutableMatrix([tidy(e) for e in current - lr * gval])
-            lhs = sp.ImmutableMatrix([sp.Symbol(f"{sp.latex(v)}^{{({t})}}") for v in order])
+            lhs = sp.ImmutableMatrix([sp.Symbol(f"{tex(v)}^{{({t})}}") for v in order])
             part.add(lhs, mo.Minus(current, mo.Scaled(lr, gval)), chain=[new],
-                     rule="the update $x - \\alpha \\nabla " + c.name + "$",
+                     rule=f"the update $x - {tex(lr)} \\nabla {tex(fname)}$",
                      value=current - lr * truth.subs(here), therefore=t == c.steps)
             current = new
         answers["update"] = Answer(current, description=f"the point after {c.steps} step(s)")
