@@ -114,8 +114,9 @@ def one_sided(fn, point: list, i: int, side: int, h=None):
     return side * (-3 * at(0) + 4 * at(h) - at(2 * h)) / (2 * h)
 
 
-def gradient_mismatch(fn, point: list, got: list, names: list) -> str | None:
-    """None when `got` is a gradient of fn at point that one-sided differences bear out, else why not.
+def gradient_mismatch(fn, point: list, got: list, names: list) -> tuple[int, str] | None:
+    """None when `got` is a gradient of fn at point that one-sided differences bear out, else (the
+    component at fault, why).
 
     Where fn is differentiable in a coordinate, that component must equal the difference quotient. At a
     kink (the one-sided quotients differ: relu at 0, a tie in max, |x| at 0) the component must lie
@@ -131,16 +132,16 @@ def gradient_mismatch(fn, point: list, got: list, names: list) -> str | None:
     kinked = []
     for i in range(n):
         if not (mpmath.isfinite(right[i]) and mpmath.isfinite(left[i])):
-            return f"{names[i]}: the function is not differentiable there (a one-sided slope is infinite)"
+            return i, f"{names[i]}: the function is not differentiable there (a one-sided slope is infinite)"
         if _agree(right[i], left[i]):
             if not _agree(got[i], (right[i] + left[i]) / 2):
-                return (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} but finite differences give "
+                return i, (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} but finite differences give "
                         f"{mpmath.nstr((right[i] + left[i]) / 2, 8)}")
             continue
         kinked.append(i)
         lo, hi = min(left[i], right[i]), max(left[i], right[i])
         if not (lo - TOL * scale <= got[i] <= hi + TOL * scale):
-            return (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} at a kink, outside its one-sided slopes "
+            return i, (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} at a kink, outside its one-sided slopes "
                     f"{mpmath.nstr(left[i], 8)} (left) and {mpmath.nstr(right[i], 8)} (right)")
     h = mpmath.mpf("1e-9")
 
@@ -165,7 +166,7 @@ def gradient_mismatch(fn, point: list, got: list, names: list) -> str | None:
     for group in groups:
         for i in group[1:]:
             if not _agree(got[i], got[group[0]]):
-                return (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} and d/d{names[group[0]]} is "
+                return i, (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} and d/d{names[group[0]]} is "
                         f"{mpmath.nstr(got[group[0]], 8)}, although the function treats the two alike there")
         d = [1 if m in group else 0 for m in range(n)]
         up = (moved([h * v for v in d]) - f0) / h
@@ -173,7 +174,7 @@ def gradient_mismatch(fn, point: list, got: list, names: list) -> str | None:
         if _agree(up, down, loose=True):
             total = sum(got[i] for i in group)
             if not _agree(total, (up + down) / 2, loose=True):
-                return (f"the components for {', '.join(names[i] for i in group)} add up to {mpmath.nstr(total, 8)}, "
+                return group[0], (f"the components for {', '.join(names[i] for i in group)} add up to {mpmath.nstr(total, 8)}, "
                         f"but moving them together changes the function at the rate {mpmath.nstr((up + down) / 2, 8)}")
     return None
 
@@ -231,7 +232,7 @@ def confirm_gradient(problem, solution, info, label: str = "gradient") -> list[s
             got = [value_at(e, {}, variables + data, at + values) for e in exact]
             why = gradient_mismatch(lambda *p: fn(*p, *values), at, got, names)
             if why:
-                raise _fail(problem, "gradient_at", why)
+                raise _fail(problem, "gradient_at", why[1])
         done.append("gradient_at: agrees with one-sided differences at the point (kinks and ties included)")
     return done
 
@@ -287,7 +288,7 @@ def confirm_backprop(problem, solution) -> list[str]:
     """Evaluate the graph numerically (no symbolic differentiation) and perturb the asked inputs and
     nodes: finite differences of the output, one-sided where a gate meets a kink (relu at 0, a tie in
     max or min), so that the stated convention is confirmed rather than assumed."""
-    from .kinds.backprop import build_graph
+    from .kinds.backprop import build_graph, forward, kink_at
 
     inputs, nodes, output = build_graph(problem)
     fns = {node: sp.lambdify(list(inputs) + list(nodes), mo.plain_functions(e), modules=["mpmath"])
@@ -313,9 +314,10 @@ def confirm_backprop(problem, solution) -> list[str]:
     got = [mpmath.mpf(sp.N(solution.answers[label].expr, 30)) for label, _ in asked]
     why = gradient_mismatch(out, [mpmath.mpf(0)] * len(targets), got, [str(t) for t in targets])
     if why:
-        raise _fail(problem, asked[0][0] if len(asked) == 1 else "gradients", why)
-    return [f"the forward value and {len(asked)} gradients agree with one-sided finite differences of the "
-            f"evaluated graph"]
+        raise _fail(problem, asked[why[0]][0], why[1])
+    return [f"the forward value and {len(asked)} gradients agree with finite differences of the evaluated "
+            f"graph" + (" (one-sided ones at its kinks)" if any(kink_at(e, forward(inputs, nodes)[0]) for e in nodes.values())
+                        else "")]
 
 
 def confirm_step(problem, solution, info) -> list[str]:

@@ -72,6 +72,12 @@ class _Rules:
             return sp.Add(*terms)
         if isinstance(u, sp.Pow):
             base, exp = u.args
+            if isinstance(base, sp.Mul) and not _depends(exp, v) and exp.is_Integer \
+                    and any(not _depends(f, v) for f in base.args) and any(_depends(f, v) for f in base.args):
+                const = sp.Mul(*[f for f in base.args if not _depends(f, v)])
+                rest = sp.Mul(*[f for f in base.args if _depends(f, v)])
+                self.note("a constant factor out of the power: $(cu)^p = c^p u^p$")
+                return const ** exp * mo.PartialOf(rest ** exp, v)
             if not _depends(exp, v):
                 self.note("power rule" if exp != -1 else "derivative of 1/u")
                 return exp * base ** (exp - 1) * self.inner(base)
@@ -207,8 +213,28 @@ def collapse(expr, ranges: dict | None = None):
 TIDY_OPS = 16  # above this size, simplify() can take minutes: a cheaper cancellation only
 
 
+def same_sums(expr):
+    """Sums that differ only in the name of their index written with one name, so that they combine:
+    sum_i x_i + sum_j x_j = 2 sum_i x_i."""
+    sums = [s for s in expr.atoms(sp.Sum) if len(s.limits) == 1 and not s.function.has(sp.Sum)]
+    if len(sums) < 2:
+        return expr
+    canonical = {}
+    for total in sums:
+        var, lo, hi = total.limits[0]
+        for name in ("i", "j", "p", "q", "r"):
+            new = mo.index(name)
+            if new == var or not total.function.has(new):
+                break
+        else:
+            continue
+        canonical[total] = sp.Sum(total.function.xreplace({var: new}), (new, lo, hi))
+    return expr.xreplace(canonical)
+
+
 def tidy(expr):
     """The final simplification: cancel and combine, without changing the meaning."""
+    expr = same_sums(expr)
     size = sp.count_ops(expr)
     simpler = simplify(expr) if size <= TIDY_OPS else sp.powsimp(sp.cancel(expr)) if not expr.has(sp.Sum) \
         else expr

@@ -292,7 +292,7 @@ class Cases(Display):
 def uniform_entry(entry, k) -> bool:
     """Whether the k-th entry reads the same at k = 1, 2 and n, so that (a_1, a_2, ..., a_n) shows it: k
     appears only as an index of its own (x_k, delta_ik), never as k + 1, a factor, or a range."""
-    if entry.has(InRange):
+    if entry.has(InRange) or not entry.has(k):  # a constant entry: (c, c, ..., c) would not show n
         return False
     for e in sp.preorder_traversal(entry):
         if isinstance(e, sp.Indexed) and any(i.has(k) and i != k for i in e.indices):

@@ -49,8 +49,6 @@ class KeyPrinter(LatexPrinter):
         so it is bracketed unless it is the last factor; a written-out sum always."""
         if super()._needs_mul_brackets(expr, first, last):
             return True
-        if isinstance(expr, sp.Basic) and expr.has(mo.ExpandedSum):
-            return True
         return not last and isinstance(expr, sp.Basic) and expr.has(mo.PartialOf)
 
     def _print_Mul(self, expr):

@@ -66,11 +66,12 @@ def setup(problem, fields):
             order.append(mo.real(name))
             variables[name] = mo.real(name)
             args.append(mo.real(name))
+    given = f
     f = f.doit() if f.has(sp.Sum) else f
     at = point_values(problem, fields.at, variables) if fields.at else None
     if at:
         in_domain(problem, f, at, "at")
-    return dict(f=f, vars=order, args=args, at=at, lengths=lengths)
+    return dict(f=f, given=given, vars=order, args=args, at=at, lengths=lengths)
 
 
 def undefined_at(problem, gradient, point: dict, field: str, what: str = "the point") -> None:
@@ -142,35 +143,64 @@ def _solve_vector(fname, info) -> Solution:
     return Solution([part], answers, data={"index": k})
 
 
+def _summed_vectors(g, order) -> dict:
+    """The vectors of given length among the variables that g sums over (Sum(w[i] x[i], (i, 1, 3))):
+    their k-th entry is derived once, not once per entry. {base: length}."""
+    out = {}
+    for v in order:
+        if isinstance(v, sp.Indexed) and v.base not in out:
+            for total in g.atoms(sp.Sum):
+                variables = {lim[0] for lim in total.limits}
+                if any(e.base == v.base and any(i.has(var) for i in e.indices for var in variables)
+                       for e in total.function.atoms(sp.Indexed)):
+                    out[v.base] = sum(1 for w in order if isinstance(w, sp.Indexed) and w.base == v.base)
+                    break
+    return out
+
+
 def _solve_components(fname, info, problem=None) -> Solution:
     f, order, args = info["f"], info["vars"], info["args"]
     part = Part()
     lhs = mo.Applied(fname, *args)
-    g = function_lines(part, lhs, f)
-    if any(all(b.is_number for b in s.limits[0][1:]) for s in g.atoms(sp.Sum)):
+    g = function_lines(part, lhs, info.get("given", f))
+    summed = _summed_vectors(g, order)
+    if not summed and any(all(b.is_number for b in s.limits[0][1:]) for s in g.atoms(sp.Sum)):
         g = g.doit()
         part.add(lhs, g, rule="the sum written out", value=f)
     nabla = mo.Nabla(fname, *args)
     part.add(nabla, sp.Matrix([mo.Partial(fname, v) for v in order]), rule="definition of the gradient",
              check=False)
-    results = [partial_lines(part, fname, g, v) for v in order]
+    entries = {}
+    for base, length in summed.items():  # one derivation for the k-th entry, then k = 1, ..., length
+        k = mo.fresh_index(mo.names_in(g))
+        first = len(part.lines)
+        entries[base] = (k, partial_lines(part, fname, g, base[k], assume={"ranges": {k: sp.Integer(length)}}))
+        part.lines[first].note = f"for $1 \\leq {sp.latex(k)} \\leq {length}$"
+    results = []
+    for v in order:
+        if isinstance(v, sp.Indexed) and v.base in entries:
+            k, entry = entries[v.base]
+            results.append(entry.subs(k, v.indices[0]))
+        else:
+            results.append(partial_lines(part, fname, g, v))
     truth = sp.Matrix([mo.conventional_diff(g, v) for v in order])
     grad = sp.Matrix(results)
-    part.add(nabla, grad, rule="the components assembled", value=truth, therefore=True)
+    part.add(nabla, grad, rule="the components assembled" + (
+        ", the k-th entry at k = 1, ..., n" if summed else ""), value=truth, therefore=True)
     answers = {"gradient": Answer(grad)}
     if info["at"]:
         point = info["at"]
-        values = grad.subs(point)
+        values = grad.applyfunc(lambda e: e.doit()).subs(point)  # sums written out first, to reach every entry
         undefined_at(problem, values, point, "at")
         shown_args = [sp.Matrix([point[mo.vector(str(a))[i]] for i in range(1, 1 + sum(
             1 for v in order if isinstance(v, sp.Indexed) and v.base == a))]) if isinstance(a, sp.IndexedBase)
             else point[a] for a in args]
         at_lhs = mo.Applied(sp.Symbol(f"\\nabla {fname}"), *shown_args)
         exact = values.applyfunc(tidy)
-        part.add(at_lhs, exact, rule="substituting the point", value=truth.subs(point), therefore=True)
-        if any(not e.is_Rational for e in exact):
-            part.add(at_lhs, exact.evalf(6), rule="numerically", value=truth.subs(point), therefore=True,
-                     approx=True)
+        truth_at = truth.applyfunc(lambda e: e.doit()).subs(point)
+        part.add(at_lhs, exact, rule="substituting the point", value=truth_at, therefore=True)
+        if any(e.is_number and not e.is_Rational for e in exact):
+            part.add(at_lhs, exact.evalf(6), rule="numerically", value=truth_at, therefore=True, approx=True)
         answers["gradient_at"] = Answer(exact, description="the gradient at the point")
     return Solution([part], answers)
 
