@@ -68,3 +68,4 @@ class Solution:
     checks: list[str] = field(default_factory=list)  # what was verified, in words (filled by verify)
     verified: bool = False
     unread: list = field(default_factory=list)  # (line number, why) of lines not read back from the page
+    readback: dict = field(default_factory=dict)  # the read-back's record: lines checked, definitions, unread

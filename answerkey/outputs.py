@@ -76,7 +76,23 @@ def _sympy_text(value) -> str:
     value = mo.elementary(sp.sympify(value, strict=True))
     value = value.replace(lambda e: isinstance(e, mo.sigmoid), lambda e: e.rewrite(sp.exp))
     value = value.replace(lambda e: isinstance(e, mo.relu), lambda e: sp.Max(e.args[0], 0))
+    value = value.replace(lambda e: isinstance(e, (mo.TieShare, mo.InRange)), _piecewise)
     return _ReadablePrinter().doprint(value)
+
+
+def _piecewise(e):
+    """The house's TieShare and InRange in SymPy's own terms (Piecewise), so that sympify reads them."""
+    if isinstance(e, mo.InRange):
+        value, lo, hi = e.args
+        cond = sp.And(*([sp.Ge(value, lo)] if lo != -sp.oo else []) + ([sp.Le(value, hi)] if hi != sp.oo else []))
+        return sp.Piecewise((1, cond), (0, True))
+    sign, i, *args = e.args
+    mine = args[int(i) - 1]
+    others = args[: int(i) - 1] + args[int(i):]
+    top = (sp.Max if sign > 0 else sp.Min)(*others)
+    below = sp.Lt(mine, top) if sign > 0 else sp.Gt(mine, top)
+    ties = sp.Add(*[sp.Piecewise((1, sp.Eq(o, mine)), (0, True)) for o in others])
+    return sp.Piecewise((0, below), (1 / (1 + ties), True))
 
 
 def answer_record(answer) -> dict:
@@ -105,6 +121,7 @@ def answers_json(spec, solutions) -> str:
         "seed": spec.seed,
         "problems": [
             {"number": p.number, "id": p.id, "kind": p.kind.name, "verified": bool(s.verified),
+             "readback": s.readback or None,
              "answers": {label: answer_record(a) for label, a in s.answers.items()}}
             for p, s in zip(spec.problems, solutions)
         ],

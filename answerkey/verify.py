@@ -243,6 +243,8 @@ def verify(problem, solution: Solution, seed: int = 0) -> Solution:
                 check_line(problem, number, line, rng)
     solution.checks = [record.words()] + problem.kind.confirm(problem, solution)
     solution.unread = list(record.unread)
+    solution.readback = {"checked": record.checked, "definitions": record.definitions,
+                         "unread": [{"line": n, "why": why} for n, why in record.unread]}
     solution.verified = True
     return solution
 
