@@ -344,7 +344,10 @@ class _Evaluator:
         if re.fullmatch(r"[A-Za-z]", text):
             return self.bound.get(text) or self.ctx.indices.get(text) or mo.index(text)
         saved = self.ctx.indices
-        tree = _parser().parse(text)
+        try:
+            tree = _parser().parse(text)
+        except Exception:  # noqa: BLE001 - lark's errors: the index cannot be read
+            raise ReadError(f"cannot read the index '{text}'") from None
         sub = _Evaluator(self.ctx)
         sub.bound = dict(self.bound)
         letters = set(re.findall(r"(?<!\\)\b[A-Za-z]\b", text))
@@ -771,9 +774,6 @@ class _Evaluator:
             value = derivative(value, v)
         return value
 
-    def r_sqrt_(self, node):  # pragma: no cover
-        raise ReadError("sqrt")
-
     def r_func(self, node):
         fname = _func_name(node.children[0])
         return self.call(fname, self.args(node.children[-1]), power=None, sub=None)
@@ -935,15 +935,9 @@ class _Evaluator:
         return self.number(str(node.children[0]))
 
     def r_letter(self, node):
-        return self.name(str(node.children[0]), None, 0)
+        return self.name(_name_of(node.children[0]), None, 0)
 
     r_greek = r_word = r_letter
-
-    def r_greek(self, node):  # noqa: F811
-        return self.name(_name_of(node.children[0]), None, 0)
-
-    def r_word(self, node):  # noqa: F811
-        return self.name(_name_of(node.children[0]), None, 0)
 
     def r_text(self, node):
         words = re.match(r"\\[a-z]+\{(.*)\}$", str(node.children[0]), re.S).group(1).strip()
@@ -1179,8 +1173,6 @@ def _run_length(before, pattern, var, start, end=None) -> int:
 def _gradient(fn: Function):
     """The gradient of a function of its parameters: a DotsVector for one vector of symbolic length, a
     column otherwise."""
-    if len(fn.params) == 1 and isinstance(fn.params[0], sp.IndexedBase) and getattr(fn, "length", None) is not None:
-        pass
     params = []
     for p in fn.params:
         if isinstance(p, tuple):  # (IndexedBase, length)

@@ -9,7 +9,8 @@ What it measures (wall time, best of --repeat unless said otherwise):
   2. the floor, measured in the same runs (interleaved with them): a bare `python -c "import sympy"` plus
      one bare `pdflatex -interaction=nonstopmode` pass over the generated .tex, and end to end / floor;
   3. the cost of the checks: in a fresh interpreter per repetition (cold SymPy caches, as the command
-     line runs), `kind.solve` of every problem, then `answerkey.verify.verify` of every problem (every
+     line runs), `kind.solve` of every problem, then `answerkey.verify.verify` of every problem (the
+     read-back of every displayed line from the page, timed on its own, every
      displayed equality, then the independent confirmation, timed on its own);
   4. peak memory: resource.getrusage(RUSAGE_CHILDREN).ru_maxrss of the generate run (the largest single
      process of its tree: Python or TeX, not a sum);
@@ -95,20 +96,23 @@ def inner_checks() -> None:
     t_import = time.perf_counter() - t0
 
     confirm_time = {"t": 0.0}
+    readback_time = {"t": 0.0}
 
-    def timer(fn):
+    def timer(fn, into=confirm_time):
         def wrapped(*args, **kwargs):
             start = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
-                confirm_time["t"] += time.perf_counter() - start
+                into["t"] += time.perf_counter() - start
         return wrapped
 
     # the kinds import their confirm_* function from answerkey.confirm when called: time them there
     for name in dir(confirm_module):
         if name.startswith("confirm_") and callable(getattr(confirm_module, name)):
             setattr(confirm_module, name, timer(getattr(confirm_module, name)))
+    if hasattr(verify, "readback"):  # every displayed line read back from the page and checked
+        verify.readback = timer(verify.readback, readback_time)
 
     t0 = time.perf_counter()
     spec = load_spec(SPEC)
@@ -120,12 +124,16 @@ def inner_checks() -> None:
         rows.append({"label": problem.label, "kind": problem.kind.name, "solve": time.perf_counter() - t0})
     for row, problem, solution in zip(rows, spec.problems, solutions):
         confirm_time["t"] = 0.0
+        readback_time["t"] = 0.0
         t0 = time.perf_counter()
         verify.verify(problem, solution)
         row["verify"] = time.perf_counter() - t0
         row["confirm"] = confirm_time["t"]
+        row["readback"] = readback_time["t"]
         row["lines"] = sum(len(part.lines) for part in solution.parts)
-        row["checked"] = sum(1 for part in solution.parts for ln in part.lines if ln.check)
+        unread = len(getattr(solution, "unread", []))
+        row["checked"] = row["lines"] - unread if hasattr(solution, "unread") else \
+            sum(1 for part in solution.parts for ln in part.lines if ln.check)
     print(json.dumps({"import": t_import, "load": t_load, "rows": rows}))
 
 
@@ -210,24 +218,27 @@ def checks(repeat: int, e2e: float) -> None:
         must(proc, "the in-process timing")
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     rows = runs[0]["rows"]
-    best = {key: [min(run["rows"][i][key] for run in runs) for i in range(len(rows))]
-            for key in ("solve", "verify", "confirm")}
-    print(f"  {'problem':<28} {'kind':<18} {'checked':>7} {'solve':>7} {'verify':>7} {'of which':>9} {'verify/':>7}")
-    print(f"  {'':<28} {'':<18} {'lines':>7} {'':>7} {'(all)':>7} {'confirm':>9} {'solve':>7}")
+    best = {key: [min(run["rows"][i].get(key, 0.0) for run in runs) for i in range(len(rows))]
+            for key in ("solve", "verify", "confirm", "readback")}
+    print(f"  {'problem':<28} {'kind':<18} {'read':>7} {'solve':>7} {'verify':>7} {'of which':>9} {'of which':>9}"
+          f" {'verify/':>7}")
+    print(f"  {'':<28} {'':<18} {'back':>7} {'':>7} {'(all)':>7} {'read-back':>9} {'confirm':>9} {'solve':>7}")
 
     def ratio(v, s):
         return f"{v / s:6.1f}x" if s >= 0.001 else f"{'-':>7}"
 
     for i, row in enumerate(rows):
-        s, v, c = best["solve"][i], best["verify"][i], best["confirm"][i]
+        s, v, c, r = best["solve"][i], best["verify"][i], best["confirm"][i], best["readback"][i]
         label = row["label"].replace("problem ", "").replace("(", "").replace(")", "")
         print(f"  {label:<28.28} {row['kind']:<18.18} {row['checked']:>3}/{row['lines']:<3} {s:7.3f} {v:7.3f}"
-              f" {c:9.3f} {ratio(v, s)}")
-    s, v, c = (sum(best[k]) for k in ("solve", "verify", "confirm"))
-    print(f"  {'total':<28} {'':<18} {'':>7} {s:7.3f} {v:7.3f} {c:9.3f} {ratio(v, s)}")
+              f" {r:9.3f} {c:9.3f} {ratio(v, s)}")
+    s, v, c, r = (sum(best[k]) for k in ("solve", "verify", "confirm", "readback"))
+    print(f"  {'total':<28} {'':<18} {'':>7} {s:7.3f} {v:7.3f} {r:9.3f} {c:9.3f} {ratio(v, s)}")
     line("import answerkey (sympy, jinja2, ...)", fmt(min(r["import"] for r in runs)))
     line("load and validate the spec", fmt(min(r["load"] for r in runs)))
-    line("checks: step checks + confirmation", fmt(v), f"= {v - c:.3f} s steps + {c:.3f} s confirmations")
+    line("checks: read-back + other checks + confirmation", fmt(v),
+         f"= {r:.3f} s read-back + {v - c - r:.3f} s other + {c:.3f} s confirmations")
+    line("read-back / end to end (section 1)", f"{100 * r / e2e:6.1f} %", "(different runs: an estimate)")
     line("checks / (solve + checks)", f"{100 * v / (s + v):6.1f} %")
     line("checks / end to end (section 1)", f"{100 * v / e2e:6.1f} %", "(different runs: an estimate)")
 

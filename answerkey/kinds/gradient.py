@@ -187,7 +187,7 @@ def _solve_components(fname, info, problem=None) -> Solution:
     grad = sp.Matrix(results)
     part.add(nabla, grad, rule="the components assembled" + (
         ", the k-th entry at k = 1, ..., n" if summed else ""), value=truth, therefore=True)
-    answers = {"gradient": Answer(grad)}
+    answers = {"gradient": Answer(grad.applyfunc(lambda e: e.doit()) if summed else grad, display=grad)}
     if info["at"]:
         point = info["at"]
         values = grad.applyfunc(lambda e: e.doit()).subs(point)  # sums written out first, to reach every entry
