@@ -211,18 +211,27 @@ def confirm_gradient(problem, solution, info, label: str = "gradient") -> list[s
                     count += 1
         return [f"gradient: {count} entries agree with central finite differences (n = 2, 3, 4)"]
     variables = info["vars"]
-    data = data_of(f, variables, lengths)
-    fn = numeric_function(f, variables + data)
     names = [str(v) for v in variables]
-    for _ in range(3):
-        point, values = _random_point(rng, len(variables)), _random_point(rng, len(data))
-        for i, v in enumerate(variables):
-            want = central_difference(lambda *p: fn(*p, *values), point, i)
-            got = value_at(answer.expr[i], {}, variables + data, point + values)
-            if not _agree(got, want):
-                raise _fail(problem, label, f"d/d{v} at {[mpmath.nstr(p, 5) for p in point]} is {mpmath.nstr(got, 8)} "
-                                            f"but finite differences give {mpmath.nstr(want, 8)}")
-    done = [f"{label}: every component agrees with central finite differences at 3 random points"
+    symbolic = sorted({s for s in f.free_symbols if s.is_integer}, key=str)  # data of length n: n = 2, 3, 4
+    for size in ([2, 3, 4] if symbolic else [None]):
+        sized = {s: size for s in symbolic}
+        g = f.subs(sized).doit() if symbolic else f
+        data = data_of(g, variables, {k: (size if not sp.sympify(v, strict=True).is_number else v)
+                                      for k, v in lengths.items()})
+        fn = numeric_function(g, variables + data)
+        for _ in range(3 if not symbolic else 1):
+            point, values = _random_point(rng, len(variables)), _random_point(rng, len(data))
+            for i, v in enumerate(variables):
+                want = central_difference(lambda *p: fn(*p, *values), point, i)
+                got = value_at(answer.expr[i].subs(sized).doit() if symbolic else answer.expr[i], {},
+                               variables + data, point + values)
+                if not _agree(got, want):
+                    raise _fail(problem, label, f"d/d{v} at {[mpmath.nstr(p, 5) for p in point]}"
+                                                + (f" with n = {size}" if size else "")
+                                                + f" is {mpmath.nstr(got, 8)} but finite differences give "
+                                                  f"{mpmath.nstr(want, 8)}")
+    done = [f"{label}: every component agrees with central finite differences at random points"
+            + (" (n = 2, 3, 4)" if symbolic else "")
             + (f" (constants and data drawn too: {', '.join(str(d) for d in data)})" if data else "")]
     if "gradient_at" in solution.answers:
         at = [mpmath.mpf(sp.N(info["at"][v], 30)) for v in variables]

@@ -416,9 +416,9 @@ class _Evaluator:
         signed = [(v if s > 0 else -v) for s, v in terms]
         before, last, after = signed[:d], signed[d + 1], signed[d + 2:]
         var = mo.index("_i")
-        pattern, top, start = _pattern(before, last, var)
+        pattern, top, start, run = _pattern(before, last, var)
         total = sp.Sum(pattern, (var, start, top))
-        rest = before[: len(before) - _run_length(before, pattern, var, start)]
+        rest = before[: len(before) - run]
         for t in rest + after:
             total = total + t
         return total
@@ -651,8 +651,8 @@ class _Evaluator:
                 raise ReadError("a vector with '\\dots' needs its entries before and its last entry after")
             before, last = items[: at[0]], items[-1]
             k = mo.index("_k")
-            pattern, top, start = _pattern(before, last, k)
-            if start != 1 or _run_length(before, pattern, k, 1) != len(before):
+            pattern, top, start, run = _pattern(before, last, k)
+            if start != 1 or run != len(before):
                 raise ReadError("the entries before '\\dots' do not follow the pattern of the last one")
             return mo.DotsVector(pattern, k, top, column)
         for v in items:
@@ -1129,7 +1129,7 @@ def _same(a, b) -> bool:
 
 def _pattern(before: list, last, var):
     """From the terms a_p, ..., a_q written before the dots and the last term a_top: the term a(var), the
-    top index and the first index of the run that ends the written terms."""
+    top index, the first index of the run of terms that ends the written ones, and that run's length."""
     if not before:
         raise ReadError("a written-out sum needs a term before '\\dots'")
     prev = before[-1]
@@ -1145,22 +1145,13 @@ def _pattern(before: list, last, var):
     if not candidates:
         raise ReadError("cannot see the pattern of the terms around '\\dots'")
     pattern, top, value = candidates[0]
-    run = _run_length(before, pattern, var, None, end=value)
+    run = _run_length(before, pattern, var, end=value)
     start = value - run + 1
-    return pattern, top, start
+    return pattern, top, start, run
 
 
-def _run_length(before, pattern, var, start, end=None) -> int:
+def _run_length(before, pattern, var, end) -> int:
     """How many of the terms before the dots, counted from the last back, are a(end), a(end - 1), ..."""
-    if end is None:
-        # the run must start at `start`
-        count = 0
-        for i, t in enumerate(before):
-            if _same(_index_slots(pattern, var, sp.Integer(start + i)), t):
-                count += 1
-            else:
-                break
-        return count
     count = 0
     for t in reversed(before):
         if _same(_index_slots(pattern, var, end - count), t):

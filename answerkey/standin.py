@@ -32,7 +32,15 @@ class _StandIn(types.ModuleType):
 
 
 def simplify(expr, **kwargs):
-    """sp.simplify(expr), with the stand-in in place while it runs (when the real module is not loaded)."""
+    """sp.simplify(expr), with the stand-in in place while it runs (when the real module is not loaded).
+    Where SymPy's simplify itself fails (it can raise StopIteration on some sums), the expression stays."""
+    try:
+        return _simplify(expr, **kwargs)
+    except (StopIteration, RecursionError, ZeroDivisionError, TypeError, ValueError, AttributeError):
+        return expr
+
+
+def _simplify(expr, **kwargs):
     if NAME in sys.modules:
         return sp.simplify(expr, **kwargs)
     stand_in = _StandIn(NAME, "stand-in: see answerkey/standin.py")

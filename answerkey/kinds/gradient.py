@@ -86,9 +86,25 @@ def undefined_at(problem, gradient, point: dict, field: str, what: str = "the po
 
 
 def in_domain(problem, f, point: dict, field: str, what: str = "the point") -> None:
-    """The function is defined (finite and real) at the point, when that can be decided (no constants
-    left): log of a non-positive number, a division by zero, a root of a negative number are errors at
-    the field that gives the point."""
+    """The function is defined (finite and real) at the point: a log of a non-positive number, a division
+    by zero or a root of a negative number there is an error at the field that gives the point, naming
+    the part at fault (also when constants are left in the rest of the function)."""
+    shown = ", ".join(f"{k} = {v}" for k, v in point.items())
+
+    def fail(why):
+        raise problem.error(field, f"{what} ({shown}) is outside the domain of the function: {why}")
+
+    for e in sp.postorder_traversal(f):
+        if isinstance(e, sp.log):
+            a = e.args[0].xreplace(point)
+            if a.is_number and (a.is_real is False or a.is_nonpositive):
+                fail(f"log({_num(a)}) is undefined")
+        elif isinstance(e, sp.Pow):
+            base, exp = e.args[0].xreplace(point), e.args[1].xreplace(point)
+            if base.is_number and base.is_zero and exp.is_number and exp.is_negative:
+                fail(f"{sp.sstr(e.args[0])} = 0 divides")
+            if base.is_number and base.is_negative and exp.is_number and not exp.is_integer:
+                fail(f"a root of the negative number {_num(base)}")
     value = f.xreplace(point) if isinstance(f, sp.Basic) else f
     if value.free_symbols:
         return
@@ -97,9 +113,13 @@ def in_domain(problem, f, point: dict, field: str, what: str = "the point") -> N
     except (TypeError, ValueError, ZeroDivisionError):
         number = sp.nan
     if number.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not number.is_real:
-        shown = ", ".join(f"{k} = {v}" for k, v in point.items())
-        raise problem.error(field, f"{what} ({shown}) is outside the domain of the function: it is "
-                                   f"{'undefined' if number.has(sp.nan, sp.zoo) or not number.is_number else 'not a real number'} there")
+        fail("it is undefined there" if number.has(sp.nan, sp.zoo) or not number.is_number
+             else "it is not a real number there")
+
+
+def _num(v) -> str:
+    v = sp.sympify(v, strict=True)
+    return str(v) if v.is_Rational else str(sp.N(v, 6))
 
 
 def solve(problem) -> Solution:
@@ -252,8 +272,9 @@ def function_context(f, fname: str, wrt: list, lengths: dict):
     names = mo.names_in(f) | set(lengths)
     if "e" not in names and len(lengths) == 1:
         ctx.unit_length = next(iter(lengths.values()))
-    if len(lengths) == 1:  # [g_k]_k: a vector of that length
-        ctx.shape = (next(iter(lengths.values())), sp.Integer(1))
+    vectors = [name for name in wrt if name in lengths]
+    if len(vectors) == 1:  # [g_k]_k: a vector of the variable's length
+        ctx.shape = (lengths[vectors[0]], sp.Integer(1))
     return ctx
 
 

@@ -35,7 +35,7 @@ def setup(problem):
             raise problem.error("wrt", f"the function does not contain '{name}'",
                                 "its variables: " + ", ".join(sorted(free)))
     variables = [mo.real(n) for n in wrt]
-    lr = problem.expr("learning_rate", Scope())
+    lr = problem.expr("learning_rate", Scope(), text=c.learning_rate)  # the default alpha is not in the file
     if lr.free_symbols & set(variables):
         raise problem.error("learning_rate", "the learning rate cannot depend on the variables")
     if lr.is_number and not lr.is_positive:
