@@ -238,6 +238,8 @@ def tidy(expr):
     size = sp.count_ops(expr)
     simpler = simplify(expr) if size <= TIDY_OPS else sp.powsimp(sp.cancel(expr)) if not expr.has(sp.Sum) \
         else expr
+    if simpler.has(sp.Piecewise, sp.ITE) and not expr.has(sp.Piecewise, sp.ITE):
+        return expr  # a simplification by cases (|x|/x -> 0 or NaN) reads worse than what it simplifies
     if sp.count_ops(simpler) < size:
         return simpler
     return expr

@@ -149,6 +149,32 @@ class InRange(sp.Function):
         return True
 
 
+def undecided_ties(expr) -> list:
+    """The shares of max or min in expr that a point leaves undecided: some arguments tie at numbers while
+    others are still symbols (max(0, 0, a): a split in halves if a < 0, none if a > 0)."""
+    out = []
+    for t in expr.atoms(TieShare):
+        numbers = [a for a in t.args[2:] if a.is_number]
+        if len(set(numbers)) < len(numbers) and any(not a.is_number for a in t.args[2:]):
+            out.append(t)
+    return out
+
+
+def kinks_at(expr, values: dict) -> list[str]:
+    """The gates of expr that meet a non-differentiable point at these values: a tie in max or min, relu
+    or |.| at 0 (in words, e.g. 'max(x, y)')."""
+    found = []
+    for f in expr.atoms(sp.Max, sp.Min, relu, sp.Abs):
+        args = [sp.sympify(a, strict=True).xreplace(values) for a in f.args]
+        if isinstance(f, (sp.Max, sp.Min)):
+            numbers = [a for a in args if a.is_number]
+            if len(set(numbers)) < len(numbers):
+                found.append(sp.sstr(f))
+        elif args[0].is_number and args[0] == 0:
+            found.append(sp.sstr(f))
+    return sorted(found)
+
+
 def in_range(e, lo, hi, ranges: dict):
     """InRange(e, lo, hi) with the bounds that the indices' own ranges already imply left out
     (ranges: {k: N}, k in 1..N): 1 when both are implied."""
@@ -293,6 +319,8 @@ def uniform_entry(entry, k) -> bool:
     """Whether the k-th entry reads the same at k = 1, 2 and n, so that (a_1, a_2, ..., a_n) shows it: k
     appears only as an index of its own (x_k, delta_ik), never as k + 1, a factor, or a range."""
     if entry.has(InRange) or not entry.has(k):  # a constant entry: (c, c, ..., c) would not show n
+        return False
+    if any(d.has(k) for d in entry.atoms(sp.KroneckerDelta)):  # delta_1k: 1, 0, ..., delta_1n shows no pattern
         return False
     for e in sp.preorder_traversal(entry):
         if isinstance(e, sp.Indexed) and any(i.has(k) and i != k for i in e.indices):

@@ -59,6 +59,14 @@ class KeyPrinter(LatexPrinter):
                 return f"- \\left({self._print(rest)}\\right)"
         return super()._print_Mul(expr)
 
+    def _needs_add_brackets(self, expr) -> bool:
+        """A written-out sum inside a sum keeps its brackets: c - (w_1^2 + ... + w_n^2)."""
+        return super()._needs_add_brackets(expr) or isinstance(expr, mo.ExpandedSum)
+
+    def _print_Add(self, expr, order=None):
+        """SymPy's, with a term that prints with its own minus sign joined by it (a + -1 x 1 -> a - 1 x 1)."""
+        return super()._print_Add(expr, order).replace(" + -", " - ")
+
     def _print_Determinant(self, expr, exp=None):
         tex = f"\\det\\left({self._print(expr.arg)}\\right)"
         return f"{tex}^{{{exp}}}" if exp else tex
@@ -67,6 +75,17 @@ class KeyPrinter(LatexPrinter):
         if expr.parent.shape == (1, 1) and not isinstance(expr.parent, sp.MatrixSymbol):
             return self._print(expr.parent)  # the one entry of a 1 x 1 product is the product
         return super()._print_MatrixElement(expr)
+
+    def _print_MatMul(self, expr):
+        """SymPy's, with a fractional coefficient as a fraction (1/2, not the bracketed decimal (0.5))."""
+        args = list(expr.args)
+        if args and args[0].is_Rational and not args[0].is_Integer:
+            c = args[0]
+            sign = "- " if c < 0 else ""
+            rest = " ".join(self._print(a) if isinstance(a, sp.Mul) and not isinstance(a, sp.MatMul)
+                            else self.parenthesize(a, PRECEDENCE["Mul"], False) for a in args[1:])
+            return f"{sign}\\frac{{{abs(c.p)}}}{{{c.q}}} {rest}"
+        return super()._print_MatMul(expr)
 
     def _print_MatPow(self, expr):
         base, exp = expr.args
@@ -278,7 +297,7 @@ KeyPrinter._print_EntryMatrix = _print_entry_matrix
 def _print_sum(self, expr):
     """Nested sums, outer index first, as the homework writes them."""
     term = self._print(expr.function)
-    if isinstance(expr.function, sp.Add):
+    if isinstance(expr.function, sp.Add) or term.startswith("-"):
         term = f"\\left({term}\\right)"
     heads = "".join(f"\\sum_{{{self._print(i)}={self._print(lo)}}}^{{{self._print(hi)}}} "
                     for i, lo, hi in reversed(expr.limits))
@@ -297,8 +316,13 @@ KeyPrinter._print_Indexed = _print_indexed
 
 
 def _print_float(self, expr):
-    """Floats to 6 significant digits: numbers of a numeric key are read, not compared digit by digit."""
-    text = f"{float(expr):.6g}"
+    """Floats to 6 significant digits, trailing zeros kept (0.777300: six digits, so a reader knows how far
+    it is exact); a float that is exactly a short decimal (a given 2.2, 0.5) as written."""
+    short = repr(float(expr))
+    if "e" not in short and "inf" not in short and "nan" not in short and len(short.replace("-", "").replace(".", "").lstrip("0")) <= 6 \
+            and sp.Float(short, 30) == sp.Float(expr, 30):
+        return short[:-2] if short.endswith(".0") else short
+    text = f"{float(expr):#.6g}".rstrip(".")
     if "e" in text:
         mantissa, exponent = text.split("e")
         return f"{mantissa} \\times 10^{{{int(exponent)}}}"

@@ -142,12 +142,12 @@ def _conditions(note: str | None, context) -> dict:
     return out
 
 
-def _compare(a, b, assume, rng, tolerance, index):
+def _compare(a, b, assume, rng, tolerance, index, rounding=None):
     a, b = (v[0] if isinstance(v, sp.Tuple) and len(v) == 1 else v for v in (a, b))  # a flat shape (n)
     try:
         a = verify._prepare(a, index)
         b = verify._prepare(b, index)
-        return verify.equal(a, b, assume, rng, tolerance)
+        return verify.equal(a, b, assume, rng, tolerance, rounding)
     except (TypeError, ValueError, AttributeError, IndexError, sp.SympifyError) as exc:
         raise reader.ReadError(f"its value cannot be compared with the line's ({type(exc).__name__})") from None
 
@@ -179,6 +179,9 @@ def check(problem, solution: Solution, block: str, context, seed: int = 0) -> Re
         number, line = numbered[(item.part, item.line)]
         try:
             _check_one(problem, number, line, item, ctx, rng, record)
+        except reader.Ambiguous as exc:  # the page does not say one thing: a reader would misread it
+            text = item.math if item.math is not None else " & ".join(item.cells or [])
+            raise _fail(problem, number, line, text, f"it cannot be read one way: {exc}") from None
         except reader.ReadError as exc:
             record.unread.append((number, str(exc)))
     return record
@@ -205,25 +208,24 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
     assume = {**ctx.values, **{k: v for k, v in line.assume.items() if k != "distinct"}}
     assume.update(_conditions(item.note, ctx))
     tolerance = verify.TOLERANCE
-    if read.digits is not None:
-        tolerance = max(tolerance, sp.Float(6 * 10 ** (1 - read.digits), verify.DIGITS))
+    rounding = read.rounding  # printed decimals are right to their last digit, no further
     *given, main = read.clauses
     for clause in given:  # "q = xy," before the line: the spec's definition, as printed
         values = [v for _, v in clause]
         for other in values[1:]:
-            bad = _compare(values[0], other, assume, rng, tolerance, None)
+            bad = _compare(values[0], other, assume, rng, tolerance, None, rounding)
             if bad:
                 raise _fail(problem, number, line, text, _mismatch(bad, "the definition given first", other))
     index = line.vector_index
     claimed = None
-    if line.check and line.meaning is not None and not verify._is_name(line.meaning):
+    if (line.check or line.value is not None) and line.meaning is not None and not verify._is_name(line.meaning):
         claimed = line.meaning
     (first_rel, lhs), rest = main[0], main[1:]
     if rest and rest[0][0] == ":=":  # a definition: the name means what it is defined as
         if not isinstance(lhs, (reader.Fresh,)):
             raise _fail(problem, number, line, text, "a name defined with := is already in use")
         ctx.labels[lhs.name] = rest[0][1]
-        _same_all(problem, number, line, text, [v for _, v in rest], assume, rng, tolerance, index)
+        _same_all(problem, number, line, text, [v for _, v in rest], assume, rng, tolerance, index, rounding)
         record.definitions += 1
         return
     defines = isinstance(lhs, (reader.Fresh, reader._Names))
@@ -243,9 +245,15 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
         if isinstance(value, (reader.Fresh, reader._Names)):
             raise reader.ReadError(f"unknown name '{getattr(value, 'name', value)}'")
         bad = _compare(value, reference, assume, rng, max(tolerance, verify.APPROX) if rough or line.approx
-                       else tolerance, index)
+                       else tolerance, index, None if rough or line.approx else rounding)
         if bad:
             raise _fail(problem, number, line, text, _mismatch(bad, "a side", value))
+        general = _general(value, reference, assume, ctx)
+        if general is not None:  # a formula the line states with letters holds as a formula, not only here
+            bad = _compare(value, reference, general, rng, tolerance, index)
+            if bad:
+                raise _fail(problem, number, line, text, _mismatch(bad, "a formula", value) + " (as a formula, for "
+                                                                                               "any values of its letters)")
     if defines:
         meaning = claimed if claimed is not None else sides[0]
         if isinstance(lhs, reader.Fresh):
@@ -260,9 +268,22 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
     record.checked += 1
 
 
-def _same_all(problem, number, line, text, values, assume, rng, tolerance, index):
+def _general(value, claimed, assume: dict, ctx):
+    """The assumptions without the values of a formula's letters, when a printed side is a formula in
+    letters that the line's claim also has and that the line gives values (W, F, P, S of a convolution):
+    then the formula must hold for any values of them. None when there is no such formula."""
+    if not isinstance(value, sp.Basic) or not isinstance(claimed, sp.Basic):
+        return None
+    letters = {k for k in assume if isinstance(k, sp.Symbol)} - set(ctx.values)
+    free = value.free_symbols
+    if not (free & letters) or not free <= claimed.free_symbols:
+        return None
+    return {k: v for k, v in assume.items() if k not in free}
+
+
+def _same_all(problem, number, line, text, values, assume, rng, tolerance, index, rounding=None):
     for other in values[1:]:
-        bad = _compare(values[0], other, assume, rng, tolerance, index)
+        bad = _compare(values[0], other, assume, rng, tolerance, index, rounding)
         if bad:
             raise _fail(problem, number, line, text, _mismatch(bad, "a side", other))
 

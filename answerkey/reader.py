@@ -35,7 +35,13 @@ GRAMMAR = Path(__file__).with_name("house.lark")
 
 class ReadError(Exception):
     """The text cannot be read as math of this problem (a syntax the reader does not know, an unknown
-    name, a pattern it cannot infer)."""
+    name, a pattern it cannot infer): the line is listed as not read back, and checked as built."""
+
+
+class Ambiguous(ReadError):
+    """The printed text does not say one thing: braces that print nothing around a sum, an index both
+    bound by a sum and free, x/2y, a written-out sum whose terms show no pattern of consecutive indices, a
+    vector where a number is meant. A reader would misread the page: the build fails (exit 2)."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -117,6 +123,7 @@ class Line:
     clauses: list
     therefore: bool
     digits: int | None  # the fewest significant digits of a rounded decimal on the line, if any
+    rounding: tuple | None = None  # (relative, absolute) error its rounded decimals allow, if any
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -136,6 +143,13 @@ def derivative(expr, v):
 
 def _has_matrix(expr) -> bool:
     return isinstance(expr, sp.Basic) and bool(expr.atoms(sp.MatrixSymbol))
+
+
+class DerivativeOf(mo.Display):
+    """d f / d x_k as the page names it: args (f, x_k); its value is the derivative (key conventions)."""
+
+    def value(self):
+        return derivative(*self.args)
 
 
 class EntryDerivative(mo.Display):
@@ -158,10 +172,32 @@ class EntryDerivative(mo.Display):
 _SPLIT_INDEX = re.compile(r"^[A-Za-z0-9]+$")
 
 
+_BARS = re.compile(r"(\\left\s*|\\right\s*|\\[bB]igg?[lr]?\s*)?(\\\||\|)")
+
+
+def _pair_bars(text: str) -> str:
+    """Bare | and \\| written in pairs (|x|, \\|x - a\\|) as \\lvert...\\rvert and \\lVert...\\rVert: the
+    first of a pair opens, the next closes (\\left| and \\right| say so themselves)."""
+    open_bar = {"|": False, "\\|": False}
+
+    def one(m):
+        sized, bar = m.group(1), m.group(2)
+        if sized and sized.strip().startswith(("\\left", "\\right")):
+            return m.group(0)
+        opening = not open_bar[bar]
+        open_bar[bar] = opening
+        if bar == "|":
+            return "\\lvert " if opening else "\\rvert "
+        return "\\lVert " if opening else "\\rVert "
+
+    return _BARS.sub(one, text) if "|" in text else text
+
+
 def read(text: str, context: Context) -> Line:
     """One displayed line (without its \\tag) as values; ReadError if it cannot be read."""
     import lark
 
+    text = _pair_bars(text)
     try:
         tree = _parser().parse(text)
     except lark.exceptions.UnexpectedInput as exc:
@@ -176,7 +212,7 @@ def read(text: str, context: Context) -> Line:
         return evaluator.display(tree)
     except ReadError:
         raise
-    except (TypeError, ValueError, AttributeError, IndexError, KeyError, sp.SympifyError, RecursionError) as exc:
+    except Exception as exc:  # noqa: BLE001 - SymPy refusing what was read: the line is not read back
         raise ReadError(f"cannot read it ({type(exc).__name__}: {str(exc)[:120]})") from None
 
 
@@ -211,7 +247,10 @@ class _Evaluator:
         self.ctx = context
         self.bound: dict[str, sp.Symbol] = {}  # sum variables in scope
         self.digits: int | None = None
+        self.rounded: list = []  # (relative, absolute) half-units of the last digit of each rounded decimal
         self.index_letters = False  # in conditions, an unknown single letter is an index
+        self.used_bound: set[str] = set()  # letters some sum of the line binds
+        self.free_letters: set[str] = set()  # index letters read outside every sum
 
     # -- structure ---------------------------------------------------------------------------------
     def display(self, tree) -> Line:
@@ -222,7 +261,12 @@ class _Evaluator:
                 therefore = True
                 continue
             clauses.append(self.clause(child))
-        return Line(clauses, therefore, self.digits)
+        clash = self.used_bound & self.free_letters
+        if clash:
+            raise Ambiguous(f"the sum's index {sorted(clash)[0]} is also used outside the sum")
+        rounding = (sum(r for r, _ in self.rounded), sum(a for _, a in self.rounded)) if self.rounded else None
+        clauses = [[(rel, _resolved(v)) for rel, v in clause] for clause in clauses]
+        return Line(clauses, therefore, self.digits, rounding)
 
     def clause(self, tree) -> list:
         sides, rel = [], None
@@ -236,6 +280,10 @@ class _Evaluator:
     def value(self, node):
         """A node's value; markers (dots, function names) are refused here."""
         v = self.ev(node)
+        if isinstance(v, (_Braced, _Slashed)):
+            v = v.value
+        if isinstance(v, _DOperator):
+            raise ReadError("d/dx with nothing after it")
         if isinstance(v, (_FuncRef, _NablaRef)):
             v = self.apply(v, None)
         if v is DOTS:
@@ -265,6 +313,8 @@ class _Evaluator:
             digits = len(d.as_tuple().digits)
             if digits >= 5:  # printed to limited precision: the check allows its last digit
                 self.digits = digits if self.digits is None else min(self.digits, digits)
+                unit = Decimal(1).scaleb(d.as_tuple().exponent)
+                self.rounded.append((float(unit / abs(d)) if d else 0.0, float(unit)))
             return sp.Rational(text)
         return sp.Integer(text)
 
@@ -292,6 +342,8 @@ class _Evaluator:
                 return mo.index(base)
             if base == "e":  # Euler's number, when e is no name of the problem
                 return sp.E
+            if base == "pi":
+                return sp.pi
             return Fresh(base)
         if sub is None:
             if full in ctx.labels:
@@ -342,6 +394,8 @@ class _Evaluator:
         if re.fullmatch(r"\d+", text):
             return sp.Integer(text)
         if re.fullmatch(r"[A-Za-z]", text):
+            if text not in self.bound and text not in self.ctx.indices:
+                self.free_letters.add(text)
             return self.bound.get(text) or self.ctx.indices.get(text) or mo.index(text)
         saved = self.ctx.indices
         try:
@@ -394,8 +448,12 @@ class _Evaluator:
         out.append((sign, v))
 
     def combine(self, terms):
+        terms = [(s_, v.value if isinstance(v, _Braced) else v) for s_, v in terms]
         if any(v is DOTS for _, v in terms):
             return self.dots_sum(terms)
+        for _, v in terms:
+            if isinstance(v, sp.IndexedBase):
+                raise Ambiguous(f"'{v}' is a vector: a sum of it and a number means nothing")
         total = None
         values = [v for _, v in terms]
         mixed = any(_is_matrix(v) for v in values) and not all(_is_matrix(v) for v in values)
@@ -413,10 +471,12 @@ class _Evaluator:
         if len(at) != 1 or at[0] == 0 or at[0] == len(terms) - 1:
             raise ReadError("a written-out sum needs terms before and after '\\dots'")
         d = at[0]
-        signed = [(v if s > 0 else -v) for s, v in terms]
+        signed = [(v if s > 0 or v is DOTS else -v) for s, v in terms]
         before, last, after = signed[:d], signed[d + 1], signed[d + 2:]
         var = mo.index("_i")
         pattern, top, start, run = _pattern(before, last, var)
+        if run < 2 and len(before) >= 2 and _fits_elsewhere(before[-2], pattern, var, start):
+            raise Ambiguous("the terms before '\\dots' do not show a pattern of consecutive indices")
         total = sp.Sum(pattern, (var, start, top))
         rest = before[: len(before) - run]
         for t in rest + after:
@@ -433,6 +493,9 @@ class _Evaluator:
             for child in node.children:
                 self._factors(child, out)
             return
+        if not _is_token(node) and node.data == "slash":
+            out.append(_Slashed(self.ev(node)))
+            return
         out.append(self.ev_keep(node))
 
     def ev_keep(self, node):
@@ -442,10 +505,23 @@ class _Evaluator:
         return self.ev(node)
 
     def product(self, factors):
+        if any(isinstance(f, _Slashed) for f in factors[:-1]):
+            raise Ambiguous("a slash followed by a product (x/2y) can be read two ways")
+        factors = [f.value if isinstance(f, _Slashed) else f for f in factors]
+        for f in factors:
+            if isinstance(f, _Braced) and len(factors) > 1:
+                raise Ambiguous("braces print nothing: a sum in braces beside other factors reads as unbracketed")
         out = []
         i = 0
         while i < len(factors):
             f = factors[i]
+            if isinstance(f, _DOperator):  # \frac{d}{dx} written in front: the rest of the product
+                rest = self.multiply([g.value if isinstance(g, _Args) else g for g in factors[i + 1:]]) \
+                    if i + 1 < len(factors) else None
+                if rest is None:
+                    raise ReadError("d/dx with nothing after it")
+                out.append(derivative(rest, f.variable))
+                break
             nxt = factors[i + 1] if i + 1 < len(factors) else None
             if isinstance(f, (_FuncRef, _NablaRef)) and isinstance(nxt, _Args):
                 out.append(self.apply(f, nxt.items()))
@@ -464,10 +540,14 @@ class _Evaluator:
         for f in factors:
             if isinstance(f, (_FuncRef, _NablaRef)):
                 f = self.apply(f, None)
+            if isinstance(f, _Braced):
+                f = f.value
             if isinstance(f, Fresh):
                 raise ReadError(f"unknown name '{f.name}'")
             if f is DOTS:
                 raise ReadError("'\\dots' inside a product")
+            if isinstance(f, sp.IndexedBase) and len(factors) > 1:
+                raise Ambiguous(f"'{f}' is a vector: a product needs its entries or its transpose")
             total = f if total is None else _mul(total, f)
         return total
 
@@ -480,6 +560,10 @@ class _Evaluator:
         return _mul(self.value(a), sp.Pow(self.scalar(self.value(b)), -1))
 
     # -- operators in front ------------------------------------------------------------------------
+    def r_apply_op_neg(self, node):
+        op, _, body = node.children
+        return self.r_apply_op(_FakeTree("apply_op", [op, _FakeTree("neg", [_minus_token(), body])]))
+
     def r_apply_op(self, node):
         op, body = node.children
         kind = op.data
@@ -490,17 +574,32 @@ class _Evaluator:
             lo = self.index_expr(lower) if lower is not None else sp.Integer(1)
             sup = [c for c in op.children if not _is_token(c)]
             hi = self.sup_index(sup[0]) if sup else None
-            if hi is None:
-                raise ReadError("a sum needs its upper limit")
             saved = dict(self.bound)
             self.bound[var_name] = var
+            self.used_bound.add(var_name)
             try:
                 inner = self.value(body)
             finally:
                 self.bound = saved
+            if hi is None:  # \sum_i x_i: over the vector the index runs through
+                hi = self.range_of(inner, var)
             return (sp.Sum if kind == "sum_op" else sp.Product)(inner, (var, lo, hi))
         variable = self.variable([c for c in op.children if not _is_token(c)][0])
-        return derivative(self.value(body), variable)
+        value = self.value(body)
+        if isinstance(value, (sp.IndexedBase, sp.Tuple)):
+            raise Ambiguous("a derivative of a vector's name or of a tuple: the page means no number there")
+        return derivative(value, variable)
+
+    def range_of(self, body, var):
+        """The length of the vectors that `var` indexes in body (\\sum_i x_i^2 runs over x)."""
+        lengths = set()
+        for e in body.atoms(sp.Indexed):
+            for base, n in self.ctx.vectors.values():
+                if e.base == base and var in e.indices:
+                    lengths.add(n)
+        if len(lengths) != 1:
+            raise ReadError("a sum without its upper limit, over no vector of known length")
+        return lengths.pop()
 
     def sup_index(self, sup):
         kids = [c for c in sup.children]
@@ -527,10 +626,14 @@ class _Evaluator:
                 return self.name(_name_of(tok), None, 0, sup_label=str(number))
             raise ReadError("a step label (x^{(t)}) on something that is not a name")
         base = self.ev(base_node)
+        if isinstance(base, _Braced):
+            raise Ambiguous("braces print nothing: {a + b}^2 reads as a + b^2")
         if isinstance(base, (_FuncRef, _NablaRef)):
             base = self.apply(base, None)
         if isinstance(base, Fresh):
             raise ReadError(f"unknown name '{base.name}'")
+        if isinstance(base, sp.IndexedBase):
+            raise Ambiguous(f"'{base}' is a vector: a power of it means nothing")
         if sup.data == "neg_top":
             return sp.Inverse(base).T
         if any(_is_token(k, "TOP") for k in kids) or (len(kids) == 1 and _letter(kids[0]) == "T"
@@ -539,6 +642,8 @@ class _Evaluator:
                 raise ReadError("a transpose of something that is not a vector or a matrix")
             return base.T
         exponent = self.sup_value(sup)
+        if _is_matrix(base) and base.shape == (1, 1) and exponent != -1:
+            return sp.Pow(base[0, 0], exponent)  # (w^T x)^2: a power of the one entry
         if _is_matrix(base):
             if exponent == -1:
                 return sp.Inverse(base)
@@ -632,7 +737,11 @@ class _Evaluator:
         return self.value(node.children[1])
 
     def r_group(self, node):
-        return self.value(node.children[0])
+        inner = node.children[0]
+        value = self.value(inner)
+        if not _is_token(inner) and inner.data in ("add", "sub", "neg", "pos"):
+            return _Braced(value)  # braces print nothing: a sum in them is no bracketed factor
+        return value
 
     def r_bracket(self, node):
         return self.value(node.children[1])
@@ -684,11 +793,22 @@ class _Evaluator:
     # -- fractions, roots, functions ---------------------------------------------------------------
     def r_frac(self, node):
         top, bottom = [c for c in node.children if not _is_token(c)]
+        d_is_free = "d" not in self.ctx.scalars and "d" not in self.ctx.labels and "d" not in self.ctx.nodes
         derivative_name = _hand_derivative(top, bottom)
+        if derivative_name is not None and not d_is_free:
+            raise Ambiguous("\\frac{dx}{dy} with d a name of the problem: a derivative or a quotient")
         if derivative_name is not None:
+            if derivative_name[0] is None:  # \frac{d}{dx}: an operator on what follows
+                return _DOperator(self.variable_parts(derivative_name[1]))
             return self.derivative_of(*derivative_name, held=None)
         a, b = self.value(top), self.value(bottom)
         return _mul(a, sp.Pow(self.scalar(b), -1))
+
+    def r_frac_digits(self, node):
+        digits = str(node.children[1])
+        if len(digits) != 2 or "." in digits:
+            raise Ambiguous(f"\\frac{digits} can be read two ways")
+        return sp.Rational(int(digits[0]), int(digits[1]))
 
     def r_sqrt(self, node):
         return sp.sqrt(self.scalar(self.value(node.children[1])))
@@ -721,7 +841,10 @@ class _Evaluator:
         if held:
             raise ReadError("a derivative holding names fixed is read for a graph's nodes only")
         if fsub is None and not fprimes and fbase in self.ctx.functions:
-            return derivative(self.ctx.functions[fbase].body, v)
+            body = self.ctx.functions[fbase].body
+            if isinstance(v, sp.Indexed) and not _has_matrix(body):
+                return DerivativeOf(body, v)  # kept as written, so (df/dx_1, ..., df/dx_n) shows its pattern
+            return derivative(body, v)
         f = self.name(fbase, fsub, fprimes)
         if isinstance(f, (Fresh, _FuncRef, _NablaRef)):
             raise ReadError(f"the derivative of '{fbase}', which the problem does not define")
@@ -782,6 +905,9 @@ class _Evaluator:
         fname = _func_name(node.children[0])
         sup = node.children[2]
         exponent = self.sup_value(sup)
+        inverse = {"sin": "asin", "cos": "acos", "tan": "atan", "sinh": "asinh", "cosh": "acosh", "tanh": "atanh"}
+        if exponent == -1 and fname in inverse:  # \sin^{-1} x is arcsin x, as a reader takes it
+            return getattr(sp, inverse[fname])(self.scalar(self.args(node.children[-1])[0]))
         return self.call(fname, self.args(node.children[-1]), power=exponent, sub=None)
 
     def r_func_sub(self, node):
@@ -792,10 +918,21 @@ class _Evaluator:
         kind = arg.data
         if kind == "arg_list":
             return [self.value(c) for c in arg.children if not _is_token(c)]
-        if kind == "arg_bare":
-            simple = arg.children[0]
-            return [self.simple(simple)]
+        if kind == "arg_bare":  # \sin 2x: the product of what is written up to the next operator
+            return [self.multiply([self.simple(c) for c in arg.children])]
+        if kind == "arg_op":
+            op, body = arg.children
+            return [self.r_apply_op(_FakeTree("apply_op", [op, body]))]
+        if kind == "arg_func":
+            return [self.ev(arg.children[0])]
+        if kind == "arg_func_sub":
+            return [self.subscript(arg.children[0], _sub_text(str(arg.children[1])), 0)]
         inner = [c for c in arg.children if not _is_token(c)]
+        if kind == "arg_group" and not _is_token(inner[0]) and (
+                inner[0].data in ("add", "sub", "neg", "pos")
+                or inner[0].data == "juxt" and not _is_token(inner[0].children[0])
+                and inner[0].children[0].data in ("paren", "tuple")):
+            raise Ambiguous("braces print nothing: \\log{(x) + 1} shows log(x) + 1, \\exp{(x) y} shows exp(x) y")
         return [self.value(inner[0])]
 
     def simple(self, node):
@@ -815,6 +952,8 @@ class _Evaluator:
         one = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
                "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "sgn": sp.sign, "sign": sp.sign,
                "relu": mo.relu, "sigmoid": mo.sigmoid, "sigma": mo.sigmoid}
+        if fname == "sigma" and "sigma" in self.ctx.scalars:
+            raise Ambiguous("σ(...) is the sigmoid, and σ a constant of the problem: the page can be read both ways")
         if fname in one:
             if len(args) != 1:
                 raise ReadError(f"\\{fname} takes one argument")
@@ -889,6 +1028,9 @@ class _Evaluator:
         return sp.And(*[_rel(r, a, b) for r, a, b in zip(rels, values, values[1:])])
 
     def r_matrix(self, node):
+        begin, end = str(node.children[0]), str(node.children[-1])
+        if begin.split("{")[1] != end.split("{")[1]:
+            raise Ambiguous(f"{begin} closed by {end}")
         rows_node = [c for c in node.children if not _is_token(c)][0]
         rows = []
         for row in rows_node.children:
@@ -952,6 +1094,10 @@ class _Evaluator:
     def scalar(self, v):
         if isinstance(v, _Args):
             v = v.value
+        if isinstance(v, _Braced):
+            v = v.value
+        if isinstance(v, sp.IndexedBase):
+            raise Ambiguous(f"'{v}' is a vector where a number is meant")
         if isinstance(v, (_FuncRef, _NablaRef)):
             v = self.apply(v, None)
         if isinstance(v, Fresh):
@@ -976,6 +1122,52 @@ class _Args:
         return list(self.value.args) if self.is_tuple else [self.value]
 
 
+class _Braced:
+    """A value written in braces, which print nothing: {x + 1} shows x + 1."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+class _Slashed:
+    """a/b written with a slash: beside further factors it can be read two ways."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+class _DOperator:
+    """\\frac{d}{dx} written in front of what it differentiates."""
+
+    def __init__(self, variable):
+        self.variable = variable
+
+
+class _FakeTree:
+    def __init__(self, data, children):
+        self.data = data
+        self.children = children
+
+
+def _minus_token():
+    import lark
+
+    return lark.Token("MINUS", "-")
+
+
+
+def _sub_text(sub: str) -> str:
+    return sub[2:-1] if sub.startswith("_{") else sub[1:]
+
+
+def _is_atomic(node) -> bool:
+    """A node that prints as one unit (a name, a number, a bracket, a fraction, a function)."""
+    if _is_token(node):
+        return True
+    return node.data in ("letter", "greek", "word", "number", "paren", "tuple", "bracket", "frac", "func",
+                         "func_power", "subscripted", "power", "sqrt", "abs", "norm", "matrix", "partial_name")
+
+
 class _Names:
     """A column of names being defined (x^{(1)}, y^{(1)} stacked)."""
 
@@ -984,6 +1176,13 @@ class _Names:
 
     def __repr__(self):
         return f"_Names({self.names})"
+
+
+def _resolved(value):
+    """A value with the derivatives the page names (kept for reading patterns) taken."""
+    if isinstance(value, sp.Basic) and value.has(DerivativeOf):
+        return value.replace(lambda e: isinstance(e, DerivativeOf), lambda e: e.value())
+    return value
 
 
 def _is_token(node, kinds=None) -> bool:
@@ -1090,6 +1289,8 @@ def _hand_derivative(top, bottom):
         return None
 
     a, b = parts(top), parts(bottom)
+    if b and not a and not _is_token(top) and top.data == "letter" and str(top.children[0]) == "d":
+        return (None, b)  # \frac{d}{dx}: the operator
     return (a, b) if a and b else None
 
 
@@ -1147,7 +1348,19 @@ def _pattern(before: list, last, var):
     pattern, top, value = candidates[0]
     run = _run_length(before, pattern, var, end=value)
     start = value - run + 1
+    gap = sp.simplify(top - value)
+    if gap.is_number and gap < 2:  # a_1 + a_2 + ... + a_2, a_5 + a_6 + ... + a_3: no terms for the dots
+        raise Ambiguous("the last term of a written-out sum comes before or right after the ones written")
     return pattern, top, start, run
+
+
+def _fits_elsewhere(term, pattern, var, start) -> bool:
+    """Whether a term written before a run is the pattern at an index that does not continue the run
+    (x_1 + x_3 + ... : the step is not 1)."""
+    for j in range(-3, 12):
+        if j != start - 1 and _same(_index_slots(pattern, var, sp.Integer(j)), term):
+            return True
+    return False
 
 
 def _run_length(before, pattern, var, end) -> int:

@@ -54,17 +54,26 @@ def _lengths_and_indices(exprs, ranges=None):
     return lengths, indices - lengths - bound
 
 
-def _close(a, b, tolerance=TOLERANCE) -> bool:
+def _close(a, b, tolerance=TOLERANCE, rounding=None) -> bool:
+    """|a - b| within the tolerance, relative to max(1, |a|, |b|); with `rounding` = (relative, absolute),
+    a printed value's own rounding: |a - b| <= relative * max(|a|, |b|) + absolute (a rounded 0.000438568
+    may be off in its last digit, not by 6e-5)."""
     if not isinstance(a, sp.Basic) and not isinstance(b, sp.Basic):  # numeval's values
         if isinstance(a, int) and isinstance(b, int):
             return a == b
         if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
             return a == b
+        if rounding is not None:
+            return bool(abs(a - b) <= mpmath.mpf(rounding[0]) * max(abs(a), abs(b)) + mpmath.mpf(rounding[1])
+                        + mpmath.mpf(tolerance) * max(1, abs(a), abs(b)) * mpmath.mpf("1e-6"))
         return bool(abs(a - b) <= mpmath.mpf(tolerance) * max(1, abs(a), abs(b)))
     a, b = sp.sympify(a, strict=True), sp.sympify(b, strict=True)
     if a.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or b.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return a == b
     diff = abs(sp.N(a - b, DIGITS))
+    if rounding is not None:
+        return bool(diff <= rounding[0] * max(abs(sp.N(a, DIGITS)), abs(sp.N(b, DIGITS))) + rounding[1]
+                    + sp.Float("1e-25"))
     scale = max(sp.Float(1), abs(sp.N(a, DIGITS)), abs(sp.N(b, DIGITS)))
     return bool(diff <= tolerance * scale)
 
@@ -161,7 +170,7 @@ def _symbolic_shape(*exprs) -> bool:
     return any(isinstance(e, (sp.MatrixExpr, mo.EntryMatrix)) and not isinstance(e, sp.MatrixBase) for e in exprs)
 
 
-def equal(a, b, assume=None, rng=None, tolerance=TOLERANCE):
+def equal(a, b, assume=None, rng=None, tolerance=TOLERANCE, rounding=None):
     """None if a == b, else (point, a value, b value) where they differ."""
     rng = rng or random.Random(0)
     assume = assume or {}
@@ -174,7 +183,7 @@ def equal(a, b, assume=None, rng=None, tolerance=TOLERANCE):
         if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
             return ({}, a, b)
         for x, y in zip(a, b):
-            bad = equal(x, y, assume, rng, tolerance)
+            bad = equal(x, y, assume, rng, tolerance, rounding)
             if bad:
                 return bad
         return None
@@ -184,7 +193,7 @@ def equal(a, b, assume=None, rng=None, tolerance=TOLERANCE):
     except (TypeError, ValueError):
         pass
     for where, va, vb in numeric_cases(a, b, assume, rng):
-        if not _close(va, vb, tolerance):
+        if not _close(va, vb, tolerance, rounding):
             return where(), sp.N(sp.sympify(va, strict=True), 8), sp.N(sp.sympify(vb, strict=True), 8)
     return None
 

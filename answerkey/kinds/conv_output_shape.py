@@ -77,7 +77,7 @@ def solve(problem) -> Solution:
     dilation = _axes(c.dilation, "dilation", problem, 1)
     size = {"width": c.input.width, "height": c.input.height}
     part = Part()
-    part.add(mo.text("number of filters"), sp.Integer(c.filters), rule="as given", check=False)
+    part.add(mo.text("number of filters"), sp.Integer(c.filters), rule="as given", value=sp.Integer(c.filters))
     out = {}
     for axis in ("width", "height"):
         fe = dilation[axis] * (kernel[axis] - 1) + 1
@@ -101,7 +101,7 @@ def solve(problem) -> Solution:
         shown = _shown(size[axis], fe, padding[axis], stride[axis], c.rounding)
         fsym = Fe if dilation[axis] != 1 else F
         part.add(mo.text(f"output map {axis}"), _shown(W, fsym, P, S, c.rounding), chain=[shown, value],
-                 rule="(W - F + 2P)/S + 1" if c.rounding == "exact" else "rounded down", value=formula,
+                 rule="(W - F + 2P)/S + 1" if c.rounding == "exact" else "rounded down", value=formula.xreplace({Fe: fsym}),
                  assume={**assume, F: fe})
         out[axis] = int(value)
     answers = {"filters": Answer(sp.Integer(c.filters)), "width": Answer(sp.Integer(out["width"])),

@@ -217,6 +217,10 @@ def _solve_components(fname, info, problem=None) -> Solution:
             else point[a] for a in args]
         at_lhs = mo.Applied(sp.Symbol(f"\\nabla {fname}"), *shown_args)
         exact = values.applyfunc(tidy)
+        if any(mo.undecided_ties(e) for e in exact):
+            raise problem.error("at", "at this point arguments of a max or min tie, and whether the others join "
+                                      "the tie depends on the constants", "give the constants values, or choose "
+                                                                          "a point without a tie")
         truth_at = truth.applyfunc(lambda e: e.doit()).subs(point)
         part.add(at_lhs, exact, rule="substituting the point", value=truth_at, therefore=True)
         if any(e.is_number and not e.is_Rational for e in exact):

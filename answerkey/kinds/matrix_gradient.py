@@ -75,7 +75,9 @@ def index_form(f):
     scalar = scalar.replace(lambda e: isinstance(e, sp.Trace), lambda e: e.rewrite(sp.Sum))
     scalar = scalar.replace(lambda e: isinstance(e, MatrixElement) and not isinstance(e.parent, sp.MatrixSymbol),
                             lambda e: e.parent._entry(e.i, e.j))
-    names = iter(n for n in "ijpqrstuv")
+    taken = {str(s) for m in f.atoms(sp.MatrixSymbol) for d in m.shape for s in sp.sympify(d, strict=True).free_symbols}
+    taken |= {mo.entry_name(m) for m in f.atoms(sp.MatrixSymbol)} | {"k", "l"}  # sizes, entries, the entry's own
+    names = iter(n for n in "ijpqrstuvabcdgh" if n not in taken)
     renamed = {}
 
     def rebuild(t):
