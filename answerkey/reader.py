@@ -208,6 +208,9 @@ def read(text: str, context: Context) -> Line:
     except lark.exceptions.LarkError as exc:
         raise ReadError(f"cannot parse the LaTeX: {exc}") from None
     evaluator = _Evaluator(context)
+    evaluator.subscript_letters = set(re.findall(r"(?<![A-Za-z\\])([A-Za-z])(?![A-Za-z])",
+                                                 " ".join(re.findall(r"_\{([^{}]*)\}|_([A-Za-z])", text) and
+                                                          [a or b for a, b in re.findall(r"_\{([^{}]*)\}|_([A-Za-z])", text)])))
     try:
         return evaluator.display(tree)
     except ReadError:
@@ -251,6 +254,7 @@ class _Evaluator:
         self.index_letters = False  # in conditions, an unknown single letter is an index
         self.used_bound: set[str] = set()  # letters some sum of the line binds
         self.free_letters: set[str] = set()  # index letters read outside every sum
+        self.subscript_letters: set[str] = set()  # letters the line uses in subscripts: its indices
 
     # -- structure ---------------------------------------------------------------------------------
     def display(self, tree) -> Line:
@@ -339,6 +343,9 @@ class _Evaluator:
             if base in ctx.scalars:
                 return ctx.scalars[base]
             if self.index_letters and len(base) == 1:
+                return mo.index(base)
+            if len(base) == 1 and base in self.subscript_letters:  # k x_k: the index k as a factor
+                self.free_letters.add(base)
                 return mo.index(base)
             if base == "e":  # Euler's number, when e is no name of the problem
                 return sp.E
@@ -1308,6 +1315,9 @@ def _index_slots(expr, old, new):
 
 
 def _slot_values(expr) -> list:
+    """The indices written in expr (entries, deltas, softmax entries), but not those a sum in it binds."""
+    bound = {lim[0] for total in expr.atoms(sp.Sum, sp.Product) for lim in total.limits} \
+        if isinstance(expr, sp.Basic) else set()
     values = []
     for e in sp.preorder_traversal(expr):
         if isinstance(e, sp.Indexed):
@@ -1316,7 +1326,7 @@ def _slot_values(expr) -> list:
             values.extend(e.args)
         elif isinstance(e, mo.SoftmaxEntry):
             values.append(e.args[1])
-    return values
+    return [v for v in values if not (v.free_symbols & bound)]
 
 
 def _same(a, b) -> bool:
@@ -1337,12 +1347,17 @@ def _pattern(before: list, last, var):
     candidates = []
     for top in dict.fromkeys(_slot_values(last)):
         for start_value in dict.fromkeys(v for v in _slot_values(prev) if v.is_Integer):
-            pattern = _index_slots(last, top, var)
-            # the last term is a(top): its index `top` may be an expression of the top (n - 1)
-            if not pattern.has(var):
-                continue
-            if _same(_index_slots(pattern, var, start_value), prev):
-                candidates.append((pattern, top, start_value))
+            # the last term is a(top): its index `top` may be an expression of the top (n - 1); where
+            # the top is a name, it may also be a factor of the term (x_1^2 + 2 x_2^2 + ... + n x_n^2)
+            tries = [_index_slots(last, top, var)]
+            if top.free_symbols and not top.is_Integer:
+                tries.append(last.xreplace({top: var}) if top.is_Symbol else _index_slots(last, top, var))
+            for pattern in tries:
+                if not pattern.has(var):
+                    continue
+                if _same(_index_slots(pattern, var, start_value).xreplace({var: start_value}), prev):
+                    candidates.append((pattern, top, start_value))
+                    break
     if not candidates:
         raise ReadError("cannot see the pattern of the terms around '\\dots'")
     pattern, top, value = candidates[0]
@@ -1358,7 +1373,7 @@ def _fits_elsewhere(term, pattern, var, start) -> bool:
     """Whether a term written before a run is the pattern at an index that does not continue the run
     (x_1 + x_3 + ... : the step is not 1)."""
     for j in range(-3, 12):
-        if j != start - 1 and _same(_index_slots(pattern, var, sp.Integer(j)), term):
+        if j != start - 1 and _same(_index_slots(pattern, var, sp.Integer(j)).xreplace({var: sp.Integer(j)}), term):
             return True
     return False
 
@@ -1367,7 +1382,7 @@ def _run_length(before, pattern, var, end) -> int:
     """How many of the terms before the dots, counted from the last back, are a(end), a(end - 1), ..."""
     count = 0
     for t in reversed(before):
-        if _same(_index_slots(pattern, var, end - count), t):
+        if _same(_index_slots(pattern, var, end - count).xreplace({var: end - count}), t):
             count += 1
         else:
             break

@@ -431,6 +431,7 @@ CASES = [
     Case("dots-sum-after-constant", r"1 + x_1 + x_2 + \dots + x_n", "vectors", 1 + S(X[i])),
     Case("dots-sum-after-name", r"c + x_1 + \dots + x_n", "vectors", cs + S(X[i])),
     Case("dots-sum-not-twice-the-sum", r"2x_1 + x_2 + \dots + x_n", "vectors", X[1] + S(X[i])),
+    Case("dots-sum-index-as-factor", r"x_1 + 2x_2 + \dots + n x_n", "vectors", S(i * X[i])),
     Case("dots-sum-negated", r"-x_1 - x_2 - \dots - x_n", "vectors", -S(X[i])),
     # -- vectors ------------------------------------------------------------------------------------------
     Case("tuple-dots", r"(x_1, x_2, \dots, x_n)", "vectors", mo.DotsVector(X[k], k, n, False)),
@@ -586,7 +587,7 @@ GARBAGE = [
     r"\mathbf{1}[x]", r"\sqrt{}", r"\frac{}{}", "x y z q", "1..2", "x^{x^{x", r"\left\| x", "\\", "$x$",
     "x # y", "x % y", "α + 1", r"\frac{\partial}{\partial} x", r"\frac{\partial f}{\partial}", r"\nabla",
     r"\nabla g", r"\delta_{i}", r"\delta_{ijk}", r"\operatorname{softmax}(y + 1)", r"\max(x)", r"\exp(x, y)",
-    r"f(x, y, z)", r"\frac{\partial f}{\partial q}", r"\sum_{ii=1}^{n} x", r"x_1 + 2x_2 + \dots + n x_n",
+    r"f(x, y, z)", r"\frac{\partial f}{\partial q}", r"\sum_{ii=1}^{n} x",
     r"(2x_1, x_2, \dots, x_n)", r"(x_2, x_3, \dots, x_n)", r"x_n + \dots + x_1", r"x_1 x_2 \cdots x_n",
     r"\mathbf{1}_{x >}", r"\mathbf{1}_{}", r"\sigma'(x)", "(" * 3000 + "x" + ")" * 3000,
     "x^{" * 400 + "2" + "}" * 400, "-" * 5000 + "x", r"\frac{\partial f}{\partial x}(1, 2)",
