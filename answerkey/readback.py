@@ -239,8 +239,12 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
         others = list(zip(sides, approx))
     values = [reference] + [v for v, _ in others]
     symbolic = [v for v in values if mo.is_vector(v) and not isinstance(v, sp.MatrixBase)]
-    if index is None and symbolic and not any(isinstance(v, sp.MatrixExpr) for v in values):
-        index = mo.index("_c")  # vectors of symbolic length: compared entry by entry
+    matrices = any(isinstance(v, (sp.MatrixExpr, mo.GradientOf)) for v in values)
+    if index is None and symbolic and not matrices:
+        index = mo.index("_c")  # vectors of symbolic length: compared entry by entry, over their length
+        length = _length(symbolic[0])
+        if length is not None:
+            assume = {**assume, "ranges": {**assume.get("ranges", {}), index: length}}
     for value, rough in others:
         if isinstance(value, (reader.Fresh, reader._Names)):
             raise reader.ReadError(f"unknown name '{getattr(value, 'name', value)}'")
@@ -266,6 +270,21 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
             for name, value in zip(flat, values):
                 ctx.labels[name] = value
     record.checked += 1
+
+
+def _length(vector):
+    """The length of a vector of symbolic length as the page writes it (DotsVector, softmax, e_i, [e_k]_k)."""
+    if isinstance(vector, mo.DotsVector):
+        return vector.args[2]
+    if isinstance(vector, (mo.Softmax, mo.UnitVector)):
+        return vector.args[1]
+    if isinstance(vector, mo.EntryMatrix):
+        return vector.args[3]
+    if isinstance(vector, (sp.Add, sp.Mul)):
+        for a in vector.args:
+            if mo.is_vector(a):
+                return _length(a)
+    return None
 
 
 def _general(value, claimed, assume: dict, ctx):
