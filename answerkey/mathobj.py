@@ -216,12 +216,16 @@ def conventional_diff(expr, v):
     """d expr / d v with the key's conventions at kinks: a tie in max or min splits the gradient equally
     among the arguments that attain it (TieShare), relu'(0) = 0, |u|'(0) = sign(0) = 0. The one place
     these conventions live; the confirmation checks them against one-sided differences."""
-    e = elementary(expr, index("_s"))  # a sum index no displayed line uses
-    e = e.replace(lambda t: isinstance(t, sp.Max), lambda t: _TieMax(*t.args))
-    e = e.replace(lambda t: isinstance(t, sp.Min), lambda t: _TieMin(*t.args))
+    e = elementary(expr, index("_s")) if expr.has(LogSumExp, SoftmaxEntry) else expr  # a sum index no line uses
+    kinked = e.has(sp.Max, sp.Min)
+    if kinked:
+        e = e.replace(lambda t: isinstance(t, sp.Max), lambda t: _TieMax(*t.args))
+        e = e.replace(lambda t: isinstance(t, sp.Min), lambda t: _TieMin(*t.args))
     d = sp.diff(e, v)
-    return d.replace(lambda t: isinstance(t, _TieMax), lambda t: sp.Max(*t.args)).replace(
-        lambda t: isinstance(t, _TieMin), lambda t: sp.Min(*t.args))
+    if kinked:
+        d = d.replace(lambda t: isinstance(t, _TieMax), lambda t: sp.Max(*t.args)).replace(
+            lambda t: isinstance(t, _TieMin), lambda t: sp.Min(*t.args))
+    return d
 
 
 def plain_functions(expr):

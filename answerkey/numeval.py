@@ -86,7 +86,17 @@ def _find(cls):
         if base in _BY_BASE:
             _HANDLERS[cls] = _BY_BASE[base]
             return _BY_BASE[base]
+    if hasattr(cls, "_numeval"):  # an object that says what expression it is at concrete sizes
+        _HANDLERS[cls] = _delegate
+        return _delegate
     raise Unsupported(cls.__name__)
+
+
+def _delegate(e, env, point):
+    explicit = e._numeval(env)
+    if explicit is None:
+        raise Unsupported(type(e).__name__)
+    return _eval(explicit, env, point)
 
 
 def _int(e, env, point) -> int:

@@ -143,10 +143,53 @@ def _conditions(note: str | None, context) -> dict:
 
 
 def _compare(a, b, assume, rng, tolerance, index, rounding=None):
+    """None if a equals b (under the assumptions, at random points), else (point, a value, b value). The
+    same comparison is made once: a derivation's lines all mean the same, and their left sides read the
+    same (d f / d x_k)."""
+    try:
+        key = (a, b, tuple(sorted(((str(k), k, v if not isinstance(v, dict) else tuple(sorted(v.items(), key=str)))
+                                   for k, v in assume.items()), key=lambda t: t[0])), tolerance, index, rounding)
+        hash(key)
+    except TypeError:
+        key = None
+    if key is not None and key in _SEEN:
+        return None
+    bad = _compare_now(a, b, assume, rng, tolerance, index, rounding)
+    if bad is None and key is not None:
+        if len(_SEEN) > 20000:
+            _SEEN.clear()
+        _SEEN.add(key)
+    return bad
+
+
+_SEEN: set = set()  # comparisons that held (per process)
+
+
+def _canonical(expr):
+    """expr with the indices its sums bind renamed in the order they appear (_d1, _d2, ...), so that two
+    forms that differ only in those names are the same object (and need no numbers to compare)."""
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.Sum):
+        return expr
+    names = {}
+
+    def rename(total):
+        new_limits, sub = [], {}
+        for var, lo, hi in total.limits:
+            fresh = names.setdefault((var, total), sp.Symbol(f"_d{len(names) + 1}", integer=True, positive=True))
+            sub[var] = fresh
+            new_limits.append((fresh, lo, hi))
+        return sp.Sum(total.function.xreplace(sub), *new_limits)
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), rename)
+
+
+def _compare_now(a, b, assume, rng, tolerance, index, rounding=None):
     a, b = (v[0] if isinstance(v, sp.Tuple) and len(v) == 1 else v for v in (a, b))  # a flat shape (n)
     try:
         a = verify._prepare(a, index)
         b = verify._prepare(b, index)
+        if _canonical(a) == _canonical(b):
+            return None
         return verify.equal(a, b, assume, rng, tolerance, rounding)
     except (TypeError, ValueError, AttributeError, IndexError, sp.SympifyError) as exc:
         raise reader.ReadError(f"its value cannot be compared with the line's ({type(exc).__name__})") from None

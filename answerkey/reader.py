@@ -155,14 +155,38 @@ class DerivativeOf(mo.Display):
 class EntryDerivative(mo.Display):
     """d f / d w_kl for a function of matrices: made explicit at concrete sizes (args: f, entry)."""
 
+    def _numeval(self, env: dict):
+        """The explicit derivative at the sizes and indices env gives (for numeval's fast route)."""
+        f, entry = self.args
+        sub = {s: sp.Integer(v) for s, v in env.items()}
+        concrete_entry = entry.xreplace(sub)
+        if not all(i.is_number for i in concrete_entry.indices):
+            return None
+        explicit = _explicit(f.xreplace(sub) if sub else f)
+        return None if explicit is None else _entry_diff(explicit, concrete_entry)
+
     def doit(self, **hints):
         f, entry = self.args
-        explicit = mo.concrete(f)
-        if isinstance(explicit, sp.Basic) and explicit.atoms(sp.MatrixSymbol):
-            return self
         if not all(i.is_number for i in entry.indices):
             return self
-        return sp.diff(explicit, entry)
+        explicit = _explicit(f)
+        if explicit is None:
+            return self
+        return _entry_diff(explicit, entry)
+
+
+@functools.lru_cache(maxsize=256)
+def _explicit(f):
+    """f of concrete size with its matrices written out entry by entry (once per size)."""
+    explicit = mo.concrete(f)
+    if isinstance(explicit, sp.Basic) and explicit.atoms(sp.MatrixSymbol):
+        return None
+    return explicit
+
+
+@functools.lru_cache(maxsize=4096)
+def _entry_diff(explicit, entry):
+    return sp.diff(explicit, entry)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1271,9 +1295,7 @@ def _mul(a, b):
     if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
         return a * b
     if _is_matrix(a) or _is_matrix(b):
-        if _is_matrix(a) and _is_matrix(b):
-            return sp.MatMul(a, b)
-        return a * b
+        return (a * b).doit(deep=False) if _is_matrix(a) and _is_matrix(b) else a * b  # one flat product
     return a * b
 
 

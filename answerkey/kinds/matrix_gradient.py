@@ -163,7 +163,8 @@ def solve(problem) -> Solution:
     except CannotDerive as exc:
         raise CannotDerive(f"{problem.doc.file}: {problem.label}: {exc}") from None
     assembled = mo.EntryMatrix(entry, k, l if cols != 1 else sp.Symbol("_unused"), rows, cols)
-    truth = mo.EntryMatrix(collapse(sp.diff(g, entry_var)), k, l if cols != 1 else sp.Symbol("_unused"), rows, cols)
+    truth = mo.EntryMatrix(collapse(sp.diff(g, entry_var), {k: rows, l: cols}), k,
+                           l if cols != 1 else sp.Symbol("_unused"), rows, cols)
     chain = [closed] if (closed := _closed_form(f, wrt)) is not None else []
     part.add(mo.Partial(fname, wrt), assembled, chain=chain, therefore=True, value=truth,
              rule=f"entries assembled; {layout}", assume={"ranges": {k: rows, l: cols}})
