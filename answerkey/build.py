@@ -217,6 +217,9 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None, jobs: int | 
         except SpecError as exc:
             found[problem.number] = list(exc.diagnostics)
     jobs = jobs or os.cpu_count() or 1
+    if jobs > 1 and len(problems) > 1:
+        from . import reader
+        reader._parser()  # the read-back's parser, made once before the helpers fork
     outcomes = _outcomes(problems, check=not (diagnostics or found), jobs=jobs)
     for problem, (kind, value) in zip(problems, outcomes):
         if kind == "spec":

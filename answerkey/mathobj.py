@@ -184,8 +184,8 @@ def in_range(e, lo, hi, ranges: dict):
     if len(free) == 1 and sp.Poly(e, free[0]).degree() == 1 and sp.Poly(e, free[0]).LC() == 1:
         k = free[0]
         low_end, high_end = e.subs(k, 1), e.subs(k, ranges[k])
-    implied_low = sp.simplify(low_end - lo)
-    implied_high = sp.simplify(hi - high_end)
+    implied_low = sp.expand(low_end - lo)
+    implied_high = sp.expand(hi - high_end)
     if implied_low.is_nonnegative or (implied_low.is_number and implied_low >= 0):
         lo = -sp.oo
     if implied_high.is_nonnegative or (implied_high.is_number and implied_high >= 0):

@@ -185,6 +185,8 @@ def _canonical(expr):
 
 def _compare_now(a, b, assume, rng, tolerance, index, rounding=None):
     a, b = (v[0] if isinstance(v, sp.Tuple) and len(v) == 1 else v for v in (a, b))  # a flat shape (n)
+    if a == b:
+        return None
     try:
         a = verify._prepare(a, index)
         b = verify._prepare(b, index)

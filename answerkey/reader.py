@@ -1385,7 +1385,7 @@ def _pattern(before: list, last, var):
     pattern, top, value = candidates[0]
     run = _run_length(before, pattern, var, end=value)
     start = value - run + 1
-    gap = sp.simplify(top - value)
+    gap = sp.expand(top - value)
     if gap.is_number and gap < 2:  # a_1 + a_2 + ... + a_2, a_5 + a_6 + ... + a_3: no terms for the dots
         raise Ambiguous("the last term of a written-out sum comes before or right after the ones written")
     return pattern, top, start, run

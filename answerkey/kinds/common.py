@@ -59,7 +59,7 @@ def check_sums(problem, f, lengths: dict, field: str = "function") -> None:
                     continue
                 index, length = entry.indices[0], sp.sympify(lengths[name], strict=True)
                 first, last = index.subs(var, lo), index.subs(var, hi)
-                below, beyond = sp.simplify(first - 1), sp.simplify(length - last)
+                below, beyond = sp.expand(first - 1), sp.expand(length - last)
                 shown = f"{name}[{index}] for {var} = {lo}..{hi}"
                 if below.is_number and below < 0:
                     raise problem.error(field, f"the sum reaches {name}[{first}], before the first entry of "
