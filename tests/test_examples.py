@@ -1,4 +1,5 @@
-"""Every spec in problems/ builds, verified; the losses example against numpy."""
+"""Every spec in problems/ builds, verified, with every displayed line read back from the page (none left
+unread); the losses example against numpy."""
 import json
 import subprocess
 import sys
@@ -18,6 +19,12 @@ def test_every_example_spec_builds_verified(spec, tmp_path):
     assert proc.returncode == 0, proc.stderr
     data = json.loads((tmp_path / f"{spec.stem}.answers.json").read_text(encoding="utf-8"))
     assert data["problems"] and all(p["verified"] for p in data["problems"])
+    # the page is the proof: every displayed line of every example read back from its LaTeX and checked
+    for problem in data["problems"]:
+        assert problem["readback"]["unread"] == [], (problem["id"], problem["readback"])
+        assert problem["readback"]["checked"] + problem["readback"]["definitions"] > 0
+    tex = (tmp_path / f"{spec.stem}.tex").read_text(encoding="utf-8")
+    assert "not read back" not in tex and "displayed lines read back from the page and checked" in tex
 
 
 def test_losses_and_activations_at_numbers(tmp_path):
