@@ -115,42 +115,64 @@ def one_sided(fn, point: list, i: int, side: int, h=None):
     return side * (-3 * at(0) + 4 * at(h) - at(2 * h)) / (2 * h)
 
 
-def gradient_mismatch(fn, point: list, got: list, names: list) -> tuple[int, str] | None:
-    """None when `got` is a gradient of fn at point that one-sided differences bear out, else (the
-    component at fault, why).
+def convention_branches(expr, values: dict):
+    """expr with each gate that meets its kink at `values` replaced by the branch the key's documented
+    convention differentiates: relu(u) at u = 0 by 0 (relu'(0) = 0), |u| at 0 by 0 (|u|'(0) = 0), a max or
+    min whose arguments tie by the mean of the tied ones (a tie splits equally). The result has the same
+    value at the point and is smooth there; its finite differences are what the convention says. Written
+    here from the spec's expression, not taken from the solver."""
+    def number(e):
+        v = sp.sympify(e, strict=True).xreplace(values)
+        return v if v.is_number else None
 
-    Where fn is differentiable in a coordinate, that component must equal the difference quotient. At a
-    kink (the one-sided quotients differ: relu at 0, a tie in max, |x| at 0) the component must lie
-    between them; coordinates that fn treats alike there (it does not change when they are swapped) must
-    get equal components; and along the direction that moves all of them together, if fn is
-    differentiable along it, the components must add up to the directional derivative. That is how a
-    tie split equally (1/3 each of max(x, y, z) at (1, 1, 1)) is confirmed without assuming it."""
+    def branch(e):
+        if isinstance(e, (mo.relu, sp.Abs)):
+            u = number(e.args[0])
+            return sp.Integer(0) if u is not None and u == 0 else e
+        args = [number(a) for a in e.args]
+        if any(a is None for a in args):
+            return e
+        top = max(args) if isinstance(e, sp.Max) else min(args)
+        tied = [a for a, v in zip(e.args, args) if v == top]
+        return sp.Add(*tied) / len(tied) if len(tied) > 1 else e
+
+    return expr.replace(lambda e: isinstance(e, (mo.relu, sp.Abs, sp.Max, sp.Min)), branch)
+
+
+def gradient_mismatch(fn, point: list, got: list, names: list, branch=None) -> tuple[int, str, str] | None:
+    """None when `got` is a gradient of fn at point that finite differences bear out, else (the component
+    at fault, why, which check: smooth, branch, alike or direction).
+
+    Where fn is differentiable in a coordinate (its one-sided slopes agree), that component must equal
+    the slope. At a kink (relu at 0, a tie in max, |x| at 0) it must equal the slope of `branch`, the
+    function with its kinked gates replaced by the branches the convention differentiates
+    (convention_branches); coordinates that fn treats alike there must get equal components; and along the
+    direction that moves them together, if fn is differentiable along it, they must add up to its slope
+    (so a tie split equally, 1/3 each of max(x, y, z) at (1, 1, 1), is confirmed two ways)."""
     n = len(point)
     f0 = fn(*point)
-    scale = max(mpmath.mpf(1), abs(f0))
     right = [one_sided(fn, point, i, 1) for i in range(n)]
     left = [one_sided(fn, point, i, -1) for i in range(n)]
     kinked = []
     for i in range(n):
         if not (mpmath.isfinite(right[i]) and mpmath.isfinite(left[i])):
-            return i, f"{names[i]}: the function is not differentiable there (a one-sided slope is infinite)"
+            return i, f"{names[i]}: the function is not differentiable there (a one-sided slope is infinite)", "smooth"
         if _agree(right[i], left[i]):
             if not _agree(got[i], (right[i] + left[i]) / 2):
                 return i, (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} but finite differences give "
-                        f"{mpmath.nstr((right[i] + left[i]) / 2, 8)}")
+                           f"{mpmath.nstr((right[i] + left[i]) / 2, 8)}"), "smooth"
             continue
         kinked.append(i)
-        lo, hi = min(left[i], right[i]), max(left[i], right[i])
-        if not (lo - TOL * scale <= got[i] <= hi + TOL * scale):
-            return i, (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} at a kink, outside its one-sided slopes "
-                    f"{mpmath.nstr(left[i], 8)} (left) and {mpmath.nstr(right[i], 8)} (right)")
+        if branch is not None:
+            want = central_difference(branch, point, i)
+            if not _agree(got[i], want):
+                return i, (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} at a kink, where the key's conventions give "
+                           f"{mpmath.nstr(want, 8)} (one-sided slopes {mpmath.nstr(left[i], 8)} and "
+                           f"{mpmath.nstr(right[i], 8)})"), "branch"
     h = mpmath.mpf("1e-9")
 
     def moved(delta):
         return fn(*[p + d for p, d in zip(point, delta)])
-
-    def unit(i, t):
-        return [t if j == i else 0 for j in range(n)]
 
     groups = []
     step = mpmath.mpf("1e-7")
@@ -173,15 +195,16 @@ def gradient_mismatch(fn, point: list, got: list, names: list) -> tuple[int, str
         for i in group[1:]:
             if not _agree(got[i], got[group[0]]):
                 return i, (f"d/d{names[i]} is {mpmath.nstr(got[i], 8)} and d/d{names[group[0]]} is "
-                        f"{mpmath.nstr(got[group[0]], 8)}, although the function treats the two alike there")
+                           f"{mpmath.nstr(got[group[0]], 8)}, although the function treats the two alike there"), "alike"
         d = [1 if m in group else 0 for m in range(n)]
         up = (moved([h * v for v in d]) - f0) / h
         down = (f0 - moved([-h * v for v in d])) / h
         if _agree(up, down, loose=True):
             total = sum(got[i] for i in group)
             if not _agree(total, (up + down) / 2, loose=True):
-                return group[0], (f"the components for {', '.join(names[i] for i in group)} add up to {mpmath.nstr(total, 8)}, "
-                        f"but moving them together changes the function at the rate {mpmath.nstr((up + down) / 2, 8)}")
+                return group[0], (f"the components for {', '.join(names[i] for i in group)} add up to "
+                                  f"{mpmath.nstr(total, 8)}, but moving them together changes the function at the "
+                                  f"rate {mpmath.nstr((up + down) / 2, 8)}"), "direction"
     return None
 
 
@@ -263,9 +286,15 @@ def confirm_gradient(problem, solution, info, label: str = "gradient") -> list[s
             for _ in range(2 if data else 1):
                 values = _random_point(rng, len(data))
                 got = [value_at(concrete(e, sub), {}, variables + data, at + values) for e in exact]
-                why = gradient_mismatch(lambda *p: fn(*p, *values), at, got, names)
+                here = {**dict(zip(variables, [sp.nsimplify(info["at"][v]) for v in variables])),
+                        **{d: sp.Float(v, 30) for d, v in zip(data, values)}}
+                smooth = convention_branches(g, here)
+                branch = numeric_function(smooth, variables + data) if smooth != g else None
+                why = gradient_mismatch(lambda *p: fn(*p, *values), at, got, names,
+                                        (lambda *p: branch(*p, *values)) if branch else None)
                 if why:
-                    _at_a_kink(problem, f, info["at"], "gradient_at", why[1])
+                    if why[2] != "branch":
+                        _at_a_kink(problem, g, here, "gradient_at", why[1])
                     raise _fail(problem, "gradient_at", why[1])
         done.append("gradient_at: agrees with one-sided differences at the point (kinks and ties included)")
     return done
@@ -273,8 +302,9 @@ def confirm_gradient(problem, solution, info, label: str = "gradient") -> list[s
 
 def _at_a_kink(problem, f, point: dict, label: str, why: str) -> None:
     """When the function meets a kink at the point (relu at 0, a tie in max, |.| at 0) and the key's
-    conventions, applied gate by gate, give no derivative of it there (relu(w) - relu(-w) is w, whose
-    derivative at 0 is 1, not 0): that is said as such, not as a failed check of the solver."""
+    conventions, applied gate by gate (as the confirmation applies them too), contradict the function
+    itself -- it is differentiable there, and the conventions give another number (relu(w) - relu(-w) is
+    w, whose derivative at 0 is 1, not 0) --: that is said as such, not as a failed check of the solver."""
     gates = mo.kinks_at(f, point)
     if gates:
         raise CannotDerive(f"{problem.doc.file}: {problem.label}: cannot derive the gradient at this point: "
@@ -358,12 +388,32 @@ def confirm_backprop(problem, solution) -> list[str]:
         return run(dict(zip(targets, offsets)))[output]
 
     got = [mpmath.mpf(sp.N(solution.answers[label].expr, 30)) for label, _ in asked]
-    why = gradient_mismatch(out, [mpmath.mpf(0)] * len(targets), got, [str(t) for t in targets])
+    values, _ = forward(inputs, nodes)
+    smooth = {node: convention_branches(e, values) for node, e in nodes.items()}
+    branch_fns = {node: sp.lambdify(list(inputs) + list(nodes), mo.plain_functions(e), modules=["mpmath"])
+                  for node, e in smooth.items()}
+
+    def branch(*offsets):
+        bumps = dict(zip(targets, offsets))
+        env = {k: mpmath.mpf(sp.N(v, 30)) + bumps.get(k, 0) for k, v in inputs.items()}
+        for node in nodes:
+            args = [env.get(s, mpmath.mpf(0)) for s in list(inputs) + list(nodes)]
+            env[node] = branch_fns[node](*args) + bumps.get(node, 0)
+        return env[output]
+
+    kinked = any(smooth[node] != nodes[node] for node in nodes)
+    why = gradient_mismatch(out, [mpmath.mpf(0)] * len(targets), got, [str(t) for t in targets],
+                            branch if kinked else None)
     if why:
+        if kinked and why[2] != "branch":
+            raise CannotDerive(f"{problem.doc.file}: {problem.label}: cannot derive the gradients at these inputs: "
+                               f"gates meet their kinks there, and the key's conventions (relu'(0) = 0, a tie "
+                               f"split equally) applied gate by gate contradict the graph itself ({why[1]}); "
+                               "choose other inputs")
         raise _fail(problem, asked[why[0]][0], why[1])
     return [f"the forward value and {len(asked)} gradients agree with finite differences of the evaluated "
-            f"graph" + (" (one-sided ones at its kinks)" if any(kink_at(e, forward(inputs, nodes)[0]) for e in nodes.values())
-                        else "")]
+            f"graph" + (" (at its kinks, of the graph with each kinked gate on the branch its convention "
+                        "differentiates)" if kinked else "")]
 
 
 def confirm_step(problem, solution, info) -> list[str]:
