@@ -63,6 +63,14 @@ def value_at(expr, env: dict, variables, point):
         return mpmath.mpf(value) if value.is_real else mpmath.mpc(complex(value))
 
 
+def _step(p, h=None):
+    """The difference step at a coordinate p: H, or smaller beside a small p (log z at z = 1e-20 must not
+    step across 0)."""
+    h = h or H
+    p = abs(mpmath.mpf(p))
+    return h * p if 0 < p < 1 else h
+
+
 def central_difference(fn, point: list, i: int):
     """(f(p + h e_i) - f(p - h e_i)) / 2h, with the working precision raised by the size of f so that a
     large value does not swamp the difference."""
@@ -70,14 +78,19 @@ def central_difference(fn, point: list, i: int):
     extra = int(mpmath.log10(magnitude + 1)) if mpmath.isfinite(magnitude) else 0
     with mpmath.workdps(mpmath.mp.dps + max(0, extra)):
         up, down = [mpmath.mpf(v) for v in point], [mpmath.mpf(v) for v in point]
-        up[i] += H
-        down[i] -= H
-        return (fn(*up) - fn(*down)) / (2 * H)
+        h = _step(point[i])
+        up[i] += h
+        down[i] -= h
+        return (fn(*up) - fn(*down)) / (2 * h)
+
+
+FLOOR = mpmath.mpf("1e-12")  # below it, values are compared absolutely (finite differences leave noise)
 
 
 def _agree(a, b, loose: bool = False) -> bool:
-    a, b = complex(a), complex(b)
-    return abs(a - b) <= float(TOL) * (100 if loose else 1) * max(1.0, abs(a), abs(b))
+    a, b = (mpmath.mpmathify(v) for v in (a, b))
+    scale = max(FLOOR, abs(a), abs(b))
+    return bool(abs(a - b) <= TOL * (100 if loose else 1) * scale)
 
 
 def _random_point(rng, size):
@@ -105,7 +118,7 @@ def data_of(f, variables, lengths: dict | None = None) -> list:
 def one_sided(fn, point: list, i: int, side: int, h=None):
     """The one-sided difference quotient of fn at point along coordinate i: side +1 from the right, -1
     from the left (second order: (-3f(p) + 4f(p + h) - f(p + 2h)) / 2h)."""
-    h = h or mpmath.mpf("1e-12")
+    h = _step(point[i], h or mpmath.mpf("1e-12"))
 
     def at(t):
         q = list(point)

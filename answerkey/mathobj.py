@@ -63,6 +63,12 @@ class sigmoid(sp.Function):
     def _eval_rewrite_as_exp(self, u, **kwargs):
         return 1 / (1 + sp.exp(-u))
 
+    @classmethod
+    def eval(cls, u):
+        if u.is_zero:
+            return sp.Rational(1, 2)
+        return None
+
     def _eval_evalf(self, prec):
         return (1 / (1 + sp.exp(-self.args[0]))).evalf(prec)
 
@@ -149,6 +155,28 @@ class InRange(sp.Function):
         return True
 
 
+def rename_clashing_indices(expr):
+    """Sums whose index has the name of another name of the expression (a constant i beside
+    sum_{i=1}^{n}) get a fresh index, so that the page does not write i for two things."""
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.Sum):
+        return expr
+    free = {str(s) for s in expr.free_symbols} | names_in(expr)
+
+    def rename(total):
+        sub, limits = {}, []
+        for var, lo, hi in total.limits:
+            clash = any(str(s) == str(var) and s != var for s in expr.free_symbols)
+            if clash:
+                new = fresh_index(free | {str(var)}, ("j", "l", "m", "p", "r", "s", "t"))
+                free.add(str(new))
+                sub[var] = new
+                var = new
+            limits.append((var, lo, hi))
+        return sp.Sum(total.function.xreplace(sub), *limits) if sub else total
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), rename)
+
+
 def undecided_ties(expr) -> list:
     """The shares of max or min in expr that a point leaves undecided: some arguments tie at numbers while
     others are still symbols (max(0, 0, a): a split in halves if a < 0, none if a > 0)."""
@@ -158,6 +186,21 @@ def undecided_ties(expr) -> list:
         if len(set(numbers)) < len(numbers) and any(not a.is_number for a in t.args[2:]):
             out.append(t)
     return out
+
+
+def accurate(expr, digits: int = 30):
+    """The number expr is, to `digits` significant digits, computed at rising precision until two
+    precisions agree: 1 - tanh(150)^2 or sigma(300)(1 - sigma(300)) lose every digit to cancellation at
+    a fixed precision (sp.N can give 0.e-130)."""
+    previous = None
+    for precision in (digits, 2 * digits, 4 * digits, 8 * digits, 16 * digits, 32 * digits):
+        value = sp.N(expr, precision)
+        if previous is not None and value.is_number and previous.is_number:
+            scale = max(abs(value), abs(previous))
+            if value == previous or (scale != 0 and abs(value - previous) <= scale * sp.Float(10) ** (2 - digits)):
+                return sp.N(value, digits)
+        previous = value
+    return sp.N(value, digits)
 
 
 def kinks_at(expr, values: dict) -> list[str]:

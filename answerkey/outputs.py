@@ -50,7 +50,7 @@ def _number(value):
     if value.is_Integer:
         return int(value)
     if value.is_number and value.is_real:
-        return float(value)
+        return float(mo.accurate(value, 20))  # not float(value): cancellation (1 - tanh(150)^2) loses it
     return None
 
 

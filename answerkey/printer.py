@@ -44,6 +44,11 @@ class KeyPrinter(LatexPrinter):
             return word
         return f"\\mathit{{{word}}}"
 
+    def _print(self, expr, **kwargs):
+        if expr is sp.E:  # Euler's number upright (ISO), so that a constant named e stays e
+            return "\\mathrm{e}"  # (Exp1 has a _latex method of its own, which SymPy would use first)
+        return super()._print(expr, **kwargs)
+
     def _needs_mul_brackets(self, expr, first=False, last=False) -> bool:
         """Besides SymPy's rule (sums not last): an operator written in front (d/dx) takes what follows it,
         so it is bracketed unless it is the last factor; a written-out sum always."""
@@ -317,16 +322,28 @@ KeyPrinter._print_Indexed = _print_indexed
 
 def _print_float(self, expr):
     """Floats to 6 significant digits, trailing zeros kept (0.777300: six digits, so a reader knows how far
-    it is exact); a float that is exactly a short decimal (a given 2.2, 0.5) as written."""
-    short = repr(float(expr))
-    if "e" not in short and "inf" not in short and "nan" not in short and len(short.replace("-", "").replace(".", "").lstrip("0")) <= 6 \
-            and sp.Float(short, 30) == sp.Float(expr, 30):
-        return short[:-2] if short.endswith(".0") else short
-    text = f"{float(expr):#.6g}".rstrip(".")
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
-    return text
+    it is exact); a float that is exactly a short decimal (a given 2.2, 0.5) as written. Any exponent
+    (1.06016 x 10^{-260}: not through a machine float, which would make it 0)."""
+    import mpmath
+
+    value = mpmath.mpf(sp.Float(expr)._mpf_)
+    if value == 0:
+        return "0"
+    exponent = int(mpmath.floor(mpmath.log10(abs(value))))
+    if -300 < exponent < 300:
+        short = repr(float(value))
+        if "e" not in short and len(short.replace("-", "").replace(".", "").lstrip("0")) <= 6 \
+                and sp.Float(short, 30) == sp.Float(expr, 30):
+            return short[:-2] if short.endswith(".0") else short
+    if -5 <= exponent < 6:
+        text = f"{float(value):#.6g}".rstrip(".")
+        if "e" not in text:
+            return text
+    mantissa = mpmath.nstr(value / mpmath.mpf(10) ** exponent, 6, strip_zeros=False)
+    if mantissa.replace("-", "").startswith("10."):  # rounding carried into the next power
+        exponent += 1
+        mantissa = mpmath.nstr(value / mpmath.mpf(10) ** exponent, 6, strip_zeros=False)
+    return f"{mantissa} \\times 10^{{{exponent}}}"
 
 
 KeyPrinter._print_Float = _print_float
@@ -340,11 +357,36 @@ def _print_rational(self, expr):
     while q % 5 == 0:
         q, fives = q // 5, fives + 1
     places = max(twos, fives)
-    if q == 1 and places <= 6:
-        from decimal import Decimal
+    if q == 1:
+        from decimal import Decimal, localcontext
 
-        return str(Decimal(int(expr.p)) / Decimal(int(expr.q)))
+        with localcontext() as context:
+            context.prec = 80
+            value = Decimal(int(expr.p)) / Decimal(int(expr.q))
+        if places <= 6:
+            return format(value, "f")
+        sign, digits, exponent = value.normalize().as_tuple()  # a small exact decimal: m x 10^k, exactly
+        mantissa = "".join(map(str, digits))
+        k = exponent + len(mantissa) - 1
+        shown = mantissa[0] + ("." + mantissa[1:] if len(mantissa) > 1 else "")
+        return f"{'-' if sign else ''}{shown} \\times 10^{{{k}}}"
     return LatexPrinter._print_Rational(self, expr)
 
 
 KeyPrinter._print_Rational = _print_rational
+
+
+def _print_integer(self, expr):
+    """An integer as written, but a long one that is a short number times a power of ten as m x 10^k."""
+    text = str(int(expr))
+    digits = text.lstrip("-")
+    if len(digits) > 15:
+        mantissa = digits.rstrip("0")
+        if len(mantissa) <= 6:
+            k = len(digits) - 1
+            shown = mantissa[0] + ("." + mantissa[1:] if len(mantissa) > 1 else "")
+            return f"{'-' if text.startswith('-') else ''}{shown} \\times 10^{{{k}}}"
+    return text
+
+
+KeyPrinter._print_Integer = _print_integer

@@ -293,8 +293,8 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
     for value, rough in others:
         if isinstance(value, (reader.Fresh, reader._Names)):
             raise reader.ReadError(f"unknown name '{getattr(value, 'name', value)}'")
-        bad = _compare(value, reference, assume, rng, max(tolerance, verify.APPROX) if rough or line.approx
-                       else tolerance, index, None if rough or line.approx else rounding)
+        relative = (verify.APPROX, 0) if rough or line.approx else rounding  # relative, however small
+        bad = _compare(value, reference, assume, rng, tolerance, index, relative)
         if bad:
             raise _fail(problem, number, line, text, _mismatch(bad, "a side", value))
         general = _general(value, reference, assume, ctx)

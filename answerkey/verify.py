@@ -25,6 +25,10 @@ MAX_INDEX_CASES = 8  # index values tried per length (all of them when fewer)
 DIGITS = 30
 TOLERANCE = sp.Float("1e-12", DIGITS)
 APPROX = sp.Float("1e-5", DIGITS)
+# Below this scale values are compared absolutely: 30-digit arithmetic leaves noise near 1e-29 where a
+# difference is 0, and 1e-12 relative to 1e-15 still sees it. (It was 1: then two values of 1e-130 that
+# differ in every digit passed.)
+FLOOR = sp.Float("1e-15", DIGITS)
 
 
 def _prepare(expr, k=None):
@@ -66,7 +70,7 @@ def _close(a, b, tolerance=TOLERANCE, rounding=None) -> bool:
         if rounding is not None:
             return bool(abs(a - b) <= mpmath.mpf(rounding[0]) * max(abs(a), abs(b)) + mpmath.mpf(rounding[1])
                         + mpmath.mpf(tolerance) * max(1, abs(a), abs(b)) * mpmath.mpf("1e-6"))
-        return bool(abs(a - b) <= mpmath.mpf(tolerance) * max(1, abs(a), abs(b)))
+        return bool(abs(a - b) <= mpmath.mpf(tolerance) * max(FLOOR, abs(a), abs(b)))
     a, b = sp.sympify(a, strict=True), sp.sympify(b, strict=True)
     if a.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or b.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return a == b
@@ -74,7 +78,7 @@ def _close(a, b, tolerance=TOLERANCE, rounding=None) -> bool:
     if rounding is not None:
         return bool(diff <= rounding[0] * max(abs(sp.N(a, DIGITS)), abs(sp.N(b, DIGITS))) + rounding[1]
                     + sp.Float("1e-25"))
-    scale = max(sp.Float(1), abs(sp.N(a, DIGITS)), abs(sp.N(b, DIGITS)))
+    scale = max(sp.Float(FLOOR), abs(sp.N(a, DIGITS)), abs(sp.N(b, DIGITS)))
     return bool(diff <= tolerance * scale)
 
 
@@ -107,7 +111,8 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
             combos = rng.sample(combos, MAX_INDEX_CASES)
         for combo in combos:
             isub = dict(zip(idx, combo))
-            if distinct and sp.sympify(distinct[0], strict=True).subs(isub) == sp.sympify(distinct[1], strict=True).subs(isub):
+            both = {**lsub, **isub}  # k != n: at the length too, not only at the index
+            if distinct and sp.sympify(distinct[0], strict=True).subs(both) == sp.sympify(distinct[1], strict=True).subs(both):
                 continue
             sub = {**lsub, **isub}
             try:  # the fast route: evaluate both sides as they are, sums as loops
@@ -157,6 +162,8 @@ def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None):
         for n in range(POINTS):  # the second point has the first one's signs flipped
             point = numeval.Point(rng, opposite=results[0][0] if n == 1 else None)
             values = [(numeval.evaluate(x, env, point), numeval.evaluate(y, env, point)) for x, y in pairs]
+            if not point.values:  # nothing random: exact numbers, at a precision they keep (1 - tanh(150)^2)
+                values = [(_stable(x, env), _stable(y, env)) for x, y in pairs]
             results.append((point, values))
             if not point.values:  # nothing random: one point says it all
                 break
@@ -164,6 +171,20 @@ def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None):
         where = (lambda point=point: {**(shown or sub), **point.as_sympy()})
         for va, vb in values:
             yield where, va, vb
+
+
+def _stable(expr, env):
+    """numeval's value of an expression without random quantities, at rising precision until two agree."""
+    previous = None
+    for precision in (DIGITS, 2 * DIGITS, 4 * DIGITS, 8 * DIGITS, 16 * DIGITS):
+        with mpmath.workdps(precision):
+            value = numeval.evaluate(expr, env, numeval.Point())
+        if previous is not None:
+            if isinstance(value, int) or value == previous or \
+                    abs(value - previous) <= max(abs(value), abs(previous)) * mpmath.mpf(10) ** (2 - DIGITS):
+                return value
+        previous = value
+    return value
 
 
 def _symbolic_shape(*exprs) -> bool:

@@ -153,7 +153,7 @@ MUTATIONS = [
     M("xent-digit-decimal", LOSSES, "cross-entropy", r"\approx", r"0.231224", r"0.281224"),
     M("xent-drop-minus-decimal", LOSSES, "cross-entropy", r"\approx", r"-0.371468", r"0.371468"),
     M("xent-drop-term-denominator", LOSSES, "cross-entropy", r"\therefore \nabla L(\begin{bmatrix}1\\2\\0.5\end{bmatrix}) =",
-      r"{\exp\left(0.5\right) + e + \exp\left(2\right)}", r"{\exp\left(0.5\right) + e}"),
+      r"{\exp\left(0.5\right) + \mathrm{e} + \exp\left(2\right)}", r"{\exp\left(0.5\right) + \mathrm{e}}"),
     M("xent-digit-sum-limit", LOSSES, "cross-entropy", r"L(x) = - \log{\left(\frac", r"\sum_{j=1}^{3}",
       r"\sum_{j=2}^{3}"),
     M("hinge-drop-term", LOSSES, "svm-hinge", r"L(x) = \max", r"x_{1} - x_{2} + 1\right)", r"x_{1} - x_{2}\right)"),

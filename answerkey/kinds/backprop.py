@@ -176,7 +176,8 @@ def solve(problem) -> Solution:
             asked = Part(intro="The asked gradients, from the table.")
             for label, target in c.ask.items():
                 v = mo.real(target)
-                asked.add(sp.Symbol(label), mo.Partial(output, v), chain=[grads[v]], therefore=True,
+                asked.add(label_symbol(label, {str(s) for s in [*inputs, *nodes]}), mo.Partial(output, v),
+                          chain=[grads[v]], therefore=True,
                           value=truths[v], check=True)
                 answers[label] = Answer(grads[v], description=f"d{output}/d{target}")
             parts.append(asked)
@@ -204,12 +205,22 @@ def solve(problem) -> Solution:
     return Solution(parts, answers, data={"values": {str(k): v for k, v in values.items()}, "figure": fig})
 
 
+def label_symbol(label: str, names) -> sp.Basic:
+    """The name an asked label has on the page: the letter itself, or (b) in words where the graph already
+    has a name b (a bias), so that "b := df/db" does not define b twice."""
+    return mo.text(f"({label})") if label in names or label in ("e", "E", "pi") else sp.Symbol(label)
+
+
 def gate_rule(expr) -> str:
-    """The local-gradient rule of a gate, named as the backprop notes name it."""
-    if isinstance(expr, sp.Add):
+    """The local-gradient rule of a gate, named as the backprop notes name it: a named gate only where the
+    node is that gate of plain names (q + z, q z); otherwise the derivative of the node's expression."""
+    plain = all(a.is_Symbol or a.is_number for a in expr.args)
+    if isinstance(expr, sp.Add) and plain:
         return "add gate: distributes the gradient"
-    if isinstance(expr, sp.Mul):
+    if isinstance(expr, sp.Mul) and plain:
         return "multiply gate: swaps the inputs"
+    if isinstance(expr, (sp.Add, sp.Mul)):
+        return "local gradient: the derivative of the node's expression"
     if isinstance(expr, sp.Max):
         return "max gate: routes the gradient to the larger input (a tie splits it equally)"
     if isinstance(expr, sp.Min):
@@ -268,7 +279,7 @@ def _asked_part(label, v, nodes, output, values, truths):
     gradient with its value, the product, the result."""
     truth = truths[v]
     part = Part(label=label)
-    name = sp.Symbol(label)
+    name = label_symbol(label, {str(s) for s in nodes} | {str(s) for e in nodes.values() for s in e.free_symbols})
     part.add(name, mo.Partial(output, v), rule=f"what ({label}) asks", check=False, define=True)
     routes = paths(nodes, v, output)
     if not routes:

@@ -35,15 +35,42 @@ def point_values(problem, at: dict, variables: dict) -> dict:
             if not isinstance(value, list) or len(value) != length:
                 raise problem.error(("at", name), f"expected a list of {length} numbers for the vector {name}")
             for i, v in enumerate(value, start=1):
-                out[mo.vector(name)[i]] = sp.nsimplify(v) if isinstance(v, float) else sp.Integer(v)
+                out[mo.vector(name)[i]] = _exact(v)
         else:
             if isinstance(value, list):
                 raise problem.error(("at", name), f"expected a number for {name}, got a list")
-            out[target] = sp.nsimplify(value) if isinstance(value, float) else sp.Integer(value)
+            out[target] = _exact(value)
     missing = sorted(set(variables) - set(at))
     if missing:
         raise problem.error(("at",), f"no value for {', '.join(missing)}")
     return out
+
+
+def _exact(value):
+    """A number of the spec as an exact one: 1e-300 as 10^-300 (nsimplify would make it 0), 0.1 as 1/10."""
+    import sympy as sp
+
+    return sp.Rational(repr(value)) if isinstance(value, float) else sp.Integer(value)
+
+
+def check_entry_names(problem, f, lengths: dict, field: str = "function") -> None:
+    """A name that prints like an entry of a vector (x1 or x_1 beside the vector x: both are x_1 on the
+    page) is an error naming both."""
+    import re
+
+    from ..printer import tex
+
+    printed = {}
+    for s in sorted(f.free_symbols, key=str):
+        if not s.is_integer:
+            other = printed.setdefault(tex(s), s)
+            if other != s:
+                raise problem.error(field, f"'{other}' and '{s}' print alike ({tex(s)})", "rename one of them")
+    for s in f.free_symbols:
+        m = re.fullmatch(r"([A-Za-z]+)_?(\w+)", s.name)
+        if m and m.group(1) in lengths and not s.is_integer:
+            raise problem.error(field, f"'{s.name}' would print as {m.group(1)}_{m.group(2)}, an entry of the vector "
+                                       f"{m.group(1)}", f"rename it, e.g. to {m.group(1).upper()}{m.group(2)}")
 
 
 def check_sums(problem, f, lengths: dict, field: str = "function") -> None:
@@ -59,6 +86,11 @@ def check_sums(problem, f, lengths: dict, field: str = "function") -> None:
                     continue
                 index, length = entry.indices[0], sp.sympify(lengths[name], strict=True)
                 first, last = index.subs(var, lo), index.subs(var, hi)
+                slope = sp.expand(index).coeff(var)
+                if slope.is_number and slope < 0:  # x[n + 1 - i]: the index runs down
+                    first, last = last, first
+                outer = {lim[0]: lim[2] for other in f.atoms(sp.Sum) for lim in other.limits if lim[0] != var}
+                last = last.xreplace(outer)  # an upper limit that is an outer sum's index: at its largest
                 below, beyond = sp.expand(first - 1), sp.expand(length - last)
                 shown = f"{name}[{index}] for {var} = {lo}..{hi}"
                 if below.is_number and below < 0:

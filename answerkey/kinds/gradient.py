@@ -14,7 +14,7 @@ from ..diffsteps import tidy
 from ..derivation import Answer, Part, Solution
 from ..expr import ExprError, Scope, parse_length
 from . import Kind
-from .common import Expr, Fields, Length, Name, Number, check_sums, point_values
+from .common import Expr, Fields, Length, Name, Number, check_entry_names, check_sums, point_values
 
 
 class GradientFields(Fields):
@@ -36,8 +36,9 @@ def setup(problem, fields):
             lengths[name] = parse_length(length)
         except ExprError as exc:
             raise problem.error(("vectors", name), exc.message) from None
-    f = problem.expr("function", Scope(vectors=dict(lengths)))
+    f = mo.rename_clashing_indices(problem.expr("function", Scope(vectors=dict(lengths))))
     check_sums(problem, f, lengths)
+    check_entry_names(problem, f, lengths)
     wrt = [fields.wrt] if isinstance(fields.wrt, str) else list(fields.wrt)
     if not wrt:
         raise problem.error("wrt", "name at least one variable")
@@ -144,7 +145,8 @@ def _solve_vector(fname, info) -> Solution:
              check=False)
     entry = partial_lines(part, fname, g, x[k], assume={"ranges": {k: n}})
     truth = mo.DotsVector(mo.conventional_diff(g, x[k]), k, n, True)
-    deltas = sorted((d for d in entry.atoms(sp.KroneckerDelta) if k in d.args), key=str)
+    bound = {lim[0] for total in entry.atoms(sp.Sum) for lim in total.limits}
+    deltas = sorted((d for d in entry.atoms(sp.KroneckerDelta) if k in d.args and not d.free_symbols & bound), key=str)
     if len(deltas) == 1:
         other = deltas[0].args[0] if deltas[0].args[1] == k else deltas[0].args[1]
         same = tidy(entry.subs(k, other).doit()) if entry.subs(k, other).has(sp.Sum) else entry.subs(k, other)
@@ -224,7 +226,8 @@ def _solve_components(fname, info, problem=None) -> Solution:
         truth_at = truth.applyfunc(lambda e: e.doit()).subs(point)
         part.add(at_lhs, exact, rule="substituting the point", value=truth_at, therefore=True)
         if any(e.is_number and not e.is_Rational for e in exact):
-            part.add(at_lhs, exact.evalf(6), rule="numerically", value=truth_at, therefore=True, approx=True)
+            part.add(at_lhs, exact.applyfunc(lambda e: mo.accurate(e, 30)), rule="numerically", value=truth_at,
+                     therefore=True, approx=True)
         answers["gradient_at"] = Answer(exact, description="the gradient at the point")
     return Solution([part], answers)
 
@@ -255,7 +258,7 @@ def context(problem):
 
     fields = problem.fields
     lengths = {name: parse_length(length) for name, length in fields.vectors.items()}
-    f = problem.expr("function", Scope(vectors=dict(lengths)))
+    f = mo.rename_clashing_indices(problem.expr("function", Scope(vectors=dict(lengths))))
     return function_context(f, fields.name, [fields.wrt] if isinstance(fields.wrt, str) else list(fields.wrt),
                             lengths)
 

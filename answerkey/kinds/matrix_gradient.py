@@ -155,7 +155,10 @@ def solve(problem) -> Solution:
         return Solution([part], {"gradient": Answer(closed)}, data={"layout": "denominator"})
     part.add(lhs, g, rule="in index notation", value=f)
     rows, cols = wrt.shape
-    k, l = mo.index("k"), mo.index("l")
+    taken = {str(s) for m in f.atoms(sp.MatrixSymbol) | {wrt} for d in m.shape
+             for s in sp.sympify(d, strict=True).free_symbols} | mo.names_in(g)
+    k = mo.fresh_index(taken, ("k", "l", "p", "q", "r", "s"))
+    l = mo.fresh_index(taken | {str(k)}, ("l", "p", "q", "r", "s", "t"))
     base = mo.vector(mo.entry_name(wrt))
     entry_var = base[k] if cols == 1 else base[k, l]
     try:

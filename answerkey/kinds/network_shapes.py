@@ -113,6 +113,17 @@ def parse_layers(problem):
         out.append((kind, cfg, i))
     if not problem.fields.layers:
         diagnostics.append(Diagnostic(problem.where("layers"), "the network has no layers"))
+    seen = {}
+    for kind, cfg, i in out:  # answers are named by the layers: names must differ, and not be the totals'
+        label = _label(cfg["name"])
+        if label in ("output", "total") or label in seen:
+            diagnostics.append(Diagnostic(problem.where("layers", i, kind, "name") if "name" in
+                                          (problem.fields.layers[i][kind] or {}) else problem.where("layers", i),
+                                          f"the layer name '{cfg['name']}' is " + (
+                                              "taken by the answers output_shape and total_params" if label in
+                                              ("output", "total") else f"already the name of layer {seen[label] + 1}"),
+                                          "give each layer its own name"))
+        seen.setdefault(label, i)
     if diagnostics:
         raise SpecError(diagnostics)
     return out
