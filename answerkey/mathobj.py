@@ -195,7 +195,7 @@ def accurate(expr, digits: int = 30):
     previous = None
     for precision in (digits, 2 * digits, 4 * digits, 8 * digits, 16 * digits, 32 * digits):
         value = sp.N(expr, precision)
-        if previous is not None and value.is_number and previous.is_number:
+        if previous is not None and value.is_number and previous.is_number and (value != 0 or precision >= 8 * digits):
             scale = max(abs(value), abs(previous))
             if value == previous or (scale != 0 and abs(value - previous) <= scale * sp.Float(10) ** (2 - digits)):
                 return sp.N(value, digits)

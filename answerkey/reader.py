@@ -1331,7 +1331,10 @@ def _hand_derivative(top, bottom):
 
 
 def _index_slots(expr, old, new):
-    """expr with the index `old` replaced by `new` where it is an index (entries, deltas, softmax)."""
+    """expr with the index `old` replaced by `new` where it is an index (entries, deltas, softmax); in a
+    derivative the page names (d f / d x_k), only in its variable."""
+    if isinstance(expr, DerivativeOf):
+        return DerivativeOf(expr.args[0], _index_slots(expr.args[1], old, new))
     def entry(e):
         return e.base[tuple(new if i == old else i.xreplace({old: new}) if i.has(old) else i for i in e.indices)]
 
@@ -1344,7 +1347,10 @@ def _index_slots(expr, old, new):
 
 
 def _slot_values(expr) -> list:
-    """The indices written in expr (entries, deltas, softmax entries), but not those a sum in it binds."""
+    """The indices written in expr (entries, deltas, softmax entries), but not those a sum in it binds; of
+    a derivative the page names, those of its variable."""
+    if isinstance(expr, DerivativeOf):
+        return _slot_values(expr.args[1])
     bound = {lim[0] for total in expr.atoms(sp.Sum, sp.Product) for lim in total.limits} \
         if isinstance(expr, sp.Basic) else set()
     values = []

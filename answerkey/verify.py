@@ -67,9 +67,8 @@ def _close(a, b, tolerance=TOLERANCE, rounding=None) -> bool:
             return a == b
         if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
             return a == b
-        if rounding is not None:
-            return bool(abs(a - b) <= mpmath.mpf(rounding[0]) * max(abs(a), abs(b)) + mpmath.mpf(rounding[1])
-                        + mpmath.mpf(tolerance) * max(1, abs(a), abs(b)) * mpmath.mpf("1e-6"))
+        if rounding is not None:  # relative to the printed value, however small it is
+            return bool(abs(a - b) <= mpmath.mpf(rounding[0]) * max(abs(a), abs(b)) + mpmath.mpf(rounding[1]))
         return bool(abs(a - b) <= mpmath.mpf(tolerance) * max(FLOOR, abs(a), abs(b)))
     a, b = sp.sympify(a, strict=True), sp.sympify(b, strict=True)
     if a.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or b.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
@@ -179,8 +178,10 @@ def _stable(expr, env):
     for precision in (DIGITS, 2 * DIGITS, 4 * DIGITS, 8 * DIGITS, 16 * DIGITS):
         with mpmath.workdps(precision):
             value = numeval.evaluate(expr, env, numeval.Point())
-        if previous is not None:
-            if isinstance(value, int) or value == previous or \
+        if isinstance(value, int):
+            return value
+        if previous is not None and (value != 0 or precision >= 8 * DIGITS):  # a 0 may be cancellation
+            if value == previous or \
                     abs(value - previous) <= max(abs(value), abs(previous)) * mpmath.mpf(10) ** (2 - DIGITS):
                 return value
         previous = value

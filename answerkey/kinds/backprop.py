@@ -327,7 +327,7 @@ def describe(problem) -> str:
     inputs, nodes, output = build_graph(problem)
     graph = ", ".join(f"${tex(n)} = {tex(e)}$" for n, e in nodes.items())
     given = ", ".join(f"${tex(k)} = {tex(v)}$" for k, v in inputs.items())
-    asked = ", ".join(f"({label}) $\\dfrac{{\\partial {tex(output)}}}{{\\partial {target}}}$"
+    asked = ", ".join(f"({label}) $\\dfrac{{\\partial {tex(output)}}}{{\\partial {tex(mo.real(target))}}}$"
                       for label, target in problem.fields.ask.items())
     return (f"Consider the computational graph {graph} with {given}. Compute the forward pass"
             + (f" and the gradients {asked}." if asked else "."))

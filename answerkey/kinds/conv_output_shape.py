@@ -124,7 +124,9 @@ def solve(problem) -> Solution:
     part.add(mo.text("(number of filters, output map width, output map height)"),
              sp.Tuple(c.filters, out["width"], out["height"]), therefore=True, rule="",
              value=sp.Tuple(c.filters, out["width"], out["height"]))
-    part.intro = "W: input size, F: filter size, P: padding, S: stride, along each axis."
+    part.intro = "W: input size, F: filter size, P: padding, S: stride, along each axis" + (
+        "; K: number of filters, C: input channels, F_w, F_h: filter width and height." if c.input.channels
+        is not None else ".")
     return Solution([part], answers)
 
 
@@ -144,7 +146,7 @@ def describe(problem) -> str:
     kernel = f"{k} \\times {k}" if k else size(c.kernel)
     channels = f" with {c.input.channels} channels" if c.input.channels else ""
     text = (f"A convolution layer takes a ${c.input.width} \\times {c.input.height}$ input{channels} and applies "
-            f"{c.filters} filters of size ${kernel}$ with stride ${size(c.stride)}$ and padding ${size(c.padding)}$")
+            f"{c.filters} filter{'s' if c.filters != 1 else ''} of size ${kernel}$ with stride ${size(c.stride)}$ and padding ${size(c.padding)}$")
     if c.dilation != 1:
         text += f" and dilation ${size(c.dilation)}$"
     text += (". What is the shape of its output, written as (number of filters, output map width, output map "

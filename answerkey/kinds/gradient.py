@@ -207,8 +207,10 @@ def _solve_components(fname, info, problem=None) -> Solution:
             results.append(partial_lines(part, fname, g, v))
     truth = sp.Matrix([mo.conventional_diff(g, v) for v in order])
     grad = sp.Matrix(results)
-    part.add(nabla, grad, rule="the components assembled" + (
-        ", the k-th entry at k = 1, ..., n" if summed else ""), value=truth, therefore=True)
+    entry_words = ", ".join(f"the {sp.latex(entries[b][0])}-th entry of {b} at {sp.latex(entries[b][0])} = 1, ..., {n}"
+                            for b, n in summed.items())
+    part.add(nabla, grad, rule="the components assembled" + (f", {entry_words}" if summed else ""), value=truth,
+             therefore=True)
     answers = {"gradient": Answer(grad.applyfunc(lambda e: e.doit()) if summed else grad, display=grad)}
     if info["at"]:
         point = info["at"]
@@ -224,7 +226,13 @@ def _solve_components(fname, info, problem=None) -> Solution:
                                       "the tie depends on the constants", "give the constants values, or choose "
                                                                           "a point without a tie")
         truth_at = truth.applyfunc(lambda e: e.doit()).subs(point)
-        part.add(at_lhs, exact, rule="substituting the point", value=truth_at, therefore=True)
+        from ..printer import tex
+
+        ties = sorted((g for g in f.atoms(sp.Max, sp.Min) if mo.kinks_at(g, point)), key=str)
+        rule = "substituting the point" + (
+            f"; there ${'$, $'.join(tex(g) for g in ties)}$ tie{'s' if len(ties) == 1 else ''}, and a tie splits "
+            "the gradient equally (the indicators above hold away from ties)" if ties else "")
+        part.add(at_lhs, exact, rule=rule, value=truth_at, therefore=True)
         if any(e.is_number and not e.is_Rational for e in exact):
             part.add(at_lhs, exact.applyfunc(lambda e: mo.accurate(e, 30)), rule="numerically", value=truth_at,
                      therefore=True, approx=True)

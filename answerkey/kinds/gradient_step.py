@@ -68,6 +68,7 @@ def solve(problem) -> Solution:
     if info["at"]:
         point = dict(info["at"])
         current = sp.ImmutableMatrix([point[v] for v in order])
+        point_name = tex(order[0]) if len(order) == 1 else "(" + ", ".join(tex(v) for v in order) + ")"
         for t in range(1, c.steps + 1):
             here = dict(zip(order, current))
             field, what = ("at", "the point") if t == 1 else ("steps", f"the point that step {t - 1} reaches")
@@ -81,7 +82,7 @@ def solve(problem) -> Solution:
             new = sp.ImmutableMatrix([tidy(e) for e in current - lr * gval])
             lhs = sp.ImmutableMatrix([sp.Symbol(f"{tex(v)}^{{({t})}}") for v in order])
             part.add(lhs, mo.Minus(current, mo.Scaled(lr, gval)), chain=[new],
-                     rule=f"the update $x - {tex(lr)} \\nabla {tex(fname)}$",
+                     rule=f"the update ${point_name} - {tex(lr)} \\nabla {tex(fname)}$",
                      value=current - lr * truth.subs(here), therefore=t == c.steps)
             current = new
         answers["update"] = Answer(current, description=f"the point after {c.steps} step(s)")
