@@ -46,10 +46,22 @@ class Ambiguous(ReadError):
 
 @functools.lru_cache(maxsize=1)
 def _parser():
+    import hashlib
+    import os
+
     import lark
 
-    return lark.Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", start="start",
-                     maybe_placeholders=False, cache=True)  # the tables cached (a temporary file, by hash)
+    text = GRAMMAR.read_text(encoding="utf-8")
+    cache = False  # the LALR tables kept in the user's cache folder (not the build's temporary one), by hash
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "answerkey"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            digest = hashlib.sha256((text + lark.__version__).encode()).hexdigest()[:16]
+            cache = str(folder / f"house-{digest}.lark")
+    except OSError:
+        cache = False
+    return lark.Lark(text, parser="lalr", start="start", maybe_placeholders=False, cache=cache)
 
 
 # ---------------------------------------------------------------------------------------------------
