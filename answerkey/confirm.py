@@ -424,7 +424,7 @@ def confirm_backprop(problem, solution) -> list[str]:
                                f"split equally) applied gate by gate contradict the graph itself ({why[1]}); "
                                "choose other inputs")
         raise _fail(problem, asked[why[0]][0], why[1])
-    return [f"the forward value and {len(asked)} gradients agree with finite differences of the evaluated "
+    return [f"the forward value and {len(asked)} gradient{'s' if len(asked) != 1 else ''} agree with finite differences of the evaluated "
             f"graph" + (" (at its kinks, of the graph with each kinked gate on the branch its convention "
                         "differentiates)" if kinked else "")]
 
