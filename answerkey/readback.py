@@ -293,7 +293,10 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
     for value, rough in others:
         if isinstance(value, (reader.Fresh, reader._Names)):
             raise reader.ReadError(f"unknown name '{getattr(value, 'name', value)}'")
-        relative = (verify.APPROX, 0) if rough or line.approx else rounding  # relative, however small
+        if rough or line.approx:  # to 5 significant digits, or to what its rounded decimals allow
+            relative = (verify.APPROX, rounding[1] if rounding else 0)
+        else:
+            relative = rounding
         bad = _compare(value, reference, assume, rng, tolerance, index, relative)
         if bad:
             raise _fail(problem, number, line, text, _mismatch(bad, "a side", value))

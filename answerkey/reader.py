@@ -304,7 +304,9 @@ class _Evaluator:
         clash = self.used_bound & self.free_letters
         if clash:
             raise Ambiguous(f"the sum's index {sorted(clash)[0]} is also used outside the sum")
-        rounding = (sum(r for r, _ in self.rounded), 0) if self.rounded else None  # relative: 5.14820 x 10^-131
+        # the error the rounded decimals allow: each off by up to a unit of its last digit, times up to 10 for
+        # what it multiplies (an absolute bound: 2 cos(y - 2) - 1.04518 may be small where 1.04518 is not)
+        rounding = (0, float(10 * sum(a for _, a in self.rounded))) if self.rounded else None
         clauses = [[(rel, _resolved(v)) for rel, v in clause] for clause in clauses]
         return Line(clauses, therefore, self.digits, rounding)
 
@@ -356,7 +358,7 @@ class _Evaluator:
             if digits >= 5:  # printed to limited precision: the check allows its last digit
                 self.digits = digits if self.digits is None else min(self.digits, digits)
                 unit = Decimal(1).scaleb(d.as_tuple().exponent)
-                self.rounded.append((float(unit / abs(d)) if d else 0.0, float(unit)))
+                self.rounded.append((float(unit / abs(d)) if d else 0.0, unit))
             return sp.Rational(text)
         return sp.Integer(text)
 
@@ -598,7 +600,16 @@ class _Evaluator:
 
     def r_times(self, node):
         a, _, b = node.children
-        return _mul(self.value(a), self.value(b))
+        count = len(self.rounded)
+        left = self.value(a)
+        rounded_left = len(self.rounded) == count + 1 and (_is_token(a, "NUMBER") or
+                                                            not _is_token(a) and a.data == "number")
+        right = self.value(b)
+        power = _power_of_ten(right)
+        if rounded_left and power is not None:
+            relative, unit = self.rounded[count]  # 5.14820 x 10^{-131}: its last digit is 10^{-136}
+            self.rounded[count] = (relative, unit * Decimal(10) ** power)
+        return _mul(left, right)
 
     def r_slash(self, node):
         a, _, b = node.children
@@ -1226,6 +1237,18 @@ class _Names:
 
     def __repr__(self):
         return f"_Names({self.names})"
+
+
+def _power_of_ten(value):
+    """k when value is 10^k exactly (10^{-131} is the Rational 1/10^131 once read), else None."""
+    if not isinstance(value, sp.Rational) or value <= 0:
+        return None
+    p, q = int(value.p), int(value.q)
+    for number, sign in ((p, 1), (q, -1)):
+        other = q if sign == 1 else p
+        if other == 1 and number >= 1 and str(number).rstrip("0") == "1":
+            return sign * (len(str(number)) - 1)
+    return None
 
 
 def _resolved(value):
