@@ -304,9 +304,10 @@ class _Evaluator:
         clash = self.used_bound & self.free_letters
         if clash:
             raise Ambiguous(f"the sum's index {sorted(clash)[0]} is also used outside the sum")
-        # the error the rounded decimals allow: each off by up to a unit of its last digit, times up to 10 for
-        # what it multiplies (an absolute bound: 2 cos(y - 2) - 1.04518 may be small where 1.04518 is not)
-        rounding = (0, float(10 * sum(a for _, a in self.rounded))) if self.rounded else None
+        # the error the rounded decimals allow: each off by up to a unit of its last digit, times up to 2 for
+        # what it multiplies (the checks' values lie within +-2; an absolute bound: 2 cos(y - 2) - 1.04518 may
+        # be small where 1.04518 is not)
+        rounding = (0, float(2 * sum(a for _, a in self.rounded))) if self.rounded else None
         clauses = [[(rel, _resolved(v)) for rel, v in clause] for clause in clauses]
         return Line(clauses, therefore, self.digits, rounding)
 
