@@ -61,7 +61,8 @@ def _parser():
             cache = str(folder / f"house-{digest}.lark")
     except OSError:
         cache = False
-    return lark.Lark(text, parser="lalr", start="start", maybe_placeholders=False, cache=cache)
+    return lark.Lark(text, parser="lalr", lexer="basic", start="start", maybe_placeholders=False,
+                     cache=cache)  # one scanner for all states: half the load time of the contextual lexer
 
 
 # ---------------------------------------------------------------------------------------------------
