@@ -8,6 +8,7 @@ lengths (n = 2..4) and indices (every combination that the line's assumptions al
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import random
@@ -36,6 +37,19 @@ def _prepare(expr, k=None):
     if k is not None and mo.is_vector(expr):
         expr = mo.component(expr, k)
     return mo.elementary(expr) if isinstance(expr, sp.Basic) else expr
+
+
+@contextlib.contextmanager
+def effort(points: int, cases: int):
+    """Fewer random points and index cases for a while (the read-back, which compares every printed side of
+    every line: 3 points, the second with the first one's signs flipped, and 4 index cases per length)."""
+    global POINTS, MAX_INDEX_CASES
+    saved = POINTS, MAX_INDEX_CASES
+    POINTS, MAX_INDEX_CASES = points, cases
+    try:
+        yield
+    finally:
+        POINTS, MAX_INDEX_CASES = saved
 
 
 def _lengths_and_indices(exprs, ranges=None):
@@ -290,4 +304,5 @@ def readback(problem, solution: Solution, seed: int = 0):
                          for n in range(sum(len(p.lines) for p in solution.parts))]
         return record
     block = render.solution_block(problem, solution)
-    return rb.check(problem, solution, block, problem.kind.context(problem), seed)
+    with effort(points=3, cases=4):
+        return rb.check(problem, solution, block, problem.kind.context(problem), seed)
