@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 NAME := $(basename $(notdir $(SPEC)))
 SETFLAGS := $(foreach s,$(SET),--set $(s))
 # The key depends on the spec, the package and the templates; a changed SET always rebuilds.
-SOURCES := $(SPEC) $(wildcard answerkey/*.py answerkey/kinds/*.py templates/*.tex templates/kinds/*.tex) generate.py
+SOURCES := $(SPEC) $(wildcard answerkey/*.py answerkey/kinds/*.py answerkey/kinds/*/*.py answerkey/kinds/*/*.tex templates/*.tex) generate.py
 STAMP := $(OUT)/.$(NAME).set-$(shell printf '%s' "$(SET)" | cksum | cut -d' ' -f1)
 
 N ?= 30
@@ -65,7 +65,7 @@ golden: $(VENV)/.installed
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@

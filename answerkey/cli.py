@@ -1,8 +1,10 @@
-"""The command line: `python generate.py [SPEC] [options]`. Exit 0 done, 1 spec or command line wrong,
+"""The command line: `answerkey [SPEC] [options]` (also `python -m answerkey` and `python generate.py`); `answerkey schema`
+prints the spec's JSON Schema. Exit 0 done, 1 spec or command line wrong,
 2 a step or answer failed its check, 3 TeX missing or failed. User errors print one message, no traceback."""
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -27,8 +29,10 @@ def _positive(text: str) -> int:
     return value
 
 
-def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="generate.py", description="Turn a homework spec (YAML) into a verified, worked answer key "
+def parser(prog: str = "generate.py") -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = _Parser(prog=prog, description="Turn a homework spec (YAML) into a verified, worked answer key "
                                                 "(LaTeX and PDF) and answers.json.")
     p.add_argument("spec", nargs="?", default=DEFAULT_SPEC, help=f"the spec file (default {DEFAULT_SPEC})")
     p.add_argument("-o", "--out", default="build", help="output folder (default build/)")
@@ -50,6 +54,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-checks", action="store_true",
                    help="do not print the record of what was verified at the end of the key")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    p.add_argument("--version", action="version", version=f"%(prog)s (answerkey) {__version__}")
     return p
 
 
@@ -57,13 +62,13 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
+    args = parser(prog).parse_args(argv)
     from .build import Options, run
     from .errors import AnswerkeyError, SpecError, TexError, VerificationError
 
     if args.variants and args.roster:
-        print("generate.py: error: --variants and --roster cannot be used together", file=sys.stderr)
+        print(f"{prog}: error: --variants and --roster cannot be used together", file=sys.stderr)
         return 1
     options = Options(out=Path(args.out), sets=args.sets, pdf=not args.no_pdf, check_only=args.check,
                       show_rules=not args.no_rules, show_checks=not args.no_checks, sheet=args.sheet,
@@ -98,3 +103,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.spec}: {count} problems solved and verified; wrote "
                   + ", ".join(str(p) for p in result.written))
     return result.exit_code
+
+
+def console(prog: str | None = None) -> None:
+    """The `answerkey` command (and `python -m answerkey`, `python generate.py`): main, then exit at once.
+    Everything is written and closed by then; the interpreter's teardown (freeing SymPy's caches object
+    by object, a tenth of a second) is skipped."""
+    if prog is None:
+        prog = "python -m answerkey" if sys.argv[0].endswith("__main__.py") else os.path.basename(sys.argv[0])
+    code = main(prog=prog)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

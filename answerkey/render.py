@@ -15,7 +15,10 @@ from pylatex.utils import NoEscape, escape_latex
 from .derivation import Line, Solution
 from .printer import tex
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# The layout's templates: the top-level templates/ folder of a checkout, shipped inside the package as
+# answerkey/templates when installed (setup.py).
+TEMPLATES = next(p for p in (Path(__file__).resolve().parent / "templates",
+                             Path(__file__).resolve().parent.parent / "templates", ) if p.is_dir())
 
 
 def plain(text: str | None) -> NoEscape | None:
@@ -35,12 +38,28 @@ def _finalize(value):
     return value
 
 
+class KindTemplates(jinja2.BaseLoader):
+    """`kinds/NAME.tex`: the template.tex of the kind's folder, or the shared partial `kind.tex`."""
+
+    def get_source(self, env, name):
+        if not (name.startswith("kinds/") and name.endswith(".tex")):
+            raise jinja2.TemplateNotFound(name)
+        from .kinds import FOLDER
+
+        own = FOLDER / name[len("kinds/"):-len(".tex")] / "template.tex"
+        if not own.is_file():
+            return env.loader.get_source(env, "kind.tex")
+        mtime = own.stat().st_mtime
+        return own.read_text(encoding="utf-8"), str(own), lambda: own.stat().st_mtime == mtime
+
+
 @functools.lru_cache(maxsize=8)
 def environment(directory: Path = TEMPLATES) -> jinja2.Environment:
     """The Jinja environment of a template folder; one per folder, so that each template is compiled once
-    per process (Jinja keeps compiled templates in its environment, and checks their files' times)."""
+    per process (Jinja keeps compiled templates in its environment, and checks their files' times). A
+    name the folder does not have, `kinds/NAME.tex`, is the kind's own partial (KindTemplates)."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(directory)),
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(directory)), KindTemplates()]),
         block_start_string="(%", block_end_string="%)",
         variable_start_string="((", variable_end_string="))",
         comment_start_string="(#", comment_end_string="#)",

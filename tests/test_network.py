@@ -77,7 +77,7 @@ def test_a_network_draws_each_input_beside_the_gate_that_uses_it():
     in the first column; no two share a place. Small graphs keep every input in the first column."""
     from answerkey import graphfig
     from answerkey.build import load_spec
-    from answerkey.kinds.backprop import build_graph
+    from answerkey.kinds.backprop.fields import build_graph
 
     spec = load_spec(ROOT / "problems" / "network.yaml")
     inputs, nodes, _ = build_graph(spec.problems[0])

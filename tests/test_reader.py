@@ -21,7 +21,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from answerkey import build, mathobj as mo, reader
-from answerkey.kinds.gradient import function_context
+from answerkey.kinds.common import function_context
 
 from .conftest import ROOT
 

@@ -1,15 +1,28 @@
-"""The registry of problem kinds: one module per kind, one line per kind here.
+"""The registry of problem kinds: every folder here that holds a kind.
 
-A kind is its fields (a pydantic model), `solve(problem) -> Solution` (steps as data), `confirm(problem,
-solution)` (an independent computation of every answer, sharing no code with the solver) and a template
-partial `templates/kinds/NAME.tex`.
+A kind is one folder, `answerkey/kinds/NAME/`:
+
+    __init__.py    KIND = Kind(NAME, fields, solve, confirm, describe, context)
+    fields.py      its fields (a pydantic model) and the spec read into mathematical objects
+    solve.py       solve(problem) -> Solution: the steps as data; describe(problem): the task in words
+    confirm.py     confirm(problem, solution): every answer computed another way (no code shared with solve.py)
+    template.tex   its template partial (optional: the shared templates/kind.tex otherwise)
+    example.yaml   an example spec, built by the tests
+    cases.yaml     its tests' data: problems and the answers (or the errors) they must give
+
+The registry finds the folders; nothing else lists the kinds.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from pydantic import BaseModel
+
+FOLDER = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -18,17 +31,27 @@ class Kind:
     fields: type[BaseModel]
     solve: Callable  # (Problem) -> Solution
     confirm: Callable  # (Problem, Solution) -> list[str]: what was confirmed; raises VerificationError
-    template: str
     describe: Callable | None = None  # (Problem) -> LaTeX: the task in words, when the spec has no statement
     context: Callable | None = None  # (Problem) -> reader.Context: what the names on the page mean
 
+    @property
+    def template(self) -> str:
+        """The template partial's name: the folder's template.tex, or the shared default (render.py)."""
+        return f"kinds/{self.name}.tex"
+
+    @property
+    def folder(self) -> Path:
+        return FOLDER / self.name
+
 
 def _registry() -> dict[str, Kind]:
-    from . import backprop, conv_output_shape, gradient, gradient_step, matrix_gradient, network_shapes
-
-    kinds = [gradient.KIND, matrix_gradient.KIND, backprop.KIND, gradient_step.KIND, conv_output_shape.KIND,
-             network_shapes.KIND]
-    return {k.name: k for k in kinds}
+    kinds = {}
+    for info in sorted(pkgutil.iter_modules([str(FOLDER)]), key=lambda m: m.name):
+        if info.ispkg:
+            kind = importlib.import_module(f"{__name__}.{info.name}").KIND
+            assert kind.name == info.name, f"the kind in kinds/{info.name}/ is called {kind.name}"
+            kinds[kind.name] = kind
+    return kinds
 
 
 KINDS: dict[str, Kind] = _registry()

@@ -1,5 +1,7 @@
 """Field types and helpers shared by the kinds."""
 from __future__ import annotations
+from .. import mathobj as mo
+import sympy as sp
 
 from typing import Annotated, Union
 
@@ -20,7 +22,6 @@ Length = Union[StrictInt, Name]  # a vector length: a number or a name such as n
 
 def point_values(problem, at: dict, variables: dict) -> dict:
     """`at: {x: 1, y: 2}` or `{x: [1, 2, 3]}` as {symbol or entry: number}; errors at their positions."""
-    import sympy as sp
 
     from .. import mathobj as mo
 
@@ -103,3 +104,73 @@ def check_sums(problem, f, lengths: dict, field: str = "function") -> None:
                     raise problem.error(field, f"the sum runs to {hi}, but {name} has length {length}",
                                         f"write the sum's upper limit in terms of {length}, or declare "
                                         f"vectors: {{{name}: {hi}}}")
+
+
+def undefined_at(problem, gradient, point: dict, field: str, what: str = "the point") -> None:
+    """A gradient that has no value at the point (sqrt(x^2 + y^2) at the origin: 0/0) is an error at the
+    field that gives the point: the function is not differentiable there."""
+    bad = [e for e in gradient if isinstance(e, sp.Basic) and (e.has(sp.nan, sp.zoo, sp.oo, -sp.oo)
+                                                               or (e.is_number and not e.is_real))]
+    if bad and problem is not None:
+        shown = ", ".join(f"{k} = {v}" for k, v in point.items())
+        raise problem.error(field, f"the function is not differentiable at {what} ({shown}): its gradient "
+                                   "has no value there", "choose another point")
+
+
+def in_domain(problem, f, point: dict, field: str, what: str = "the point") -> None:
+    """The function is defined (finite and real) at the point: a log of a non-positive number, a division
+    by zero or a root of a negative number there is an error at the field that gives the point, naming
+    the part at fault (also when constants are left in the rest of the function)."""
+    shown = ", ".join(f"{k} = {v}" for k, v in point.items())
+
+    def fail(why):
+        raise problem.error(field, f"{what} ({shown}) is outside the domain of the function: {why}")
+
+    for e in sp.postorder_traversal(f):
+        if isinstance(e, sp.log):
+            a = e.args[0].xreplace(point)
+            if a.is_number and (a.is_real is False or a.is_nonpositive):
+                fail(f"log({_num(a)}) is undefined")
+        elif isinstance(e, sp.Pow):
+            base, exp = e.args[0].xreplace(point), e.args[1].xreplace(point)
+            if base.is_number and base.is_zero and exp.is_number and exp.is_negative:
+                fail(f"{sp.sstr(e.args[0])} = 0 divides")
+            if base.is_number and base.is_negative and exp.is_number and not exp.is_integer:
+                fail(f"a root of the negative number {_num(base)}")
+    value = f.xreplace(point) if isinstance(f, sp.Basic) else f
+    if value.free_symbols:
+        return
+    try:
+        number = sp.N(value, 30)
+    except (TypeError, ValueError, ZeroDivisionError):
+        number = sp.nan
+    if number.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not number.is_real:
+        fail("it is undefined there" if number.has(sp.nan, sp.zoo) or not number.is_number
+             else "it is not a real number there")
+
+
+def _num(v) -> str:
+    v = sp.sympify(v, strict=True)
+    return str(v) if v.is_Rational else str(sp.N(v, 6))
+
+
+def function_context(f, fname: str, wrt: list, lengths: dict):
+    from ..reader import Context, Function
+
+    ctx = Context()
+    for name, n in lengths.items():
+        ctx.vectors[name] = (mo.vector(name), n)
+        for s in sp.sympify(n, strict=True).free_symbols:
+            ctx.indices[s.name] = s
+    for s in f.free_symbols:
+        if s.name not in lengths:  # a vector's label is no scalar
+            (ctx.indices if s.is_integer else ctx.scalars)[s.name] = s
+    params = [(mo.vector(name), lengths[name]) if name in lengths else mo.real(name) for name in wrt]
+    ctx.functions[fname] = Function(params, f)
+    names = mo.names_in(f) | set(lengths)
+    if "e" not in names and len(lengths) == 1:
+        ctx.unit_length = next(iter(lengths.values()))
+    vectors = [name for name in wrt if name in lengths]
+    if len(vectors) == 1:  # [g_k]_k: a vector of the variable's length
+        ctx.shape = (lengths[vectors[0]], sp.Integer(1))
+    return ctx

@@ -6,56 +6,12 @@ count (weights + biases) when the input's channels are given. `rounding: exact` 
 whose size is not an integer (with the arithmetic that shows why); `floor` rounds down as frameworks do.
 """
 from __future__ import annotations
-
-from typing import Literal, Union
-
 import sympy as sp
-from pydantic import Field, StrictInt
-
-from .. import mathobj as mo
-from ..derivation import Answer, Part, Solution
-from . import Kind
-from .common import Fields
+from ... import mathobj as mo
+from ...derivation import Answer, Part, Solution
+from .fields import D, F, Fe, P, S, W, _axes
 
 
-
-class Size(Fields):
-    width: StrictInt = Field(ge=1, le=1_000_000)
-    height: StrictInt = Field(ge=1, le=1_000_000)
-
-
-class Padding(Fields):
-    width: StrictInt = Field(ge=0, le=1_000_000)
-    height: StrictInt = Field(ge=0, le=1_000_000)
-
-
-class InputSize(Size):
-    channels: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
-
-
-class ConvFields(Fields):
-    input: InputSize
-    filters: StrictInt = Field(ge=1, le=1_000_000)
-    kernel: Union[StrictInt, Size]
-    stride: Union[StrictInt, Size] = 1
-    padding: Union[StrictInt, Padding] = 0
-    dilation: Union[StrictInt, Size] = 1
-    rounding: Literal["exact", "floor"] = "exact"
-
-
-def _axes(value, name, problem, minimum):
-    if isinstance(value, int):
-        w = h = value
-    else:
-        w, h = value.width, value.height
-    for axis, v in (("width", w), ("height", h)):
-        if v < minimum:
-            raise problem.error(name if isinstance(value, int) else f"{name}.{axis}",
-                                f"expected a number >= {minimum}, got {v}")
-    return {"width": w, "height": h}
-
-
-W, F, P, S, D, Fe = (sp.Symbol(s, positive=True) for s in ("W", "F", "P", "S", "D", "F'"))
 FORMULA = {"exact": (W - Fe + 2 * P) / S + 1, "floor": sp.floor((W - Fe + 2 * P) / S) + 1}
 
 
@@ -130,12 +86,6 @@ def solve(problem) -> Solution:
     return Solution([part], answers)
 
 
-def confirm(problem, solution) -> list[str]:
-    from ..confirm import confirm_conv
-
-    return confirm_conv(problem, solution)
-
-
 def describe(problem) -> str:
     c = problem.fields
 
@@ -154,15 +104,3 @@ def describe(problem) -> str:
     if c.rounding == "floor":
         text += " Round a fractional size down."
     return text
-
-def context(problem):
-    """The letters of the formulas (W, F, P, S, D, F', K, C, F_w, F_h); their values are the line's."""
-    from ..reader import Context
-
-    ctx = Context()
-    for s in (W, F, P, S, D, Fe, *(sp.Symbol(n, positive=True) for n in ("K", "C", "F_w", "F_h"))):
-        ctx.scalars[s.name] = s
-    return ctx
-
-
-KIND = Kind("conv_output_shape", ConvFields, solve, confirm, "kinds/conv_output_shape.tex", describe, context)

@@ -1,49 +1,14 @@
 """kind: gradient_step -- one step of gradient descent: the gradient component by component, then
 -learning_rate times it; with `at` (and `steps`), the numeric updates from that point."""
 from __future__ import annotations
-
 import sympy as sp
-from pydantic import Field, StrictInt
-
-from .. import mathobj as mo
-from ..diffsteps import tidy
-from ..calculus import function_lines, partial_lines
-from ..derivation import Answer, Part, Solution
-from ..expr import Scope
-from . import Kind
-from ..printer import tex
-from .common import Expr, Fields, Name, Number, point_values
-from .gradient import in_domain, undefined_at
-
-
-class GradientStepFields(Fields):
-    name: Name = "L"
-    function: Expr
-    wrt: Name | list[Name]
-    learning_rate: Expr = "alpha"
-    at: dict[Name, Number] | None = None
-    steps: StrictInt = Field(default=1, ge=1, le=20)
-
-
-def setup(problem):
-    c = problem.fields
-    f = problem.expr("function", Scope())
-    wrt = [c.wrt] if isinstance(c.wrt, str) else list(c.wrt)
-    free = {str(s) for s in f.free_symbols}
-    for name in wrt:
-        if name not in free:
-            raise problem.error("wrt", f"the function does not contain '{name}'",
-                                "its variables: " + ", ".join(sorted(free)))
-    variables = [mo.real(n) for n in wrt]
-    lr = problem.expr("learning_rate", Scope(), text=c.learning_rate)  # the default alpha is not in the file
-    if lr.free_symbols & set(variables):
-        raise problem.error("learning_rate", "the learning rate cannot depend on the variables")
-    if lr.is_number and not lr.is_positive:
-        raise problem.error("learning_rate", f"the learning rate must be positive, got {lr}")
-    point = point_values(problem, c.at, {n: mo.real(n) for n in wrt}) if c.at else None
-    if c.at is None and "steps" in c.model_fields_set:
-        raise problem.error("steps", "steps needs a starting point: give at")
-    return dict(f=f, vars=variables, lr=lr, at=point)
+from ... import mathobj as mo
+from ...diffsteps import tidy
+from ...calculus import function_lines, partial_lines
+from ...derivation import Answer, Part, Solution
+from ...printer import tex
+from ..common import in_domain, undefined_at
+from .fields import setup
 
 
 def solve(problem) -> Solution:
@@ -89,14 +54,8 @@ def solve(problem) -> Solution:
     return Solution([part], answers)
 
 
-def confirm(problem, solution) -> list[str]:
-    from ..confirm import confirm_step
-
-    return confirm_step(problem, solution, setup(problem))
-
-
 def describe(problem) -> str:
-    from ..printer import tex
+    from ...printer import tex
 
     info = setup(problem)
     c = problem.fields
@@ -107,16 +66,3 @@ def describe(problem) -> str:
         start = ", ".join(f"${tex(k)} = {tex(v)}$" for k, v in info["at"].items())
         text += f", and take {c.steps} step{'s' if c.steps > 1 else ''} from {start}"
     return text + "."
-
-def context(problem):
-    from .gradient import function_context
-
-    c = problem.fields
-    info = setup(problem)
-    ctx = function_context(info["f"], c.name, [c.wrt] if isinstance(c.wrt, str) else list(c.wrt), {})
-    for s in info["lr"].free_symbols:
-        ctx.scalars[s.name] = s
-    return ctx
-
-
-KIND = Kind("gradient_step", GradientStepFields, solve, confirm, "kinds/gradient_step.tex", describe, context)

@@ -5,122 +5,13 @@ appears, and softmax(x) and e_i recognised in the result. For symbols or a vecto
 component; with `at`, the gradient at that point.
 """
 from __future__ import annotations
-
+from ..common import undefined_at
 import sympy as sp
-
-from .. import mathobj as mo
-from ..calculus import function_lines, partial_lines, recognize
-from ..diffsteps import tidy
-from ..derivation import Answer, Part, Solution
-from ..expr import ExprError, Scope, parse_length
-from . import Kind
-from .common import Expr, Fields, Length, Name, Number, check_entry_names, check_sums, point_values
-
-
-class GradientFields(Fields):
-    name: Name = "f"
-    function: Expr
-    vectors: dict[Name, Length] = {}
-    wrt: Name | list[Name]
-    at: dict[Name, Number | list[Number]] | None = None
-
-
-def setup(problem, fields):
-    """Parse the function and the variables: (f, variables in order, display arguments, scope info).
-
-    Returns a dict with f, vars (SymPy symbols or entries), args (what f is applied to in the display),
-    and, for one vector of symbolic length, vector=(x, n)."""
-    lengths = {}
-    for name, length in fields.vectors.items():
-        try:
-            lengths[name] = parse_length(length)
-        except ExprError as exc:
-            raise problem.error(("vectors", name), exc.message) from None
-    f = mo.rename_clashing_indices(problem.expr("function", Scope(vectors=dict(lengths))))
-    check_sums(problem, f, lengths)
-    check_entry_names(problem, f, lengths)
-    wrt = [fields.wrt] if isinstance(fields.wrt, str) else list(fields.wrt)
-    if not wrt:
-        raise problem.error("wrt", "name at least one variable")
-    variables, order, args = {}, [], []
-    free = {str(s) for s in f.free_symbols}
-    for name in wrt:
-        if name in lengths:
-            length = lengths[name]
-            if not length.is_number:
-                if len(wrt) != 1:
-                    raise problem.error("wrt", f"the vector {name} of length {length} must be the only variable")
-                if fields.at is not None:
-                    raise problem.error("at", f"a point needs vectors of given length, and {name} has length "
-                                              f"{length}", f"declare vectors: {{{name}: 3}} (a number) to "
-                                                           "evaluate the gradient at a point")
-                return dict(f=f, vector=(mo.vector(name), length), args=[mo.vector(name)], at=None,
-                            lengths=lengths)
-            entries = [mo.vector(name)[i] for i in range(1, int(length) + 1)]
-            order.extend(entries)
-            variables[name] = (name, int(length))
-            args.append(mo.vector(name))
-        else:
-            if name not in free:
-                raise problem.error("wrt", f"the function does not contain '{name}'",
-                                    "its variables: " + ", ".join(sorted(free) + sorted(lengths)))
-            order.append(mo.real(name))
-            variables[name] = mo.real(name)
-            args.append(mo.real(name))
-    given = f
-    f = f.doit() if f.has(sp.Sum) else f
-    at = point_values(problem, fields.at, variables) if fields.at else None
-    if at:
-        in_domain(problem, f, at, "at")
-    return dict(f=f, given=given, vars=order, args=args, at=at, lengths=lengths)
-
-
-def undefined_at(problem, gradient, point: dict, field: str, what: str = "the point") -> None:
-    """A gradient that has no value at the point (sqrt(x^2 + y^2) at the origin: 0/0) is an error at the
-    field that gives the point: the function is not differentiable there."""
-    bad = [e for e in gradient if isinstance(e, sp.Basic) and (e.has(sp.nan, sp.zoo, sp.oo, -sp.oo)
-                                                               or (e.is_number and not e.is_real))]
-    if bad and problem is not None:
-        shown = ", ".join(f"{k} = {v}" for k, v in point.items())
-        raise problem.error(field, f"the function is not differentiable at {what} ({shown}): its gradient "
-                                   "has no value there", "choose another point")
-
-
-def in_domain(problem, f, point: dict, field: str, what: str = "the point") -> None:
-    """The function is defined (finite and real) at the point: a log of a non-positive number, a division
-    by zero or a root of a negative number there is an error at the field that gives the point, naming
-    the part at fault (also when constants are left in the rest of the function)."""
-    shown = ", ".join(f"{k} = {v}" for k, v in point.items())
-
-    def fail(why):
-        raise problem.error(field, f"{what} ({shown}) is outside the domain of the function: {why}")
-
-    for e in sp.postorder_traversal(f):
-        if isinstance(e, sp.log):
-            a = e.args[0].xreplace(point)
-            if a.is_number and (a.is_real is False or a.is_nonpositive):
-                fail(f"log({_num(a)}) is undefined")
-        elif isinstance(e, sp.Pow):
-            base, exp = e.args[0].xreplace(point), e.args[1].xreplace(point)
-            if base.is_number and base.is_zero and exp.is_number and exp.is_negative:
-                fail(f"{sp.sstr(e.args[0])} = 0 divides")
-            if base.is_number and base.is_negative and exp.is_number and not exp.is_integer:
-                fail(f"a root of the negative number {_num(base)}")
-    value = f.xreplace(point) if isinstance(f, sp.Basic) else f
-    if value.free_symbols:
-        return
-    try:
-        number = sp.N(value, 30)
-    except (TypeError, ValueError, ZeroDivisionError):
-        number = sp.nan
-    if number.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not number.is_real:
-        fail("it is undefined there" if number.has(sp.nan, sp.zoo) or not number.is_number
-             else "it is not a real number there")
-
-
-def _num(v) -> str:
-    v = sp.sympify(v, strict=True)
-    return str(v) if v.is_Rational else str(sp.N(v, 6))
+from ... import mathobj as mo
+from ...calculus import function_lines, partial_lines, recognize
+from ...diffsteps import tidy
+from ...derivation import Answer, Part, Solution
+from .fields import setup
 
 
 def solve(problem) -> Solution:
@@ -226,7 +117,7 @@ def _solve_components(fname, info, problem=None) -> Solution:
                                       "the tie depends on the constants", "give the constants values, or choose "
                                                                           "a point without a tie")
         truth_at = truth.applyfunc(lambda e: e.doit()).subs(point)
-        from ..printer import tex
+        from ...printer import tex
 
         ties = sorted((g for g in f.atoms(sp.Max, sp.Min) if mo.kinks_at(g, point)), key=str)
         rule = "substituting the point" + (
@@ -240,14 +131,8 @@ def _solve_components(fname, info, problem=None) -> Solution:
     return Solution([part], answers)
 
 
-def confirm(problem, solution) -> list[str]:
-    from ..confirm import confirm_gradient
-
-    return confirm_gradient(problem, solution, setup(problem, problem.fields))
-
-
 def describe(problem) -> str:
-    from ..printer import tex
+    from ...printer import tex
 
     info = setup(problem, problem.fields)
     args = ", ".join(tex(a) for a in info["args"])
@@ -258,39 +143,3 @@ def describe(problem) -> str:
     if info.get("at"):
         text += ", and evaluate it at " + ", ".join(f"${tex(k)} = {tex(v)}$" for k, v in info["at"].items())
     return text + "."
-
-def context(problem):
-    """What the names on the page mean: the function as the spec gives it, of the variables in wrt;
-    every other name a constant; vectors and their lengths."""
-    from ..reader import Context, Function
-
-    fields = problem.fields
-    lengths = {name: parse_length(length) for name, length in fields.vectors.items()}
-    f = mo.rename_clashing_indices(problem.expr("function", Scope(vectors=dict(lengths))))
-    return function_context(f, fields.name, [fields.wrt] if isinstance(fields.wrt, str) else list(fields.wrt),
-                            lengths)
-
-
-def function_context(f, fname: str, wrt: list, lengths: dict):
-    from ..reader import Context, Function
-
-    ctx = Context()
-    for name, n in lengths.items():
-        ctx.vectors[name] = (mo.vector(name), n)
-        for s in sp.sympify(n, strict=True).free_symbols:
-            ctx.indices[s.name] = s
-    for s in f.free_symbols:
-        if s.name not in lengths:  # a vector's label is no scalar
-            (ctx.indices if s.is_integer else ctx.scalars)[s.name] = s
-    params = [(mo.vector(name), lengths[name]) if name in lengths else mo.real(name) for name in wrt]
-    ctx.functions[fname] = Function(params, f)
-    names = mo.names_in(f) | set(lengths)
-    if "e" not in names and len(lengths) == 1:
-        ctx.unit_length = next(iter(lengths.values()))
-    vectors = [name for name in wrt if name in lengths]
-    if len(vectors) == 1:  # [g_k]_k: a vector of the variable's length
-        ctx.shape = (lengths[vectors[0]], sp.Integer(1))
-    return ctx
-
-
-KIND = Kind("gradient", GradientFields, solve, confirm, "kinds/gradient.tex", describe, context)
