@@ -1,0 +1,96 @@
+"""kind: receptive_field -- its fields (the layers, a union on their key: conv or pool), and the layers
+read in order with their names (shared by its solver and its confirmation)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Union
+
+import sympy as sp
+from pydantic import Discriminator, Field, StrictInt, Tag
+
+from ..common import Fields, Name
+
+Size = Annotated[StrictInt, Field(ge=1, le=1000)]
+
+
+class Conv(Fields):
+    name: Name | None = None
+    kernel: Size
+    stride: Size = 1
+    dilation: Size = 1
+
+
+class Pool(Fields):
+    name: Name | None = None
+    kernel: Size
+    stride: Size | None = None  # default: the kernel size (non-overlapping windows, as frameworks default)
+    dilation: Size = 1
+
+
+class ConvLayer(Fields):
+    conv: Conv
+
+
+class PoolLayer(Fields):
+    pool: Pool
+
+
+def _layer_key(value):
+    if isinstance(value, dict) and len(value) == 1:
+        return next(iter(value))
+    if isinstance(value, (ConvLayer, PoolLayer)):
+        return "conv" if isinstance(value, ConvLayer) else "pool"
+    return None
+
+
+Layer = Annotated[Union[Annotated[ConvLayer, Tag("conv")], Annotated[PoolLayer, Tag("pool")]],
+                  Discriminator(_layer_key, custom_error_type="layer",
+                                custom_error_message="expected one layer: conv: {kernel, stride, dilation} or "
+                                                     "pool: {kernel, stride, dilation}")]
+
+
+class ReceptiveFieldFields(Fields):
+    layers: list[Layer] = Field(min_length=1, max_length=100)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One layer as the spec gives it: its type, name (given, or conv1, pool1, ... by position), kernel,
+    stride and dilation."""
+
+    type: str
+    name: str
+    kernel: int
+    stride: int
+    dilation: int
+
+
+def layers(problem) -> list[Step]:
+    """The layers in order; two layers of one name are an error at the second."""
+    out, seen, counts = [], {}, {}
+    for i, item in enumerate(problem.fields.layers):
+        kind = "conv" if isinstance(item, ConvLayer) else "pool"
+        cfg = item.conv if kind == "conv" else item.pool
+        counts[kind] = counts.get(kind, 0) + 1
+        name = cfg.name or f"{kind}{counts[kind]}"
+        if name in seen:
+            raise problem.error(("layers", i, kind, "name") if cfg.name else ("layers", i),
+                                f"two layers are called {name}", f"layer {seen[name] + 1} is {name} too; name them apart")
+        seen[name] = i
+        stride = cfg.stride if cfg.stride is not None else cfg.kernel
+        out.append(Step(kind, name, cfg.kernel, stride, cfg.dilation))
+    return out
+
+
+# The letters of the formulas: R and J before the layer, its kernel F (F' with dilation D) and stride S.
+R, J, F, S, D, Fe = (sp.Symbol(s, positive=True) for s in ("R", "J", "F", "S", "D", "F'"))
+
+
+def context(problem):
+    """The letters of the formulas; their values are each line's."""
+    from ...reader import Context
+
+    ctx = Context()
+    for s in (R, J, F, S, D, Fe):
+        ctx.scalars[s.name] = s
+    return ctx
