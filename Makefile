@@ -18,7 +18,7 @@ ROSTER ?=
 JOBS ?=
 JOBFLAG := $(if $(JOBS),-j $(JOBS),)
 
-.PHONY: pdf test tex venv clean check tex-only golden variants questions roster bench
+.PHONY: pdf test tex venv clean check tex-only golden variants questions roster bench schema
 .DEFAULT_GOAL := pdf
 
 pdf: $(OUT)/$(NAME).pdf
@@ -58,6 +58,10 @@ check: $(VENV)/.installed
 
 test: $(VENV)/.installed tex
 	$(PY) -m pytest -q
+
+# Refresh the JSON Schema of the spec format (answerkey/spec.schema.json; tests/test_schema.py keeps it current).
+schema: $(VENV)/.installed
+	$(PY) generate.py schema -o answerkey/spec.schema.json
 
 # Refresh the golden .tex of the default spec (review the diff before committing it).
 golden: $(VENV)/.installed

@@ -6,5 +6,5 @@ from setuptools import find_packages, setup
 setup(
     packages=find_packages(include=["answerkey", "answerkey.*"]) + ["answerkey.templates"],
     package_dir={"answerkey.templates": "templates"},
-    package_data={"": ["*.tex", "*.yaml", "*.lark"]},
+    package_data={"": ["*.tex", "*.yaml", "*.lark", "*.json"]},
 )

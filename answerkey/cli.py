@@ -63,6 +63,9 @@ def _interrupt(signum, frame):
 
 
 def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["schema"] and not Path("schema").exists():  # `answerkey schema`: the spec's JSON Schema
+        return _schema(prog, argv[1:])
     args = parser(prog).parse_args(argv)
     from .build import Options, run
     from .errors import AnswerkeyError, SpecError, TexError, VerificationError
@@ -103,6 +106,23 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
             print(f"{args.spec}: {count} problems solved and verified; wrote "
                   + ", ".join(str(p) for p in result.written))
     return result.exit_code
+
+
+def _schema(prog: str, argv: list[str]) -> int:
+    p = _Parser(prog=f"{prog} schema", description="Print the JSON Schema of a spec (for editors: point "
+                                                    "yaml-language-server at it), or write it to a file.")
+    p.add_argument("-o", "--output", metavar="FILE", help="write it to FILE instead of printing it")
+    args = p.parse_args(argv)
+    from .schema import json_schema_text
+
+    text = json_schema_text()
+    if args.output:
+        from .outputs import atomic_write
+
+        atomic_write(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def console(prog: str | None = None) -> None:

@@ -5,76 +5,56 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from pydantic import ValidationError
+
+from . import schema
 from .errors import Collector
 from .loader import Document
 
-DRAW_KEYS = {"randint", "choice"}
-ALLOWED = {"randint", "choice", "exclude", "default"}
+DRAW_KEYS = set(schema.DRAW_KEYS)
 
 
 def is_draw(value: Any) -> bool:
     return isinstance(value, dict) and bool(DRAW_KEYS & set(value))
 
 
-def _number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
 def _resolve_one(draw: dict, path, doc: Document, errors: Collector, rng: random.Random | None):
+    """The draw's value (its default without rng); a malformed draw -- checked by its model in
+    schema.py -- is an error at the draw, naming the part at fault."""
     problem = None
     if len(path) >= 2 and path[0] == "problems" and isinstance(path[1], int):
         raw = doc.data["problems"][path[1]] if isinstance(doc.data, dict) else None
         pid = raw.get("id", path[1] + 1) if isinstance(raw, dict) else path[1] + 1
         problem = f"problem {path[1] + 1} ({pid})"
     where = doc.where(path, problem, ".".join(str(p) for p in path[2:]) or None)
-    extra = set(draw) - ALLOWED
-    if extra or len(DRAW_KEYS & set(draw)) != 1:
-        errors.add(where, "a draw has one of randint or choice, and exclude and default: "
-                          f"unexpected {', '.join(sorted(extra)) or 'both randint and choice'}")
+    wrong = schema.draw_problem(draw)
+    if wrong:
+        errors.add(where, wrong)
         return None
-    if "default" not in draw:
-        errors.add(where, "a draw needs a default (the value of a normal build)")
+    try:
+        d = schema.draw_model(draw).model_validate(draw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        part = err["loc"][0] if err["loc"] else None
+        errors.add(where, err["msg"] if err["type"] == "draw" else f"{part}: " + schema.DRAW_MESSAGES[part])
         return None
-    default = draw["default"]
-    exclude = draw.get("exclude", [])
-    if not isinstance(exclude, list) or not all(_number(e) for e in exclude):
-        errors.add(where, "exclude: expected a list of numbers")
-        return None
-    if "randint" in draw:
-        bounds = draw["randint"]
-        if not (isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, int) and not isinstance(b, bool)
-                                                                      for b in bounds) and bounds[0] <= bounds[1]):
-            errors.add(where, "randint: expected [lo, hi], two integers with lo <= hi")
-            return None
-        pool = [v for v in range(bounds[0], bounds[1] + 1) if v not in exclude] if bounds[1] - bounds[0] < 100_000 \
-            else None
-        if not isinstance(default, int) or isinstance(default, bool) or not bounds[0] <= default <= bounds[1] \
-                or default in exclude:
-            errors.add(where, f"default {default!r} is not an integer in [{bounds[0]}, {bounds[1]}] "
-                              "outside exclude")
-            return None
+    if isinstance(d, schema.Choice):
         if rng is None:
-            return default
-        if pool is not None:
-            if not pool:
-                errors.add(where, "every value of randint is excluded")
-                return None
-            return rng.choice(pool)
-        while True:
-            v = rng.randint(bounds[0], bounds[1])
-            if v not in exclude:
-                return v
-    options = draw["choice"]
-    if not isinstance(options, list) or not options or not all(_number(o) for o in options):
-        errors.add(where, "choice: expected a non-empty list of numbers")
-        return None
-    if default not in options:
-        errors.add(where, f"default {default!r} is not one of the choices")
-        return None
-    pool = [o for o in options if o not in exclude]
+            return d.default
+        return rng.choice([o for o in d.choice if o not in d.exclude] or d.choice)
+    lo, hi = d.randint
     if rng is None:
-        return default
-    return rng.choice(pool or options)
+        return d.default
+    if hi - lo < 100_000:
+        pool = [v for v in range(lo, hi + 1) if v not in d.exclude]
+        if not pool:
+            errors.add(where, "every value of randint is excluded")
+            return None
+        return rng.choice(pool)
+    while True:
+        v = rng.randint(lo, hi)
+        if v not in d.exclude:
+            return v
 
 
 def resolve_tree(value, path: tuple, doc: Document, rng: random.Random | None = None):

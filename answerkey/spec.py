@@ -7,7 +7,6 @@ all of them are gathered before anything stops.
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +16,12 @@ import sympy as sp
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from . import expr as exprmod
+from . import expr as exprmod, schema
 from .errors import Collector, Diagnostic, SpecError, UsageError, Where
 from .kinds import KINDS, Kind
 from .loader import Document
 
-TOP_FIELDS = {"title", "author", "date", "problems"}
-COMMON_FIELDS = {"kind", "id", "statement", "params", "where"}
-ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+COMMON_FIELDS = set(schema.COMMON_FIELDS)
 
 # TeX primitives and LaTeX commands that reach outside the document (files, the shell, Lua) or change
 # how TeX reads (catcodes, definitions, names built from text): refused in statements. Ordinary math and
@@ -123,69 +120,7 @@ def _get(data, path):
     return data
 
 
-def _type_name(v) -> str:
-    if v is None:
-        return "nothing"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, (int, float)):
-        return f"the number {v}"
-    if isinstance(v, str):
-        return repr(v) if len(v) < 40 else "a string"
-    if isinstance(v, list):
-        return "a list"
-    if isinstance(v, dict):
-        return "a mapping"
-    return type(v).__name__
-
-
-def pydantic_errors(exc: ValidationError, model: type[BaseModel], data: dict, problem_where) -> list[Diagnostic]:
-    """Turn pydantic's errors into positioned Diagnostics, one per field."""
-    out: list[Diagnostic] = []
-    seen: dict[tuple, list] = {}
-    for err in exc.errors():
-        loc = []
-        node = data
-        for part in err["loc"]:
-            if isinstance(node, dict) and part in node:
-                loc.append(part)
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-                loc.append(part)
-                node = node[part]
-            elif err["type"] in ("missing", "extra_forbidden") and part == err["loc"][-1]:
-                loc.append(part)
-                break
-            else:
-                continue
-        seen.setdefault(tuple(loc), []).append(err)
-    for loc, errs in seen.items():
-        err = errs[0]
-        name = ".".join(str(p) for p in loc)
-        if err["type"] == "extra_forbidden":
-            valid = sorted(set(model.model_fields) | COMMON_FIELDS)
-            close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "valid fields: " + ", ".join(valid)
-            out.append(Diagnostic(problem_where(loc, name, key=True), f"unknown field '{loc[-1]}'", hint))
-        elif err["type"] == "missing":
-            out.append(Diagnostic(problem_where(loc[:-1], name), "missing required field"))
-        else:
-            expected = sorted({_expected(e) for e in errs})
-            got = _type_name(err.get("input"))
-            msg = err["msg"] if expected == [""] else f"expected {' or '.join(e for e in expected if e)}, got {got}"
-            out.append(Diagnostic(problem_where(loc, name), msg))
-    return out
-
-
-def _expected(err) -> str:
-    t = err["type"]
-    table = {"int_type": "an integer", "float_type": "a number", "string_type": "text",
-             "dict_type": "a mapping", "list_type": "a list", "bool_type": "true or false",
-             "int_from_float": "an integer", "greater_than": "", "literal_error": "", "value_error": ""}
-    if t in ("greater_than", "greater_than_equal", "less_than_equal", "literal_error", "value_error",
-             "too_short", "too_long"):
-        return ""
-    return table.get(t, "")
+_type_name = schema.type_name
 
 
 def apply_overrides(doc: Document, sets: list[str]) -> None:
@@ -235,37 +170,23 @@ def apply_overrides(doc: Document, sets: list[str]) -> None:
 
 
 def build(doc: Document, name: str, collect: Collector | None = None) -> Spec:
-    """Validate the top level and every problem's common and kind fields. With `collect`, the errors
-    are added to it and the valid problems returned; without, any error is raised."""
+    """Validate the spec against its schema (schema.py: the top level, then each problem as a union on its
+    kind), then what a schema cannot say (TeX in statements, duplicate ids). With `collect`, the errors are
+    added to it and the valid problems returned; without, any error is raised."""
     errors = collect if collect is not None else Collector()
     data = doc.data
     if not isinstance(data, dict):
         raise SpecError(Diagnostic(doc.where(()), "a spec is a mapping with title and problems"))
-    for key in data:
-        if key not in TOP_FIELDS:
-            close = difflib.get_close_matches(key, sorted(TOP_FIELDS), n=1)
-            errors.add(doc.where((key,), key=True), f"unknown field '{key}'",
-                       f"did you mean '{close[0]}'?" if close else "valid: " + ", ".join(sorted(TOP_FIELDS)))
-    texts = {}
-    for key in ("title", "author", "date"):
-        value = data.get(key)
-        if value is None:
-            if key == "title":
-                errors.add(doc.where(()), "title: missing required field")
-            texts[key] = None
-        elif isinstance(value, (dict, list)):
-            errors.add(doc.where((key,)), f"{key}: expected text, got {_type_name(value)}")
-        else:
-            texts[key] = str(value)
-    raw_problems = data.get("problems")
+    top = None
+    try:
+        top = schema.Top.model_validate(data)
+    except ValidationError as exc:
+        errors.diagnostics.extend(schema.diagnostics(
+            exc, data, lambda loc, field, key=False: doc.where(tuple(loc), None, field, key=key), schema.Top,
+            top_level=True))
     problems: list[Problem] = []
-    if raw_problems is None:
-        errors.add(doc.where(()), "problems: missing required field")
-    elif not isinstance(raw_problems, list):
-        errors.add(doc.where(("problems",)), f"problems: expected a list, got {_type_name(raw_problems)}")
-    elif not raw_problems:
-        errors.add(doc.where(("problems",)), "problems: the list is empty")
-    else:
+    raw_problems = data.get("problems")
+    if isinstance(raw_problems, list):
         ids: dict[str, int] = {}
         for i, raw in enumerate(raw_problems):
             problem = _problem(doc, i, raw, errors)
@@ -278,7 +199,9 @@ def build(doc: Document, name: str, collect: Collector | None = None) -> Spec:
             problems.append(problem)
     if collect is None:
         errors.raise_if_any()
-    return Spec(doc.file, name, texts.get("title"), texts.get("author"), texts.get("date"), problems, doc)
+    texts = {key: (None if top is None or getattr(top, key) is None else str(getattr(top, key)))
+             for key in ("title", "author", "date")}
+    return Spec(doc.file, name, texts["title"], texts["author"], texts["date"], problems, doc)
 
 
 def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | None:
@@ -288,78 +211,61 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | No
         errors.add(doc.where(path, f"problem {number}"), f"expected a mapping with a kind, got {_type_name(raw)}")
         return None
     pid = raw.get("id", str(number))
-    label = f"problem {number} ({pid})"
-    if "id" in raw and (not isinstance(raw["id"], str) or not ID_RE.match(raw["id"])):
-        errors.add(doc.where(path + ("id",), label, "id"),
-                   "an id is a short name of letters, digits, - and _, starting with a letter")
+    label = f"problem {number} ({pid})"  # as written, also when the id itself is at fault
+    if not (isinstance(pid, str) and schema.ID_RE.match(pid)):
         pid = str(number)
     kind_name = raw.get("kind")
+    # the union's discriminator: a problem without a kind, or of a kind that does not exist
     if kind_name is None:
         errors.add(doc.where(path, label, "kind"), "missing required field",
                    "valid kinds: " + ", ".join(sorted(KINDS)))
         return None
     if kind_name not in KINDS:
-        close = difflib.get_close_matches(str(kind_name), sorted(KINDS), n=1)
-        hint = f"did you mean '{close[0]}'? valid kinds: " if close else "valid kinds: "
         errors.add(doc.where(path + ("kind",), label, "kind"), f"unknown kind '{kind_name}'",
-                   hint + ", ".join(sorted(KINDS)))
+                   schema.close_kinds(kind_name))
+        return None
+    try:
+        schema.problem_model(kind_name).model_validate(raw)  # the union's member (its tag checked above)
+    except ValidationError as exc:
+        errors.diagnostics.extend(schema.diagnostics(
+            exc, raw, lambda loc, field, key=False: doc.where(path + tuple(loc), label, field, key=key),
+            schema.problem_model(kind_name)))
         return None
     kind = KINDS[kind_name]
     statement = raw.get("statement")
     if statement is not None:
-        if not isinstance(statement, str):
-            errors.add(doc.where(path + ("statement",), label, "statement"),
-                       f"expected text, got {_type_name(statement)}")
-            statement = None
-        else:
-            for m in FORBIDDEN_TEX.finditer(statement):
-                where = doc.where(path + ("statement",), label, "statement")
-                pos = doc.text_position(path + ("statement",), m.start(), statement)
-                if pos is not None and where.line is not None:
-                    where = Where(where.file, pos[0], pos[1], label, "statement")
-                elif where.line is not None:  # not mappable: the line at least, counted from the start
-                    line = where.line + statement.count("\n", 0, m.start()) + (1 if "\n" in statement else 0)
-                    where = Where(where.file, line, None, label, "statement")
-                if m.group(0).startswith("^^"):
-                    errors.add(where, f"the TeX command {m.group(0)} (TeX's character-code notation) is not "
-                                      "allowed in a statement",
-                               "^^ can spell any character, including a backslash; write the character itself")
-                else:
-                    errors.add(where, f"the TeX command {m.group(0)} is not allowed in a statement",
-                               "statements may use math and text formatting, not commands that read or "
-                               "write files, run programs, change how TeX reads, define macros or end the run")
+        _statement_tex(doc, path, label, statement, errors)
     params: dict[str, sp.Expr] = {}
-    raw_params = raw.get("params", {})
-    if not isinstance(raw_params, dict):
-        errors.add(doc.where(path + ("params",), label, "params"), "expected a mapping of names to numbers")
-    else:
-        for key, value in raw_params.items():
-            if not key.isidentifier() or key.startswith("_") or key in exprmod.ALLOWED_NAMES:
-                errors.add(doc.where(path + ("params", key), label, f"params.{key}"),
-                           f"'{key}' cannot be a parameter name")
-            elif isinstance(value, bool) or not isinstance(value, (int, float)):
-                errors.add(doc.where(path + ("params", key), label, f"params.{key}"),
-                           f"expected a number, got {_type_name(value)}")
-            else:
-                try:
-                    params[key] = exprmod.parse(repr(value))
-                except exprmod.ExprError as exc:
-                    errors.add(doc.where(path + ("params", key), label, f"params.{key}"), exc.message, exc.hint)
+    for key, value in raw.get("params", {}).items():
+        try:
+            params[key] = exprmod.parse(repr(value))
+        except exprmod.ExprError as exc:
+            errors.add(doc.where(path + ("params", key), label, f"params.{key}"), exc.message, exc.hint)
     where = raw.get("where", [])
-    if isinstance(where, str):
-        where = [where]
-    if not isinstance(where, list) or not all(isinstance(w, str) for w in where):
-        errors.add(doc.where(path + ("where",), label, "where"), "expected a list of conditions (text)")
-        where = []
-    own = {k: v for k, v in raw.items() if k not in COMMON_FIELDS}
-    try:
-        fields = kind.fields.model_validate(copy.deepcopy(own))
-    except ValidationError as exc:
-        def at(loc, name, key=False):
-            return doc.where(path + tuple(loc), label, name or None, key=key)
-        errors.diagnostics.extend(pydantic_errors(exc, kind.fields, own, at))
-        return None
+    where = [where] if isinstance(where, str) else where
+    fields = kind.fields.model_validate(copy.deepcopy({k: v for k, v in raw.items() if k not in COMMON_FIELDS}))
     return Problem(number, pid, kind, statement, fields, params, doc, path, where)
+
+
+def _statement_tex(doc: Document, path: tuple, label: str, statement: str, errors: Collector) -> None:
+    """TeX in a statement that reaches outside the document or changes how TeX reads: an error at the
+    command's own line and column."""
+    for m in FORBIDDEN_TEX.finditer(statement):
+        where = doc.where(path + ("statement",), label, "statement")
+        pos = doc.text_position(path + ("statement",), m.start(), statement)
+        if pos is not None and where.line is not None:
+            where = Where(where.file, pos[0], pos[1], label, "statement")
+        elif where.line is not None:  # not mappable: the line at least, counted from the start
+            line = where.line + statement.count("\n", 0, m.start()) + (1 if "\n" in statement else 0)
+            where = Where(where.file, line, None, label, "statement")
+        if m.group(0).startswith("^^"):
+            errors.add(where, f"the TeX command {m.group(0)} (TeX's character-code notation) is not "
+                              "allowed in a statement",
+                       "^^ can spell any character, including a backslash; write the character itself")
+        else:
+            errors.add(where, f"the TeX command {m.group(0)} is not allowed in a statement",
+                       "statements may use math and text formatting, not commands that read or "
+                       "write files, run programs, change how TeX reads, define macros or end the run")
 
 
 def spec_name(path: str | Path) -> str:
