@@ -22,12 +22,7 @@ MAX_NODES = 100_000
 
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
-_BREAKS = "\r\n\x85\u2028\u2029"  # what YAML reads as a line break
 _BREAK_RE = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_ESCAPES = {"0": "\0", "a": "\x07", "b": "\x08", "t": "\t", "\t": "\t", "n": "\n", "v": "\x0b", "f": "\x0c",
-            "r": "\r", "e": "\x1b", " ": " ", '"': '"', "\\": "\\", "/": "/", "N": "\x85", "_": "\xa0",
-            "L": "\u2028", "P": "\u2029"}
-_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
 # what PyYAML's constructors raise for a standard tag on a value it cannot take (!!int abc, !!timestamp x)
 _CONSTRUCT_ERRORS = (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError)
 
@@ -65,7 +60,6 @@ class Document:
     overridden: dict[Key, str] = field(default_factory=dict)  # path -> the --set text that gave it
     text: str | None = None  # the source text, for positions inside a scalar's value
     scalars: dict[Key, Scalar] | None = None  # path -> its scalar as written
-    _maps: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
         if self.text is None:
@@ -82,12 +76,8 @@ class Document:
         if scalar is None or self.text is None or (value is not None and value != scalar.value) \
                 or any(path[:n] in self.overridden for n in range(len(path) + 1)):
             return None
-        if path not in self._maps:
-            self._maps[path] = _scalar_map(self.text, scalar)
-        index_map = self._maps[path]
-        if index_map is None:
-            return None
-        return _text_line_col(self.text, index_map[max(0, min(offset, len(index_map) - 1))])
+        index = _source_index(self.text, scalar, offset)
+        return None if index is None else _text_line_col(self.text, index)
 
     def position(self, path: Key) -> tuple[int, int] | None:
         """The position of `path`, or of its nearest ancestor that has one."""
@@ -125,189 +115,49 @@ def _text_line_col(text: str, index: int) -> tuple[int, int]:
     return len(breaks) + 1, index - line_start - text.count("\ufeff", line_start, index) + 1
 
 
-def _scalar_map(text: str, scalar: Scalar) -> list[int] | None:
-    """For each character of a scalar's value (and one past its end), the index in `text` it was read
-    from; None if re-reading the source does not give the value (then positions stay coarse)."""
-    i = scalar.start
-    while i < scalar.end and text[i] in "!&":  # the node's tag and anchor come first
-        while i < scalar.end and text[i] not in " \t" + _BREAKS:
-            i += 1
-        while i < scalar.end and text[i] in " \t" + _BREAKS:
-            i += 1
-    try:
-        if scalar.style in ("|", ">"):
-            chars, index = _read_block(text, i, scalar.end, scalar.style == ">")
-        else:
-            chars, index = _read_flow(text, i, scalar.end, scalar.style)
-    except (IndexError, ValueError):
-        return None
+def _as_written(piece: str, style: str | None) -> str:
+    """A piece of a scalar's value as it is written in the scalar's style ('' in single quotes, \\ and \"
+    in double quotes); other escapes and folds are not undone (such a piece is then not found)."""
+    if style == "'":
+        return piece.replace("'", "''")
+    if style == '"':
+        return piece.replace("\\", "\\\\").replace('"', '\\"')
+    return piece
+
+
+def _source_index(text: str, scalar: Scalar, offset: int) -> int | None:
+    """The index in `text` that character `offset` of a scalar's value was read from: the run of
+    non-blank characters around it, as written, looked up in the scalar's own source (the same
+    occurrence as in the value). PyYAML reads the value; this only finds it again. None where the run is
+    not written as itself (an escape such as \x41 in it)."""
     value = scalar.value
-    if "".join(chars[: len(value)]) != value:
+    if not value.strip():
         return None
-    index = index[: len(value)]
-    index.append(index[-1] + 1 if index else i)
-    return index
+    past = offset >= len(value.rstrip())  # at or after the end: just after the last character
+    offset = len(value.rstrip()) - 1 if past else max(0, offset)
+    while value[offset].isspace():  # a blank: the next character that is not
+        offset += 1
+    start = offset
+    while start > 0 and not value[start - 1].isspace():
+        start -= 1
+    end = start
+    while end < len(value) and not value[end].isspace():
+        end += 1
+    run = value[start:end]
+    occurrence = len(_starts(value, run, start + 1))
+    found = _starts(text[scalar.start:scalar.end], _as_written(run, scalar.style))
+    if len(found) < occurrence:
+        return None
+    return scalar.start + found[occurrence - 1] + len(_as_written(value[start:offset], scalar.style)) + past
 
 
-def _break(text: str, p: int) -> tuple[str, int]:
-    """The line break at `p` as YAML reads it, and the index after it."""
-    if text.startswith("\r\n", p):
-        return "\n", p + 2
-    return ("\n" if text[p] in "\r\n\x85" else text[p]), p + 1
-
-
-def _read_flow(text: str, i: int, end: int, style: str | None):
-    """A plain or quoted scalar read as YAML does (line folding, '' and \\ escapes), with indices."""
-    chars: list[str] = []
-    index: list[int] = []
-    if style in ("'", '"'):
-        i, end = i + 1, end - 1  # inside the quotes
-    while i < end:
-        c = text[i]
-        if c in " \t" or c in _BREAKS:
-            j = i
-            while j < end and text[j] in " \t":
-                j += 1
-            if j >= end or text[j] not in _BREAKS:  # spaces inside a line are kept
-                chars.extend(text[i:j])
-                index.extend(range(i, j))
-                i = j
-                continue
-            first, j = _break(text, j)  # a line break, and the blank lines after it, fold
-            breaks = []
-            while j < end and (text[j] in " \t" or text[j] in _BREAKS):
-                if text[j] in _BREAKS:
-                    breaks.append(j)
-                    _, j = _break(text, j)
-                else:
-                    j += 1
-            if first != "\n":
-                chars.append(first)
-                index.append(i)
-            elif not breaks:
-                chars.append(" ")
-                index.append(i)
-            for b in breaks:
-                chars.append(_break(text, b)[0])
-                index.append(b)
-            i = j
-        elif style == "'" and c == "'":
-            chars.append("'")
-            index.append(i)
-            i += 2
-        elif style == '"' and c == "\\":
-            n = text[i + 1]
-            if n in _ESCAPES:
-                chars.append(_ESCAPES[n])
-                index.append(i)
-                i += 2
-            elif n in _HEX_ESCAPES:
-                size = _HEX_ESCAPES[n]
-                chars.append(chr(int(text[i + 2:i + 2 + size], 16)))
-                index.append(i)
-                i += 2 + size
-            elif n in _BREAKS:  # an escaped line break joins the lines
-                _, j = _break(text, i + 1)
-                while j < end and (text[j] in " \t" or text[j] in _BREAKS):
-                    if text[j] in _BREAKS:
-                        chars.append(_break(text, j)[0])
-                        index.append(j)
-                        _, j = _break(text, j)
-                    else:
-                        j += 1
-                i = j
-            else:
-                raise ValueError(n)
-        else:
-            chars.append(c)
-            index.append(i)
-            i += 1
-    return chars, index
-
-
-def _read_block(text: str, i: int, end: int, folded: bool):
-    """A literal (|) or folded (>) block scalar read as PyYAML reads it, with indices; trailing line
-    breaks are all kept (the value is a prefix of this, whatever its chomping)."""
-    n = len(text)
-    chars: list[str] = []
-    index: list[int] = []
-    p = i + 1
-    explicit = False
-    while p < n and text[p] in "+-0123456789":
-        explicit = explicit or text[p].isdigit()
-        p += 1
-    while p < n and text[p] not in _BREAKS:  # the rest of the header line: spaces, a comment
-        p += 1
-    if p >= n:
-        return chars, index
-    _, p = _break(text, p)
-    line_start = p
-
-    def at(q):
-        return text[q] if q < n else "\0"
-
-    if explicit:  # the indentation is the parent's plus the indicator: take the content's own
-        lines = [m for m in re.finditer(r"( *)([^ \r\n][^\r\n]*)?", text[p:end]) if m.group(2)]
-        indent = min((len(m.group(1)) for m in lines), default=1)
-    else:
-        indent, q, start = 0, p, p
-        while at(q) == " " or at(q) in _BREAKS:
-            if at(q) == " ":
-                q += 1
-                indent = max(indent, q - start)
-            else:
-                _, q = _break(text, q)
-                start = q
-        indent = max(1, indent)
-
-    def breaks_from(q, start):
-        found = []
-        while q - start < indent and at(q) == " ":
-            q += 1
-        while at(q) in _BREAKS:
-            found.append((_break(text, q)[0], q))
-            _, q = _break(text, q)
-            start = q
-            while q - start < indent and at(q) == " ":
-                q += 1
-        return found, q, start
-
-    found, p, line_start = breaks_from(p, line_start)
-    line_break = None
-    while p - line_start == indent and at(p) != "\0":
-        for ch, q in found:
-            chars.append(ch)
-            index.append(q)
-        leading_non_space = at(p) not in " \t"
-        q = p
-        while at(q) != "\0" and at(q) not in _BREAKS:
-            q += 1
-        chars.extend(text[p:q])
-        index.extend(range(p, q))
-        p = q
-        line_break = ("", p)
-        if at(p) in _BREAKS:
-            line_break = (_break(text, p)[0], p)
-            _, p = _break(text, p)
-            line_start = p
-        found, p, line_start = breaks_from(p, line_start)
-        if p - line_start == indent and at(p) != "\0":
-            if folded and line_break[0] == "\n" and leading_non_space and at(p) not in " \t":
-                if not found:
-                    chars.append(" ")
-                    index.append(line_break[1])
-            else:
-                chars.append(line_break[0])
-                index.append(line_break[1])
-        else:
-            break
-    if line_break is not None and line_break[0]:
-        chars.append(line_break[0])
-        index.append(line_break[1])
-    for ch, q in found:
-        chars.append(ch)
-        index.append(q)
-    return chars, index
+def _starts(text: str, piece: str, limit: int | None = None) -> list[int]:
+    """Where `piece` starts in `text` (overlaps counted), below `limit`."""
+    out, i = [], text.find(piece)
+    while i >= 0 and (limit is None or i < limit):
+        out.append(i)
+        i = text.find(piece, i + 1)
+    return out
 
 
 class _Loader(yaml.SafeLoader):

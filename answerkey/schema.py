@@ -277,13 +277,19 @@ def diagnostics(exc: ValidationError, data, where, model=None, field_prefix: tup
         elif err["type"] == "missing":
             out.append(Diagnostic(where(loc[:-1], name), "missing required field"))
         else:
+            # several errors at one place come from the members of a union (an integer or {width, height}):
+            # a constraint the value's own type broke says most; else the types it could have had
+            bound = next((m for e, _ in errs if (m := _bound_message(e))), None)
+            other = next((e for e, _ in errs if e["type"] not in EXPECTED), None)
             expected = sorted({EXPECTED.get(e["type"], "") for e, _ in errs} - {""})
-            if expected:
-                message = f"expected {' or '.join(expected)}, got {type_name(err.get('input'))}"
-            elif err["type"] == "too_short" and isinstance(node, list) and not node:
+            if bound:
+                message = bound
+            elif other is not None and other["type"] == "too_short" and isinstance(node, list) and not node:
                 message = "the list is empty"
+            elif other is not None:
+                message = other["msg"]
             else:
-                message = _bound_message(err) or err["msg"]
+                message = f"expected {' or '.join(expected)}, got {type_name(err.get('input'))}"
             out.append(Diagnostic(where(loc, name), message))
     return out
 
@@ -322,10 +328,26 @@ def json_schema() -> dict:
             return [numbers_may_be_drawn(v) for v in node]
         return node
 
-    schema = numbers_may_be_drawn(schema)
+    schema = _kind_names(numbers_may_be_drawn(schema))
     schema["$defs"]["RandInt"], schema["$defs"]["Choice"] = defs["RandInt"], defs["Choice"]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "answerkey spec"
+    return schema
+
+
+def _kind_names(schema: dict) -> dict:
+    """Models of one name in two kinds' folders (conv in network_shapes and in receptive_field) are told
+    apart by pydantic with their module paths; here by their kind: network_shapes.Conv."""
+    def short(name: str) -> str:
+        m = re.fullmatch(r"answerkey__kinds__(\w+?)__fields__(\w+)", name)
+        return f"{m.group(1)}.{m.group(2)}" if m else name
+
+    text = json.dumps(schema)
+    for name in list(schema["$defs"]):
+        if short(name) != name:
+            text = text.replace(f'"#/$defs/{name}"', f'"#/$defs/{short(name)}"')
+    schema = json.loads(text)
+    schema["$defs"] = {short(k): v for k, v in schema["$defs"].items()}
     return schema
 
 

@@ -347,3 +347,13 @@ def test_a_document_made_from_anothers_positions_still_maps_values():
     copy = loader.Document(doc.file, dict(doc.data), doc.positions, doc.key_positions, doc.overridden)
     value = copy.data["double"]
     assert copy.text_position(("double",), value.index("expp"), value) == position(SCALARS, "expp", 2)
+
+
+def test_text_position_is_none_where_a_value_is_not_written_as_itself():
+    # the value's "A" comes from the escape \x41: PyYAML read it, and it is nowhere in the source as "A",
+    # so the error is placed at the value instead (spec.py), not at a wrong character
+    doc = loader.load_text(SCALARS, "s.yaml")
+    value = doc.data["escaped"]
+    assert doc.text_position(("escaped",), value.index("A"), value) is None
+    # the end of a value maps to just after its last character
+    assert doc.text_position(("plain",), len(doc.data["plain"]), doc.data["plain"]) == (1, len("plain: 2*x + expp(y)") + 1)

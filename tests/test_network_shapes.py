@@ -49,4 +49,14 @@ def test_errors_name_the_layer(tmp_path):
     with pytest.raises(SpecError) as err:
         solve(tmp_path, {"kind": "network_shapes", "input": {"channels": 3, "width": 8, "height": 8},
                          "layers": [{"conv": {"filters": 2, "kernal": 3}}]})
-    assert "conv: unknown setting(s) kernal" in str(err.value)
+    # the layers are a union on their key in the one schema: an unknown setting is an unknown field at its
+    # own key, with the hint every unknown field gets
+    assert "problem 1 (1): layers.0.conv.kernal: unknown field 'kernal' (did you mean 'kernel'?)" in str(err.value)
+    assert "layers.0.conv.kernel: missing required field" in str(err.value)
+    for layer, message in (({"dense": {"units": 3}}, "layers.0: a layer is one of conv, pool, flatten, fc, deconv"),
+                           ({"pool": {"kernel": 0}}, "layers.0.pool.kernel: expected a number >= 1"),
+                           ({"fc": {"units": 2, "bias": 3}}, "layers.0.fc.bias: expected true or false, got the number 3")):
+        with pytest.raises(SpecError) as err:
+            solve(tmp_path, {"kind": "network_shapes", "input": {"channels": 3, "width": 8, "height": 8},
+                             "layers": [layer]})
+        assert message in str(err.value)

@@ -1,8 +1,8 @@
 """kind: network_shapes -- its fields, and the spec read into mathematical objects (shared by its solver and its
 confirmation)."""
 from __future__ import annotations
-from typing import Literal, Union
-from pydantic import Field, StrictInt, StrictStr
+from typing import Annotated, Literal, Union
+from pydantic import Discriminator, Field, StrictInt, StrictStr, Tag, create_model
 from ...errors import Diagnostic, SpecError
 from ..common import Fields
 
@@ -11,17 +11,98 @@ Positive = Field(ge=1, le=1_000_000)
 TYPES = ("conv", "pool", "flatten", "fc", "deconv")
 
 
-PARAMS = {
-    "conv": {"filters", "kernel", "stride", "padding", "dilation", "bias", "name"},
-    "deconv": {"filters", "kernel", "stride", "padding", "dilation", "output_padding", "bias", "name"},
-    "pool": {"kernel", "stride", "padding", "name", "type"},
-    "flatten": {"name"},
-    "fc": {"units", "bias", "name"},
-}
+class Axes(Fields):
+    width: StrictInt
+    height: StrictInt
 
 
-REQUIRED = {"conv": {"filters", "kernel"}, "deconv": {"filters", "kernel"}, "pool": {"kernel"}, "fc": {"units"},
-            "flatten": set()}
+def _pair(minimum: int):
+    """A size per axis: one whole number for both, or {width, height}; each at least `minimum`."""
+    number = Annotated[StrictInt, Field(ge=minimum, le=1_000_000)]
+    Pair = create_model(f"AxesFrom{minimum}", __base__=Axes, width=(number, ...), height=(number, ...))
+    return Union[number, Pair]
+
+
+Size, Offset = _pair(1), _pair(0)
+Count = Annotated[StrictInt, Positive]
+
+
+class Conv(Fields):
+    """A convolution: `filters` maps of a kernel, with stride, padding and dilation."""
+
+    name: StrictStr | None = None
+    filters: Count
+    kernel: Size
+    stride: Size = 1
+    padding: Offset = 0
+    dilation: Size = 1
+    bias: bool = True
+
+
+class Deconv(Conv):
+    """A transposed convolution; output_padding extends one side of the output."""
+
+    output_padding: Offset = 0
+
+
+class Pool(Fields):
+    """A pooling window (its stride defaults to its kernel: windows side by side)."""
+
+    name: StrictStr | None = None
+    kernel: Size
+    stride: Size | None = None
+    padding: Offset = 0
+    type: Literal["max", "avg", "average"] = "max"
+
+
+class Flatten(Fields):
+    name: StrictStr | None = None
+
+
+class Fc(Fields):
+    """A fully connected layer of `units` outputs."""
+
+    name: StrictStr | None = None
+    units: Count
+    bias: bool = True
+
+
+class ConvLayer(Fields):
+    conv: Conv
+
+
+class DeconvLayer(Fields):
+    deconv: Deconv
+
+
+class PoolLayer(Fields):
+    pool: Pool
+
+
+class FlattenLayer(Fields):
+    flatten: Flatten | None = None
+
+
+class FcLayer(Fields):
+    fc: Fc
+
+
+LAYERS = {"conv": ConvLayer, "pool": PoolLayer, "flatten": FlattenLayer, "fc": FcLayer, "deconv": DeconvLayer}
+
+
+def _layer_key(value):
+    if isinstance(value, dict) and len(value) == 1:
+        return next(iter(value))
+    for key, model in LAYERS.items():
+        if isinstance(value, model):
+            return key
+    return None
+
+
+Layer = Annotated[Union[tuple(Annotated[model, Tag(key)] for key, model in LAYERS.items())],  # type: ignore[misc]
+                  Discriminator(_layer_key, custom_error_type="layer",
+                                custom_error_message="a layer is one of " + ", ".join(TYPES) + ", with its settings, "
+                                                     "e.g. conv: {filters: 8, kernel: 3}")]
 
 
 class InputShape(Fields):
@@ -32,70 +113,38 @@ class InputShape(Fields):
 
 class NetworkFields(Fields):
     input: InputShape
-    layers: list[dict[StrictStr, Union[dict[StrictStr, Union[StrictInt, StrictStr, bool, dict]], None]]]
+    layers: list[Layer]
     rounding: Literal["exact", "floor"] = "exact"
 
 
-def _axes(problem, where, value, name, minimum):
+def _axes(value) -> tuple[int, int] | None:
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise problem.error(where + (name,), "expected a number or {width, height}")
-    if isinstance(value, int):
-        pair = (value, value)
-    elif isinstance(value, dict) and set(value) == {"width", "height"}:
-        pair = (value["width"], value["height"])
-    else:
-        raise problem.error(where + (name,), "expected a number or {width: ..., height: ...}")
-    if any(not isinstance(v, int) or isinstance(v, bool) or v < minimum for v in pair):
-        raise problem.error(where + (name,), f"expected whole numbers >= {minimum}")
-    return pair
+    return (value, value) if isinstance(value, int) else (value.width, value.height)
 
 
 def parse_layers(problem):
-    """The layers as (type, name, settings); every error located at its layer."""
+    """The layers as (type, settings, index): sizes per axis as (width, height) pairs, defaults filled in;
+    names must differ (answers are named by them)."""
     out, diagnostics = [], []
     for i, item in enumerate(problem.fields.layers):
-        where = ("layers", i)
-        if len(item) != 1 or next(iter(item)) not in TYPES:
-            diagnostics.append(Diagnostic(problem.where(*where), "a layer is one of "
-                                          + ", ".join(TYPES) + ", with its settings, e.g. conv: {filters: 8, kernel: 3}"))
-            continue
-        kind, settings = next(iter(item.items()))
-        settings = settings or {}
-        unknown = set(settings) - PARAMS[kind]
-        missing = REQUIRED[kind] - set(settings)
-        if unknown or missing:
-            what = (f"unknown setting(s) {', '.join(sorted(unknown))}" if unknown else
-                    f"missing {', '.join(sorted(missing))}")
-            diagnostics.append(Diagnostic(problem.where(*where, kind), f"{kind}: {what}",
-                                          f"{kind} takes " + ", ".join(sorted(PARAMS[kind]))))
-            continue
-        try:
-            cfg = {"name": str(settings.get("name", f"{kind}{i + 1}"))}
-            for key, minimum, default in (("kernel", 1, None), ("stride", 1, None), ("padding", 0, 0),
-                                          ("dilation", 1, 1), ("output_padding", 0, 0)):
-                if key in PARAMS[kind]:
-                    value = _axes(problem, where + (kind,), settings.get(key, default), key, minimum)
-                    cfg[key] = value
-            if kind in ("conv", "deconv"):
-                cfg["stride"] = cfg["stride"] or (1, 1)
-            if kind == "pool":
-                cfg["stride"] = cfg["stride"] or cfg["kernel"]
-                cfg["dilation"] = (1, 1)
-            for key in ("filters", "units"):
-                if key in settings:
-                    if not isinstance(settings[key], int) or isinstance(settings[key], bool) or settings[key] < 1:
-                        raise problem.error(where + (kind, key), "expected a whole number >= 1")
-                    cfg[key] = settings[key]
-            cfg["bias"] = bool(settings.get("bias", True))
-            if kind == "deconv":
-                for a in range(2):
-                    if cfg["output_padding"][a] >= max(cfg["stride"][a], cfg["dilation"][a]):
-                        raise problem.error(where + (kind, "output_padding"),
-                                            "output_padding must be smaller than the stride or the dilation")
-        except SpecError as exc:
-            diagnostics.extend(exc.diagnostics)
+        kind = _layer_key(item)
+        settings = getattr(item, kind) or Flatten()
+        cfg = {"name": str(settings.name if settings.name is not None else f"{kind}{i + 1}")}
+        for key in ("kernel", "stride", "padding", "dilation", "output_padding"):
+            if key in type(settings).model_fields:
+                cfg[key] = _axes(getattr(settings, key))
+        if kind == "pool":
+            cfg["stride"] = cfg["stride"] or cfg["kernel"]
+            cfg["dilation"] = (1, 1)
+        for key in ("filters", "units"):
+            if key in type(settings).model_fields:
+                cfg[key] = getattr(settings, key)
+        cfg["bias"] = bool(getattr(settings, "bias", True))
+        if kind == "deconv" and any(cfg["output_padding"][a] >= max(cfg["stride"][a], cfg["dilation"][a])
+                                    for a in range(2)):
+            diagnostics.append(Diagnostic(problem.where("layers", i, kind, "output_padding"),
+                                          "output_padding must be smaller than the stride or the dilation"))
             continue
         out.append((kind, cfg, i))
     if not problem.fields.layers:
@@ -104,8 +153,9 @@ def parse_layers(problem):
     for kind, cfg, i in out:  # answers are named by the layers: names must differ, and not be the totals'
         label = _label(cfg["name"])
         if label in ("output", "total") or label in seen:
-            diagnostics.append(Diagnostic(problem.where("layers", i, kind, "name") if "name" in
-                                          (problem.fields.layers[i][kind] or {}) else problem.where("layers", i),
+            named = getattr(problem.fields.layers[i], kind)
+            diagnostics.append(Diagnostic(problem.where("layers", i, kind, "name") if named is not None and
+                                          named.name is not None else problem.where("layers", i),
                                           f"the layer name '{cfg['name']}' is " + (
                                               "taken by the answers output_shape and total_params" if label in
                                               ("output", "total") else f"already the name of layer {seen[label] + 1}"),
