@@ -46,9 +46,10 @@ questions: $(VENV)/.installed tex
 	$(PY) generate.py $(SPEC) --out $(OUT) --sheet questions $(SETFLAGS)
 
 # Figures: the default key against its floor (python + one pdflatex pass), the cost of the checks,
-# peak memory, a no-op make pdf, and --variants 50 against 50 bare pdflatex passes.
+# peak memory, a no-op make pdf, and --variants 50 against 50 bare pdflatex passes. BENCH="--tricks": also what
+# each speed trick buys; BENCH="--scale": 10, 100, 300 variants.
 bench: $(VENV)/.installed tex
-	$(PY) scripts/bench.py
+	$(PY) scripts/bench.py $(BENCH)
 
 tex-only: $(VENV)/.installed
 	$(PY) generate.py $(SPEC) --out $(OUT) --no-pdf $(SETFLAGS)

@@ -4,26 +4,44 @@
     spec, solutions = canonical(base)       # defaults drawn, every field validated, solved, verified
     for variant in plan(...):               # --seed, --variants, --roster: seeded draws, where: met
         spec, solutions = realize(base, variant)
-        files = produce(spec, solutions)    # Jinja places values; latexmk compiles; nothing written yet
+        files = produce(spec, solutions)    # Jinja places values; pdflatex compiles; nothing written yet
         write(files)                        # each file atomically
 
 Everything is gathered and checked before anything is written; a failed build leaves earlier outputs.
+
+Who makes what. Each stage hands on a record that the later stages only read:
+
+    stage     made by                          record                  holds
+    load      loader.load, spec.apply_overrides loader.Document        the data; every value's and key's position;
+                                                                       which paths --set gave
+    draw      draws.resolve_tree               loader.Document         each draw replaced (its default, or drawn)
+    validate  spec.build (schema.py)           spec.Spec, spec.Problem  title, author, date; per problem its kind,
+                                               (frozen)                fields (a frozen pydantic model), params,
+                                                                       statement, where; statement_tex (filled
+                                                                       once, on first use)
+    solve     kind.solve (kinds/NAME/solve.py) derivation.Solution     parts of lines (each with its rule and the
+                                                                       value its left side means), answers, data
+    verify    verify.verify                    the same Solution       checks (what was confirmed), readback (the
+                                                                       page's record), verified; nothing else
+    render    render.render, render_questions  str                     the LaTeX of a key or a question sheet
+    compile   texcompile                       bytes                   the PDF
+    write     build.write, outputs             files                   .tex, .pdf, answers.json (atomically)
+
+Speed sits behind two interfaces: parallel.run_all (the one executor: the problems of a key, and the
+variants of a run) and texcompile.HeadStart (TeX started on the preamble while problems are solved).
 """
 from __future__ import annotations
 
 import contextlib
 import csv
-import functools
 import io
-import multiprocessing
 import os
 import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import draws, loader, outputs, render, spec as specmod, statement, texcompile, transfer, variants as variantmod, verify
+from . import draws, loader, outputs, parallel, render, spec as specmod, texcompile, variants as variantmod, verify
 from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError, VerificationError
 
 SHEETS = ("key", "questions", "both")
@@ -99,7 +117,7 @@ def load_spec(path: str | Path, sets: list[str] | None = None, rng=None) -> spec
 
 def solve_one(problem):
     """Statement filled, solution derived, every step checked and every answer confirmed."""
-    problem.statement_tex = statement.fill(problem)
+    problem.statement_tex  # filled (a missing <<value>> is a spec error)
     kind, value = _outcome(problem)
     if kind == "spec":
         raise SpecError(value)
@@ -135,75 +153,6 @@ def _outcome(problem, check: bool = True) -> tuple[str, object]:
 _FAILURES = {"derive": CannotDerive, "verify": VerificationError}  # _outcome's kinds -> the error raised
 
 
-def _outcomes(problems: list, check: bool, jobs: int) -> list:
-    """_outcome of every problem, in order. With jobs > 1, jobs - 1 forked helper processes take problems
-    from the same counter as this one (whoever is free takes the next) and send their outcomes back."""
-    jobs = min(jobs, len(problems))
-    if jobs <= 1 or not hasattr(os, "fork"):
-        return [_outcome(p, check) for p in problems]
-    counter = multiprocessing.get_context("fork").Value("i", 0)
-
-    def work() -> dict:
-        done = {}
-        while True:
-            with counter.get_lock():
-                index = counter.value
-                counter.value += 1
-            if index >= len(problems):
-                return done
-            done[index] = _outcome(problems[index], check)
-
-    helpers = []
-    for _ in range(jobs - 1):
-        read_end, write_end = os.pipe()
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # a helper: never returns into the caller's code
-            _helper(work, read_end, write_end, parent)
-        os.close(write_end)
-        helpers.append((pid, read_end))
-    results = {}
-    try:
-        results.update(work())
-    except BaseException:  # interrupted (or a bug): the helpers stop now, not after their problems
-        for pid, read_end in helpers:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            os.close(read_end)
-            os.waitpid(pid, 0)
-        raise
-    for pid, read_end in helpers:
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
-        os.waitpid(pid, 0)
-        try:
-            results.update(transfer.loads(data) if data else {})
-        except Exception:  # noqa: BLE001 - an incomplete reply: its problems are solved below
-            pass
-    # Problems a helper did not hand back (it failed or was killed) are solved here, as with -j 1, so that
-    # an error shows as it would without helpers.
-    return [results[i] if i in results else _outcome(problems[i], check) for i in range(len(problems))]
-
-
-def _helper(work, read_end: int, write_end: int, parent: int) -> None:
-    """The forked side of _outcomes: run `work`, send its outcomes, exit. Dies with the parent; sends
-    nothing on a failure of its own (the parent then solves the problems itself)."""
-    status = 1
-    try:
-        texcompile.die_with_parent()
-        if os.getppid() != parent:  # the parent died before that took effect
-            return
-        os.close(read_end)
-        payload = transfer.dumps(work())
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(payload)
-        status = 0
-    except BaseException:  # noqa: BLE001
-        pass
-    finally:
-        os._exit(status)
-
-
 def solve_all(spec: specmod.Spec, collect: Collector | None = None, jobs: int | None = None) -> list:
     """Solve and verify every problem, on up to `jobs` processes (default: one per core).
     Spec errors of all problems (and those already in `collect`) are gathered and raised together,
@@ -212,7 +161,7 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None, jobs: int | 
     problems, found = [], {}  # the problems to solve; spec errors by problem number
     for problem in spec.problems:
         try:
-            problem.statement_tex = statement.fill(problem)
+            problem.statement_tex  # filled (a missing <<value>> is a spec error)
             problems.append(problem)
         except SpecError as exc:
             found[problem.number] = list(exc.diagnostics)
@@ -220,7 +169,8 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None, jobs: int | 
     if jobs > 1 and len(problems) > 1:
         from . import reader
         reader._parser()  # the read-back's parser, made once before the helpers fork
-    outcomes = _outcomes(problems, check=not (diagnostics or found), jobs=jobs)
+    check = not (diagnostics or found)
+    outcomes = parallel.run_all(problems, lambda p: _outcome(p, check), jobs)
     for problem, (kind, value) in zip(problems, outcomes):
         if kind == "spec":
             found[problem.number] = list(value)
@@ -262,24 +212,21 @@ def _documents(options: Options, stem: str) -> list[tuple[str, str]]:
         ([(f"{stem}.questions", "questions")] if options.sheet in ("questions", "both") else [])
 
 
-def produce(spec, solutions, options: Options, directory: Path, stem: str, early: dict | None = None,
-            preloaded: texcompile.Preloaded | None = None) -> list[tuple[Path, bytes | str]]:
-    """Every output file of one sheet set, made in memory: (path, content). `early` holds TeX runs
-    already started on the documents' heads (texcompile.EarlyCompile), by document name; `preloaded`, a
-    format of the shared preamble (texcompile.FormatBuild)."""
+def produce(spec, solutions, options: Options, directory: Path, stem: str,
+            tex: texcompile.HeadStart | None = None, preloaded: texcompile.Preloaded | None = None
+            ) -> list[tuple[Path, bytes | str]]:
+    """Every output file of one sheet set, made in memory: (path, content). `tex` may hold TeX runs already
+    started on the documents' heads; `preloaded`, a format of the shared preamble."""
     labels = {str(p.number): p.label for p in spec.problems}
     files: list[tuple[Path, bytes | str]] = []
-    documents = []
     for doc_stem, sheet in _documents(options, stem):
-        documents.append((doc_stem, render.render_questions(spec, solutions) if sheet == "questions"
-                          else render.render(spec, solutions, show_rules=options.show_rules,
-                                             show_checks=options.show_checks)))
-    for doc_stem, tex in documents:
-        files.append((directory / f"{doc_stem}.tex", tex))
+        text = render.render_questions(spec, solutions) if sheet == "questions" else \
+            render.render(spec, solutions, show_rules=options.show_rules, show_checks=options.show_checks)
+        files.append((directory / f"{doc_stem}.tex", text))
         if options.pdf:
-            started = (early or {}).pop(doc_stem, None)
-            pdf = started.finish(tex, labels) if started else \
-                texcompile.compile_pdf(tex, doc_stem, labels, preloaded=preloaded)
+            started = tex.take(doc_stem) if tex else None
+            pdf = started.finish(text, labels) if started else \
+                texcompile.compile_pdf(text, doc_stem, labels, preloaded=preloaded)
             files.append((directory / f"{doc_stem}.pdf", pdf))
     files.append((directory / f"{stem}.answers.json", outputs.answers_json(spec, solutions)))
     return files
@@ -300,43 +247,31 @@ def write(files) -> list[Path]:
 
 
 def run(path: str | Path, options: Options) -> Result:
+    """The command: the default key is always built first (every problem validated, solved and verified),
+    then the key asked for (its seed's draws), or every variant; nothing is written before all is made."""
     if options.sheet not in SHEETS:
         raise UsageError(f"--sheet must be one of {', '.join(SHEETS)}")
     name = specmod.spec_name(path)
     roster = variantmod.read_roster(options.roster) if options.roster else None
-    base = load_base(path, options.sets)
-    plan = variantmod.plan(name, options.seed, options.variants, roster)
+    base = load_base(path, options.sets)                      # YAML, every value's position; --set applied
+    plan = variantmod.plan(name, options.seed, options.variants, roster)  # one key, one seed, or variants
     single = len(plan) == 1 and not roster and not options.variants
-    early: dict[str, texcompile.EarlyCompile] = {}  # one key: TeX started on each document's head
-    formats: list[texcompile.FormatBuild] = []  # variants: the shared preamble into a pdflatex format, once
+    with texcompile.HeadStart(options.pdf and not options.check_only, single) as tex:
+        def start_tex(spec):                                  # TeX reads the preamble while problems are solved
+            tex.start(render.head(spec), [s for s, _ in _documents(options, name + plan[0].stem_suffix)])
 
-    def start_tex(spec):  # TeX loads the preamble on another core while the problems are solved
-        if not options.pdf or options.check_only:
-            return
-        head = render.head(spec)
-        if single:
-            early.update({s: texcompile.EarlyCompile(head, s) for s, _ in _documents(options, name + plan[0].stem_suffix)})
-        else:
-            formats.append(texcompile.FormatBuild(head))
-
-    try:
-        spec, solutions = canonical(base, name, start_tex, options.jobs)  # validates everything; the default key
+        spec, solutions = canonical(base, name, start_tex, options.jobs)  # draws at their defaults
         if not single:
-            preloaded = formats[0].result() if formats else None
-            return run_variants(base, name, plan, options, Result(spec, solutions), preloaded)
-        variant = plan[0]
-        if variant.seed is not None:
-            spec, solutions = variantmod.realize(base, name, variant, solve_one, _shared(spec, solutions))
+            return run_variants(base, name, plan, options, Result(spec, solutions), tex.format())
+        if plan[0].seed is not None:                           # --seed: the same problems, drawn
+            spec, solutions = variantmod.realize(base, name, plan[0], solve_one, _shared(spec, solutions))
         result = Result(spec, solutions)
         if options.check_only:
             return result
-        files = produce(spec, solutions, options, Path(options.out), name + variant.stem_suffix, early)
+        files = produce(spec, solutions, options, Path(options.out), name + plan[0].stem_suffix, tex)  # in memory
         result.tex = next((d for p, d in files if p.suffix == ".tex"), None)
-        result.written = write(files)
+        result.written = write(files)                          # each file atomically
         return result
-    finally:
-        for started in [*early.values(), *formats]:
-            started.close()
 
 
 def _shared(spec, solutions) -> dict:
@@ -353,53 +288,33 @@ def _build_variant(base, name, variant, options, directory, shared, preloaded=No
     return variant, spec, solutions, write(files)
 
 
-@functools.lru_cache(maxsize=1)
-def _unpack(blob: bytes) -> dict:
-    """The shared problems and solutions, unpickled once per worker process (exactly as built: see
-    transfer.py; plain pickle would evaluate a displayed substitution such as (32 - 3)/1 + 1 away)."""
-    return transfer.loads(blob)
-
-
-def _worker(args):
-    base, name, variant, options, directory, blob, preloaded = args
-    shared = _unpack(blob)
-    try:
-        variant, spec, solutions, written = _build_variant(base, name, variant, options, directory, shared,
-                                                           preloaded)
-        return variant, master_row(variant, spec, solutions), written, None
-    except AnswerkeyError as exc:
-        return variant, None, [], (str(exc), exc.exit_code)
-
-
 def run_variants(base, name, plan, options: Options, result: Result,
                  preloaded: texcompile.Preloaded | None = None) -> Result:
+    """Every variant of the plan, on all cores (parallel.run_all; the canonical problems and solutions,
+    which variants without draws of their own reuse, reach the helpers by the fork itself), then the
+    graders' master key of those that succeeded; a failing variant is reported and the others go on."""
     directory = Path(options.out) / f"{name}-variants"
-    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(plan)))
-    blob = transfer.dumps(_shared(result.spec, result.solutions))
-    tasks = [(base, name, v, options, directory, blob, preloaded) for v in plan]
+    shared = _shared(result.spec, result.solutions)
+
+    def one(variant):
+        try:
+            variant, spec, solutions, written = _build_variant(base, name, variant, options, directory, shared,
+                                                               preloaded)
+            return variant, master_row(variant, spec, solutions), written, None
+        except AnswerkeyError as exc:
+            return variant, None, [], (str(exc), exc.exit_code)
+
     rows: dict[int, dict] = {}
-    done = 0
-    if jobs == 1:
-        results = map(_worker, tasks)
-    else:
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
-        futures = [pool.submit(_worker, t) for t in tasks]
-        results = (f.result() for f in as_completed(futures))
-    try:
-        for variant, row, written, failure in results:
-            done += 1
-            if failure:
-                who = f"variant {variant.number} (seed {variant.seed}" + (
-                    f", student {variant.student.id} {variant.student.name}" if variant.student else "") + ")"
-                result.failures.append((f"{who}: {failure[0]}", failure[1]))
-            else:
-                rows[variant.number] = row
-                result.written.extend(written)
-            if options.progress:
-                _progress(done, len(plan))
-    finally:
-        if jobs > 1:
-            pool.shutdown()
+    outcomes = parallel.run_all(plan, one, options.jobs or os.cpu_count() or 1,
+                                _progress if options.progress else None)
+    for variant, row, written, failure in outcomes:
+        if failure:
+            who = f"variant {variant.number} (seed {variant.seed}" + (
+                f", student {variant.student.id} {variant.student.name}" if variant.student else "") + ")"
+            result.failures.append((f"{who}: {failure[0]}", failure[1]))
+        else:
+            rows[variant.number] = row
+            result.written.extend(written)
     result.built = len(rows)
     if rows and not options.check_only:
         ordered = [rows[k] for k in sorted(rows)]

@@ -7,8 +7,9 @@ all of them are gathered before anything stops.
 from __future__ import annotations
 
 import copy
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,17 +46,26 @@ FORBIDDEN_TEX = re.compile(
     r"|\^\^(?:[0-9a-f]{2}|.)?", re.DOTALL)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Problem:
+    """One validated problem (the record the validation stage hands on; later stages only read it)."""
+
     number: int
     id: str
     kind: Kind
     statement: str | None
-    fields: BaseModel
+    fields: BaseModel  # the kind's fields (a frozen pydantic model)
     params: dict[str, sp.Expr]
     doc: Document
     path: tuple
-    conditions: list = field(default_factory=list)  # `where:` constraints on drawn values (variants.py)
+    conditions: tuple = ()  # `where:` constraints on drawn values (variants.py)
+
+    @functools.cached_property
+    def statement_tex(self) -> str | None:
+        """The statement with its <<values>> filled in (statement.py); a SpecError names a missing one."""
+        from .statement import fill
+
+        return fill(self)
 
     @property
     def label(self) -> str:
@@ -101,7 +111,7 @@ def _text_offset(text, line: int, col: int) -> int:
     return sum(len(part) + 1 for part in lines[: max(0, line - 1)]) + col - 1
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Spec:
     file: str
     name: str
@@ -244,7 +254,7 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | No
     where = raw.get("where", [])
     where = [where] if isinstance(where, str) else where
     fields = kind.fields.model_validate(copy.deepcopy({k: v for k, v in raw.items() if k not in COMMON_FIELDS}))
-    return Problem(number, pid, kind, statement, fields, params, doc, path, where)
+    return Problem(number, pid, kind, statement, fields, params, doc, path, tuple(where))
 
 
 def _statement_tex(doc: Document, path: tuple, label: str, statement: str, errors: Collector) -> None:

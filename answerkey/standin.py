@@ -10,6 +10,7 @@ same answer, no. Asking the stand-in for any other name imports the real module,
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import types
 
@@ -40,8 +41,11 @@ def simplify(expr, **kwargs):
         return expr
 
 
+WITHOUT = "standin" in os.environ.get("ANSWERKEY_WITHOUT", "").split(",")  # make bench: what it buys
+
+
 def _simplify(expr, **kwargs):
-    if NAME in sys.modules:
+    if NAME in sys.modules or WITHOUT:
         return sp.simplify(expr, **kwargs)
     stand_in = _StandIn(NAME, "stand-in: see answerkey/standin.py")
     stand_in.Quantity = Quantity

@@ -6,19 +6,18 @@ produced it (the `% problem N` markers of the generated file).
 """
 from __future__ import annotations
 
-import ctypes  # imported here, not in the child between fork and exec
 import errno
 import os
 import re
 import select
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import parallel
 from .errors import TexError
 
 INSTALL_HINT = "run 'make tex' (or: sudo apt-get install latexmk texlive-latex-recommended " \
@@ -90,23 +89,13 @@ def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:
 def _start(cmd: list[str], folder: str) -> subprocess.Popen:
     """A pdflatex run in the background, in folder; it dies with this process."""
     return subprocess.Popen(cmd, cwd=folder, env=_environment(folder), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=parallel.die_with_parent)
 
 
 def _stop(proc: subprocess.Popen | None) -> None:
     if proc is not None and proc.poll() is None:
         proc.kill()
         proc.wait()
-
-
-def die_with_parent() -> None:
-    """In a child process (before exec, or a forked helper): on Linux, ask for SIGKILL when the parent
-    dies, so that a TeX waiting on the named pipe, or a helper solving problems, does not outlive a Python
-    that was killed before it could stop them."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None, passes: int = 1,
@@ -289,3 +278,42 @@ class EarlyCompile(_Background):
                     return
         finally:
             os.close(fd)
+
+
+class HeadStart:
+    """TeX started on what is known before the problems are solved, while they are: for one key, a
+    pdflatex run per document on its head, fed the rest later (EarlyCompile); for many documents, a format
+    of their shared preamble (FormatBuild). Used as a context manager: leaving it stops whatever still
+    runs. `make bench` measures what each buys (ANSWERKEY_WITHOUT=early-tex,format turns them off)."""
+
+    def __init__(self, enabled: bool, single: bool):
+        without = set(os.environ.get("ANSWERKEY_WITHOUT", "").split(","))
+        self.enabled = enabled and tex_available()
+        self.single = single
+        self.early: dict[str, EarlyCompile] = {}
+        self.formats: list[FormatBuild] = []
+        self.use_early, self.use_format = "early-tex" not in without, "format" not in without
+
+    def start(self, head: str, names: list[str]) -> None:
+        """Start on `head`: an early run for each of `names` (one key), or the format (many)."""
+        if not self.enabled:
+            return
+        if self.single and self.use_early:
+            self.early.update({name: EarlyCompile(head, name) for name in names})
+        elif not self.single and self.use_format:
+            self.formats.append(FormatBuild(head))
+
+    def take(self, name: str) -> "EarlyCompile | None":
+        """The run started on the document `name`'s head, if any (each is used once)."""
+        return self.early.pop(name, None)
+
+    def format(self) -> Preloaded | None:
+        """The preamble's format, once built (None if none was started or it failed)."""
+        return self.formats[0].result() if self.formats else None
+
+    def __enter__(self) -> "HeadStart":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for started in [*self.early.values(), *self.formats]:
+            started.close()

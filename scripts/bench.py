@@ -324,6 +324,38 @@ def scale(counts=(10, 100, 300)) -> None:
              f"{r['wall'] / count:.3f} s per variant; {pdfs} PDFs; peak RSS {r['maxrss_kb'] / 1024:.0f} MiB")
 
 
+def tricks(repeat: int, count: int) -> None:
+    """What each speed trick buys: the same runs with it turned off (ANSWERKEY_WITHOUT, or -j 1 for the
+    executor), interleaved, best of `repeat`. A trick stays only while it pays."""
+    print(f"\n8. what each trick buys: the default key (best of {repeat}) and --variants {count} (best of 2), "
+          "with one trick off at a time")
+    with tempfile.TemporaryDirectory(prefix="bench-tricks-") as tmp:
+        key = [PY, "generate.py", str(SPEC), "--out", tmp, "-q"]
+        many = [PY, "generate.py", str(SPEC), "--variants", str(count), "--out", tmp, "-q"]
+        cases = [("default key", key, {}, []), ("  without TeX started early on the preamble", key, {"ANSWERKEY_WITHOUT": "early-tex"}, []),
+                 ("  without the units stand-in", key, {"ANSWERKEY_WITHOUT": "standin"}, []),
+                 ("  without parallel problems (-j 1)", key, {}, ["-j", "1"]),
+                 (f"--variants {count}", many, {}, []),
+                 ("  without the preamble's format", many, {"ANSWERKEY_WITHOUT": "format"}, []),
+                 ("  without the view cache", many, {"ANSWERKEY_WITHOUT": "views"}, []),
+                 ("  without parallel variants (-j 1)", many, {}, ["-j", "1"])]
+        best = {label: float("inf") for label, *_ in cases}
+        for r in range(repeat):
+            for label, cmd, env, extra in cases:
+                if cmd is many and r >= 2:
+                    continue
+                wall, proc = timed(cmd + extra, env=dict(os.environ, **env))
+                must(proc, label)
+                best[label] = min(best[label], wall)
+        base = None
+        for label, cmd, *_ in cases:
+            if not label.startswith(" "):
+                base = best[label]
+                line(label, fmt(best[label]))
+            else:
+                line(label, fmt(best[label]), f"{best[label] / base:5.2f}x: the trick saves {best[label] - base:+.3f} s")
+
+
 # ---------------------------------------------------------------------------------------------------
 
 def main(argv=None) -> int:
@@ -341,6 +373,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-variants", action="store_true", help="skip the --variants figure")
     parser.add_argument("--variants-count", type=int, default=50, help="variants to build (default 50)")
     parser.add_argument("--scale", action="store_true", help="also --variants 10, 100 and 300 (minutes)")
+    parser.add_argument("--tricks", action="store_true", help="also what each speed trick buys (minutes)")
     args = parser.parse_args(argv)
     if not shutil.which("pdflatex") or not shutil.which("latexmk"):
         sys.exit("bench: pdflatex and latexmk are needed (make tex)")
@@ -358,6 +391,8 @@ def main(argv=None) -> int:
             variants(args.variants_count, tex)
         if args.scale:
             scale()
+        if args.tricks:
+            tricks(args.repeat, 20)
     return 0
 
 

@@ -15,7 +15,7 @@ Name = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$"
 class Fields(BaseModel):
     """Base of every kind's fields: unknown fields are errors, values are not coerced."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 Length = Union[StrictInt, Name]  # a vector length: a number or a name such as n
 
