@@ -281,7 +281,10 @@ def diagnostics(exc: ValidationError, data, where, model=None, field_prefix: tup
             # a constraint the value's own type broke says most; else the types it could have had
             bound = next((m for e, _ in errs if (m := _bound_message(e))), None)
             other = next((e for e, _ in errs if e["type"] not in EXPECTED), None)
-            expected = sorted({EXPECTED.get(e["type"], "") for e, _ in errs} - {""})
+            expected = {EXPECTED.get(e["type"], "") for e, _ in errs} - {""}
+            if "a number" in expected:  # an integer is a number: say the wider
+                expected.discard("an integer")
+            expected = sorted(expected)
             if bound:
                 message = bound
             elif other is not None and other["type"] == "too_short" and isinstance(node, list) and not node:
