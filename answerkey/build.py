@@ -142,7 +142,7 @@ def _outcome(problem, check: bool = True) -> tuple[str, object]:
     if check:
         try:
             with time_limit(problem):
-                verify.verify(problem, solution)  # every equality, every answer, independently
+                solution = verify.verify(problem, solution)  # every line, every answer, independently
         except CannotDerive as exc:  # e.g. a kink where the conventions give no derivative, or out of time
             return "derive", str(exc)
         except VerificationError as exc:

@@ -60,12 +60,15 @@ class Answer:
     description: str = ""
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Solution:
+    """The solve stage's record (kind.solve makes it with the first three fields); the verify stage hands
+    on a copy with the last four set (verify.verify). Neither is changed afterwards."""
+
     parts: list[Part]
     answers: dict[str, Answer]
     data: dict[str, Any] = field(default_factory=dict)  # kind-specific values for the template
-    checks: list[str] = field(default_factory=list)  # what was verified, in words (filled by verify)
+    checks: tuple[str, ...] = ()  # what was verified, in words (set by verify)
     verified: bool = False
     unread: list = field(default_factory=list)  # (line number, why) of lines not read back from the page
     readback: dict = field(default_factory=dict)  # the read-back's record: lines checked, definitions, unread

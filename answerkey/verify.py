@@ -9,6 +9,7 @@ lengths (n = 2..4) and indices (every combination that the line's assumptions al
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import itertools
 import random
@@ -276,7 +277,7 @@ def _check_form(problem, number: int, line: Line, form, rng: random.Random) -> N
 def verify(problem, solution: Solution, seed: int = 0) -> Solution:
     """Every displayed line read back from the page and checked (readback); a line the reader could not
     read is checked as built instead (and listed in the record); then every answer confirmed
-    independently. Marks the solution verified."""
+    independently. Returns the verified solution (a copy: the record of the verify stage)."""
     rng = random.Random(seed)
     record = readback(problem, solution, seed)
     unread = {n for n, _ in record.unread}
@@ -286,12 +287,10 @@ def verify(problem, solution: Solution, seed: int = 0) -> Solution:
             number += 1
             if line.check and number in unread:
                 check_line(problem, number, line, rng)
-    solution.checks = [record.words()] + problem.kind.confirm(problem, solution)
-    solution.unread = list(record.unread)
-    solution.readback = {"checked": record.checked, "definitions": record.definitions,
-                         "unread": [{"line": n, "why": why} for n, why in record.unread]}
-    solution.verified = True
-    return solution
+    checks = (record.words(), *problem.kind.confirm(problem, solution))
+    return dataclasses.replace(solution, checks=checks, verified=True, unread=list(record.unread),
+                               readback={"checked": record.checked, "definitions": record.definitions,
+                                         "unread": [{"line": n, "why": why} for n, why in record.unread]})
 
 
 def readback(problem, solution: Solution, seed: int = 0):

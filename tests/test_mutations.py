@@ -327,7 +327,7 @@ def test_an_unread_mutated_line_is_named_in_the_key(monkeypatch):
     number = line_number(solution, key)
     monkeypatch.setattr(render, "solution_block", lambda p, s, *a, **k: mutated)
     fresh = problem.kind.solve(problem)
-    verify.verify(problem, fresh)
+    fresh = verify.verify(problem, fresh)
     assert [n for n, _ in fresh.unread] == [number]
     assert f"not read back: line {number} (" in fresh.checks[0]
 
