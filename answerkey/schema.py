@@ -14,9 +14,8 @@ import json
 import re
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, Discriminator, Field, StrictInt, StrictStr, Tag,
-                      TypeAdapter,
-                      ValidationError, create_model, field_validator, model_validator)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, Field, StrictInt, StrictStr, ValidationError,
+                      create_model, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 from .errors import Diagnostic
@@ -92,18 +91,14 @@ def _first_line(kind) -> str:
     return doc.split("--", 1)[-1].split("\n\n")[0].replace("\n", " ").strip().rstrip(".")
 
 
-def _kind_of(value):
-    return value.get("kind") if isinstance(value, dict) and value.get("kind") in KINDS else None
-
-
-@functools.lru_cache(maxsize=None)
-def problem_adapter() -> TypeAdapter:
-    members = tuple(Annotated[problem_model(name), Tag(name)] for name in sorted(KINDS))
-    return TypeAdapter(Annotated[Union[members], Discriminator(_kind_of)])  # type: ignore[valid-type]
+def problem_union():
+    """A problem: the union of every kind's problem model, told apart by `kind` (spec.build checks the
+    kind itself first, for its own messages, then validates against that member)."""
+    return Annotated[Union[tuple(problem_model(n) for n in sorted(KINDS))], Field(discriminator="kind")]
 
 
 class Top(Fields):
-    """The top level of a spec (its problems validated one by one, by problem_adapter)."""
+    """The top level of a spec (its problems validated one by one: problem_union)."""
 
     title: Text = Field(description="the sheet's title")
     author: Text | None = None
@@ -312,8 +307,7 @@ def json_schema() -> dict:
     class Spec(Top):
         """An answerkey spec: homework problems, each solved, verified and typeset by answerkey."""
 
-        problems: list[Annotated[Union[tuple(problem_model(n) for n in sorted(KINDS))],  # type: ignore[misc]
-                                 Field(discriminator="kind")]] = Field(min_length=1)
+        problems: list[problem_union()] = Field(min_length=1)  # type: ignore[valid-type]
 
     schema = Spec.model_json_schema()
     defs = schema.setdefault("$defs", {})
