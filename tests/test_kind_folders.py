@@ -3,7 +3,7 @@ its tests' data (cases.yaml). This test finds the folders itself: a new kind's f
 line added here. Each case is a problem and what it must give:
 
     - problem: {kind: ..., ...}        # one problem of the kind, as a spec writes it
-      answers: {label: 4, other: [1, 2.5]}   # numbers (and lists of them): answers.json's value
+      answers: {label: 4, other: [1, 2.5]}   # numbers (lists of them, matrices as lists of rows)
       latex: {label: "2 x"}            # or the answer as the key prints it
       error: "outside the domain"      # or: the build fails with an error containing this
 """
@@ -57,6 +57,14 @@ def test_example_spec_builds_verified(folder, tmp_path):
     assert kinds == {folder.name}
 
 
+def _flat(v):
+    return [x for item in v for x in _flat(item)] if isinstance(v, list) else [v]
+
+
+def _shape(v):
+    return [_shape(item) for item in v] if isinstance(v, list) else None
+
+
 @pytest.mark.parametrize("kind, case", list(_cases()))
 def test_case(kind, case, tmp_path):
     problem = case["problem"]
@@ -70,6 +78,7 @@ def test_case(kind, case, tmp_path):
     assert solution.verified
     for label, want in (case.get("answers") or {}).items():
         got = outputs.answer_record(solution.answers[label])["value"]
-        assert got == pytest.approx(want, rel=1e-12, abs=1e-12), label
+        assert _shape(got) == _shape(want), (label, got)
+        assert _flat(got) == pytest.approx(_flat(want), rel=1e-12, abs=1e-12), label
     for label, want in (case.get("latex") or {}).items():
         assert outputs.answer_record(solution.answers[label])["latex"] == want, label
