@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from . import mathobj as mo
+from . import rules as R
 from .derivation import Part
 from .diffsteps import derive
 from .standin import simplify
@@ -13,22 +14,22 @@ from .standin import simplify
 def function_lines(part: Part, lhs, f) -> sp.Expr:
     """f(x) = as given; named functions written out; logs of quotients split. Returns the form to
     differentiate."""
-    part.add(lhs, f, rule="given", value=f)
+    part.add(lhs, f, rule=R.GIVEN, value=f)
     g = f
     named = {type(e).__name__ for e in f.atoms(sp.Function) if isinstance(e, (mo.SoftmaxEntry, mo.LogSumExp))}
     if named:
         avoid = mo.names_in(f)
         g = mo.elementary(f, mo.fresh_index(avoid, ("j", "k", "l", "m")))
-        rule = " and ".join(f"definition of {'softmax' if n == 'SoftmaxEntry' else 'logsumexp'}"
-                            for n in sorted(named))
+        rule = R.joined(R.BOTH, *(R.DEFINITION_OF_SOFTMAX if n == "SoftmaxEntry" else R.DEFINITION_OF_LOGSUMEXP
+                                  for n in sorted(named)))
         part.add(lhs, g, rule=rule, value=f)
         split = sp.expand_log(g, force=True)
         if split != g:
-            part.add(lhs, split, rule=r"$\log(a/b) = \log a - \log b$, $\log \exp(u) = u$", value=f)
+            part.add(lhs, split, rule=R.LOG_OF_QUOTIENT_AND_EXP, value=f)
             g = split
     elif any(s.args[1][2].is_Symbol for s in f.atoms(sp.Sum)):
         shown = f.replace(lambda e: isinstance(e, sp.Sum) and e.args[1][2].is_Symbol, lambda e: mo.ExpandedSum(e))
-        part.add(lhs, shown, rule="the sum written out", value=f)
+        part.add(lhs, shown, rule=R.SUM_WRITTEN_OUT, value=f)
     return g
 
 
@@ -39,7 +40,7 @@ def partial_lines(part: Part, fname: sp.Symbol, g, v, assume: dict | None = None
     truth = mo.conventional_diff(g, v)
     lhs = mo.Partial(fname, v)
     for form in forms:
-        part.add(lhs, form.expr, rule=form.rule or "", value=truth, assume=dict(assume or {}))
+        part.add(lhs, form.expr, rule=form.rule, value=truth, assume=dict(assume or {}))
     return forms[-1].expr
 
 

@@ -1,8 +1,9 @@
 """Steps are data: a solution is a list of parts, each a list of displayed lines.
 
-A `Line` is one displayed equation `lhs = rhs` with the rule that justifies it. `value` is what `lhs`
-stands for, as a SymPy object the verifier can evaluate (for a gradient line, the true gradient); the
-verifier checks `rhs == value` for every line with `check=True`. Wording and LaTeX live elsewhere.
+A `Line` is one displayed equation `lhs = rhs` with the rule that justifies it (a rule of the table in
+answerkey/rules.py, applied with its parameters). `value` is what `lhs` stands for, as a SymPy object the
+verifier can evaluate (for a gradient line, the true gradient); the verifier checks `rhs == value` for every
+line with `check=True`. Wording (rules.text) and LaTeX live elsewhere.
 """
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from typing import Any
 
 import sympy as sp
 
+from . import rules
+
 
 @dataclass
 class Line:
     lhs: Any  # what is being computed, as shown (a SymPy object, often a display object)
     rhs: Any  # its form on this line (SymPy, unevaluated where the form matters)
-    rule: str = ""  # the rule that gives this line ("chain rule", "definition of softmax", ...)
+    rule: rules.Applied | None = None  # the rule that gives this line (CHAIN_RULE, UPDATE.at(...)); "" or None: none
     value: Any = None  # what lhs stands for, evaluable; None: lhs itself
     note: str = ""  # shown before the line, e.g. "where k = i"
     therefore: bool = False  # a result line, shown with \therefore
@@ -29,6 +32,9 @@ class Line:
     approx: bool = False  # a rounded value: shown with \approx, checked to 5 significant digits
     rhs_tex: str | None = None  # a ready LaTeX form of rhs (numbers substituted into a rule), if any
     each: list | None = None  # a table row of several quantities: the meaning of rhs and of each chain form
+
+    def __post_init__(self):
+        self.rule = rules.applied(self.rule)  # a Rule as applied without parameters; never a free string
 
     @property
     def meaning(self):

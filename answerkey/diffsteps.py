@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from . import mathobj as mo
+from . import rules as R
 from .errors import CannotDerive
 from .standin import simplify
 
@@ -22,7 +23,7 @@ MAX_ROUNDS = 40
 @dataclass(frozen=True)
 class Form:
     expr: sp.Expr
-    rule: str
+    rule: R.Applied | None  # the rules of this step, joined (None for the first form)
 
 
 def _depends(expr, v) -> bool:
@@ -38,9 +39,10 @@ class _Rules:
     def __init__(self, v, ranges: dict | None = None):
         self.v = v
         self.ranges = ranges or {}  # the entry indices' own ranges, {k: n}
-        self.used: list[str] = []
+        self.used: list[R.Applied] = []
 
-    def note(self, rule: str) -> None:
+    def note(self, rule) -> None:
+        rule = R.applied(rule)
         if rule not in self.used:
             self.used.append(rule)
 
@@ -48,23 +50,23 @@ class _Rules:
         """One layer of rules on d(u)/dv; inner derivatives stay as PartialOf."""
         v = self.v
         if not _depends(u, v):
-            self.note("the derivative of a constant is 0")
+            self.note(R.DERIVATIVE_OF_CONSTANT)
             return sp.Integer(0)
         if u == v:
             return sp.Integer(1)
         if isinstance(u, sp.Indexed) and isinstance(v, sp.Indexed) and u.base == v.base:
-            self.note(r"$\partial x_i/\partial x_k = \delta_{ik}$")
+            self.note(R.KRONECKER_DELTA)
             return sp.Mul(*[sp.KroneckerDelta(a, b) for a, b in zip(u.indices, v.indices)])
         if isinstance(u, sp.Add):
-            self.note("sum rule")
+            self.note(R.SUM_RULE)
             return sp.Add(*[mo.PartialOf(t, v) if _depends(t, v) else 0 for t in u.args])
         if isinstance(u, sp.Mul):
             const = [f for f in u.args if not _depends(f, v)]
             var = [f for f in u.args if _depends(f, v)]
             if const:
-                self.note("constant factor")
+                self.note(R.CONSTANT_FACTOR)
                 return sp.Mul(*const) * self.inner(sp.Mul(*var))
-            self.note("product rule")
+            self.note(R.PRODUCT_RULE)
             terms = []
             for i, f in enumerate(var):
                 others = sp.Mul(*(var[:i] + var[i + 1:]))
@@ -76,27 +78,26 @@ class _Rules:
                     and any(not _depends(f, v) for f in base.args) and any(_depends(f, v) for f in base.args):
                 const = sp.Mul(*[f for f in base.args if not _depends(f, v)])
                 rest = sp.Mul(*[f for f in base.args if _depends(f, v)])
-                self.note("a constant factor out of the power: $(cu)^p = c^p u^p$")
+                self.note(R.CONSTANT_OUT_OF_POWER)
                 return const ** exp * mo.PartialOf(rest ** exp, v)
             if not _depends(exp, v):
-                self.note("power rule" if exp != -1 else "derivative of 1/u")
+                self.note(R.POWER_RULE if exp != -1 else R.DERIVATIVE_OF_RECIPROCAL)
                 return exp * base ** (exp - 1) * self.inner(base)
             if not _depends(base, v):
-                self.note("derivative of an exponential")
+                self.note(R.DERIVATIVE_OF_EXPONENTIAL)
                 return u * sp.log(base) * self.inner(exp)
-            self.note("derivative of u^w")
+            self.note(R.DERIVATIVE_OF_VARIABLE_POWER)
             return u * mo.PartialOf(exp * sp.log(base), v)
         if isinstance(u, sp.Sum):
             return self.d_sum(u)
         if isinstance(u, sp.exp):
-            self.note("derivative of exp" + self.chain(u.args[0]))
+            self.note(self.chain(R.DERIVATIVE_OF_EXP, u.args[0]))
             return u * self.inner(u.args[0])
         if isinstance(u, sp.log):
-            self.note("derivative of log" + self.chain(u.args[0]))
+            self.note(self.chain(R.DERIVATIVE_OF_LOG, u.args[0]))
             return self.inner(u.args[0]) / u.args[0]
         if isinstance(u, (sp.Max, sp.Min)):
-            self.note(f"derivative of {type(u).__name__.lower()}: the larger argument's" if isinstance(u, sp.Max)
-                      else "derivative of min: the smaller argument's")
+            self.note(R.DERIVATIVE_OF_MAX if isinstance(u, sp.Max) else R.DERIVATIVE_OF_MIN)
             sign = sp.Integer(1 if isinstance(u, sp.Max) else -1)  # a tie splits the gradient equally
             return sp.Add(*[mo.TieShare(sign, sp.Integer(i + 1), *u.args) * self.inner(a)
                             for i, a in enumerate(u.args) if _depends(a, self.v)])
@@ -104,8 +105,9 @@ class _Rules:
             return self.d_function(u)
         raise CannotDerive(f"no differentiation rule for {u}")
 
-    def chain(self, arg) -> str:
-        return " (chain rule)" if arg != self.v and not arg.is_Symbol else ""
+    def chain(self, rule: R.Rule, arg) -> R.Applied:
+        """The rule, by the chain rule where its argument is not the variable itself."""
+        return R.WITH_CHAIN_RULE.at(rule=rule) if arg != self.v and not arg.is_Symbol else rule.at()
 
     def inner(self, arg):
         if arg == self.v:
@@ -125,14 +127,15 @@ class _Rules:
                 raise CannotDerive(f"no differentiation rule for {name}")
             gprime = gprime.subs(dict(zip(dummies, u.args)))
             total.append(gprime * self.inner(arg))
-        self.note(f"derivative of {name}" + (" (chain rule)" if any(a != self.v for a in u.args) else ""))
+        rule = R.DERIVATIVE_OF_FUNCTION.at(function=name)
+        self.note(R.WITH_CHAIN_RULE.at(rule=rule) if any(a != self.v for a in u.args) else rule)
         return sp.Add(*total)
 
     def d_sum(self, u):
         term, (i, lo, hi) = u.args[0], u.args[1]
         v = self.v
         if not isinstance(v, sp.Indexed):
-            self.note("derivative of a sum, term by term")
+            self.note(R.SUM_TERM_BY_TERM)
             return sp.Sum(mo.PartialOf(term, v), (i, lo, hi))
         entries = {e for e in term.atoms(sp.Indexed) if e.base == v.base}
         variables = [lim[0] for lim in u.limits]
@@ -146,11 +149,11 @@ class _Rules:
                 limits = {lim[0]: lim[1:] for lim in u.limits}
                 reach = sp.Mul(*[mo.in_range(value, *limits[var], self.ranges) for var, value in solved])
                 names = ", ".join(f"{sp.latex(var)} = {sp.latex(value)}" for var, value in solved)
-                where = "" if reach == 1 else " (when the sum reaches it)"
-                self.note(f"only the term ${names}$ of the sum depends on ${sp.latex(v)}${where}")
+                only = R.ONLY_ONE_TERM if reach == 1 else R.ONLY_ONE_TERM_IF_REACHED
+                self.note(only.at(terms=names, variable=sp.latex(v)))
                 inner = term.subs(sub, simultaneous=True)
                 return reach * mo.PartialOf(sp.Sum(inner, *rest) if rest else inner, v)
-        self.note("derivative of a sum, term by term")
+        self.note(R.SUM_TERM_BY_TERM)
         return sp.Sum(mo.PartialOf(term, v), *u.limits)
 
 
@@ -255,21 +258,21 @@ def derive(expr, v, ranges: dict | None = None) -> list[Form]:
 @functools.lru_cache(maxsize=256)
 def _derive(expr, v, ranges: tuple = ()) -> tuple[Form, ...]:
     ranges = dict(ranges)
-    forms = [Form(mo.PartialOf(expr, v), "")]
+    forms = [Form(mo.PartialOf(expr, v), None)]
     current = forms[0].expr
     for _ in range(MAX_ROUNDS):
         if not current.has(mo.PartialOf):
             break
         rules = _Rules(v, ranges)
         current = _step(current, rules)
-        forms.append(Form(current, "; ".join(rules.used)))
+        forms.append(Form(current, R.then(*rules.used)))
     else:
         raise CannotDerive(f"the derivative of {expr} needs more than {MAX_ROUNDS} rounds of rules")
     if any(isinstance(e, sp.Sum) and e.has(sp.KroneckerDelta) for e in current.atoms(sp.Sum)):
         current = collapse(current, ranges)
-        forms.append(Form(current, r"$\sum_i \delta_{ik}\, g_i = g_k$" + (
-            " (where the sum reaches k)" if current.has(mo.InRange) else "")))
+        collapsed = R.SUM_OF_DELTAS_IF_REACHED if current.has(mo.InRange) else R.SUM_OF_DELTAS
+        forms.append(Form(current, collapsed.at()))
     final = tidy(current)
     if final != current:
-        forms.append(Form(final, "simplify"))
+        forms.append(Form(final, R.SIMPLIFY.at()))
     return tuple(forms)

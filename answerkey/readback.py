@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from . import mathobj as mo, reader, verify
+from . import mathobj as mo, reader, rules, verify
 from .derivation import Line, Solution
 from .errors import VerificationError
 
@@ -233,8 +233,8 @@ def check(problem, solution: Solution, block: str, context, seed: int = 0) -> Re
 
 
 def _fail(problem, number, line, text, message) -> VerificationError:
-    return VerificationError(f"{problem.doc.file}: {problem.label}: step {number} ({line.rule or 'step'}) is "
-                             f"wrong as printed, ${text}$: {message}")
+    return VerificationError(f"{problem.doc.file}: {problem.label}: step {number} "
+                             f"({rules.text(line.rule) or 'step'}) is wrong as printed, ${text}$: {message}")
 
 
 def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Record) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 from pylatex.utils import NoEscape, escape_latex
 
+from . import rules
 from .derivation import Line, Solution
 from .printer import tex
 
@@ -70,9 +71,9 @@ def environment(directory: Path = TEMPLATES) -> jinja2.Environment:
     )
 
 
-def rule_text(rule: str) -> NoEscape:
-    """A rule's name: plain text with $...$ math kept."""
-    parts = rule.split("$")
+def rule_text(text: str) -> NoEscape:
+    """Words with math (a rule's wording, a note, an intro): plain text escaped, $...$ math kept."""
+    parts = text.split("$")
     out = []
     for i, piece in enumerate(parts):
         out.append(f"${piece}$" if i % 2 else str(plain(piece)))
@@ -90,7 +91,7 @@ def line_view(line: Line, ref: str = "") -> dict:
     if line.therefore:
         body = r"\therefore " + body
     return {"ref": ref, "math": NoEscape(body), "note": rule_text(line.note) if line.note else None,
-            "rule": rule_text(line.rule) if line.rule else None, "therefore": line.therefore}
+            "rule": rule_text(rules.text(line.rule)) if line.rule else None, "therefore": line.therefore}
 
 
 def _table(part, p: int) -> dict:
@@ -120,16 +121,18 @@ _NO_VIEWS = "views" in os.environ.get("ANSWERKEY_WITHOUT", "").split(",")  # mak
 
 def problem_view(problem, solution: Solution | None) -> dict:
     """What the templates show of one problem. Variants share the problems without draws (the same
-    objects in a process): their views are made once (kept with the objects, so an id is never reused)."""
+    objects in a process): their views are made once (per table of rule wordings in use; kept with the
+    objects, so an id is never reused)."""
+    wordings = rules.current()
     if solution is not None and not _NO_VIEWS:
-        known = _VIEWS.get((id(problem), id(solution)))
-        if known is not None and known[0] is problem and known[1] is solution:
-            return known[2]
+        known = _VIEWS.get((id(problem), id(solution), id(wordings)))
+        if known is not None and known[0] is problem and known[1] is solution and known[2] is wordings:
+            return known[3]
     view = _problem_view(problem, solution)
     if solution is not None and not _NO_VIEWS:
         if len(_VIEWS) > 256:
             _VIEWS.clear()
-        _VIEWS[(id(problem), id(solution))] = (problem, solution, view)
+        _VIEWS[(id(problem), id(solution), id(wordings))] = (problem, solution, wordings, view)
     return view
 
 

@@ -17,7 +17,7 @@ import random
 import mpmath
 import sympy as sp
 
-from . import mathobj as mo, numeval
+from . import mathobj as mo, numeval, rules
 from .derivation import Line, Solution
 from .errors import VerificationError
 from .printer import tex
@@ -257,18 +257,22 @@ def check_line(problem, number: int, line: Line, rng: random.Random) -> None:
         _check_form(problem, number, line, form, rng)
 
 
+def _named_step(problem, number: int, line: Line) -> str:
+    """A step as an error names it: the problem, the step's number and its rule in words."""
+    return f"{problem.doc.file}: {problem.label}: step {number} ({rules.text(line.rule) or 'step'})"
+
+
 def _check_form(problem, number: int, line: Line, form, rng: random.Random) -> None:
     a = _prepare(line.meaning, line.vector_index)
     b = _prepare(form, line.vector_index)
     try:
         bad = equal(a, b, line.assume, rng, APPROX if line.approx else TOLERANCE)
     except (TypeError, ValueError, AttributeError) as exc:
-        raise VerificationError(f"{problem.doc.file}: {problem.label}: step {number} ({line.rule or 'step'}) "
-                                f"could not be checked: {exc}") from None
+        raise VerificationError(f"{_named_step(problem, number, line)} could not be checked: {exc}") from None
     if bad:
         point, va, vb = bad
         raise VerificationError(
-            f"{problem.doc.file}: {problem.label}: step {number} ({line.rule or 'step'}) is wrong: "
+            f"{_named_step(problem, number, line)} is wrong: "
             f"{tex(line.lhs)} = {tex(form)} does not hold"
             + (f"; at {_show_point(point)}" if point else "")
             + f" the left side is {va} and the right side is {vb}")

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from answerkey import mathobj as mo
+from answerkey import mathobj as mo, rules
+from answerkey.kinds.backprop.rules import CHAIN_RULE_OVER_PATHS
 from tests.kindutil import solve
 
 
@@ -74,7 +75,8 @@ def test_matrix_gradient_of_quadratic_form_is_x_xT(tmp_path):
                                     "shapes": {"x": ["n", 1], "W": ["n", "n"]}, "wrt": "W"})
     x = sp.MatrixSymbol("x", mo.index("n"), 1)
     assert sol.answers["gradient"].expr == x * x.T
-    assert "denominator layout" in sol.parts[0].lines[-1].rule
+    assert rules.names(sol.parts[0].lines[-1].rule) == ("then", "entries_assembled", "denominator_layout")
+    assert sol.parts[0].lines[-1].rule.args["second"].args == {"variable": "W"}
 
 
 def test_matrix_gradient_with_concrete_shapes(tmp_path):
@@ -105,7 +107,7 @@ def test_backprop_shared_node_sums_paths(tmp_path):
         return (2 * x) * (x * y) + (x + 1)
 
     assert float(sol.answers["g"].expr) == pytest.approx(fd(f, [3, 2], 0), rel=1e-7)
-    chain = [line for line in sol.parts[1].lines if "summed over the 3 paths" in line.rule]
+    chain = [line for line in sol.parts[1].lines if line.rule == CHAIN_RULE_OVER_PATHS.at(count=3)]
     assert chain
 
 

@@ -6,6 +6,8 @@ A kind is one folder, `answerkey/kinds/NAME/`:
     fields.py      its fields (a pydantic model) and the spec read into mathematical objects
     solve.py       solve(problem) -> Solution: the steps as data; describe(problem): the task in words
     confirm.py     confirm(problem, solution): every answer computed another way (no code shared with solve.py)
+    rules.py       its own rules, each a name and its wording (optional; answerkey/rules.py holds the shared
+                   ones): the registry imports it, which puts them in the one table of rules
     template.tex   its template partial (optional: the shared templates/kind.tex otherwise)
     example.yaml   an example spec, built by the tests
     cases.yaml     its tests' data: problems and the answers (or the errors) they must give
@@ -48,6 +50,8 @@ def _registry() -> dict[str, Kind]:
     kinds = {}
     for info in sorted(pkgutil.iter_modules([str(FOLDER)]), key=lambda m: m.name):
         if info.ispkg:
+            if (FOLDER / info.name / "rules.py").is_file():  # the kind's own rules join the table of rules
+                importlib.import_module(f"{__name__}.{info.name}.rules")
             kind = importlib.import_module(f"{__name__}.{info.name}").KIND
             assert kind.name == info.name, f"the kind in kinds/{info.name}/ is called {kind.name}"
             kinds[kind.name] = kind

@@ -11,7 +11,12 @@ from ...diffsteps import tidy
 from ...derivation import Answer, Part, Solution
 from ...graphfig import figure
 from ...printer import tex
+from ...rules import AS_GIVEN, CHAIN_RULE, POWER_RULE, Rule, then
 from .fields import DIGITS, build_graph, forward
+from .rules import (ADD_GATE, AT_ITS_KINK, CHAIN_RULE_OVER_PATHS, EXP_GATE, FORWARD, GRADIENT_DESCENT_UPDATE,
+                    LOCAL_GRADIENT, LOCAL_TIMES_UPSTREAM, LOG_GATE, MAX_GATE, MIN_GATE, MULTIPLY_GATE,
+                    NODE_DERIVATIVE, OUTPUT_INDEPENDENT, RELU_GATE, SIGMOID_GATE, TANH_GATE, UPSTREAM_TIMES_LOCAL,
+                    WHAT_IS_ASKED)
 
 
 TABLES_ABOVE = 10
@@ -72,7 +77,7 @@ def solve(problem) -> Solution:
                               ", ".join(f"${tex(k)} = {tex(v)}$" for k, v in inputs.items()) + ".",
                         columns=["node", "definition", "value"] if tables else None)
     for node, e in nodes.items():
-        forward_part.add(node, e, chain=[values[node]] if e != values[node] else [], rule="forward",
+        forward_part.add(node, e, chain=[values[node]] if e != values[node] else [], rule=FORWARD,
                          value=node, assume=dict(values))
     parts = [forward_part]
     answers = {}
@@ -83,11 +88,11 @@ def solve(problem) -> Solution:
                     columns=["name", "local $\\times$ upstream, summed", "gradient"])
         for s in reversed([*inputs, *nodes]):
             if s == output:
-                back.add(mo.Partial(output, output), sp.Integer(1), rule="as given", check=False)
+                back.add(mo.Partial(output, output), sp.Integer(1), rule=AS_GIVEN, check=False)
                 continue
             shown = [mo.Times(local, up) for _, local, up in terms[s]]
             rhs = sp.Add(*shown, evaluate=False) if len(shown) > 1 else (shown[0] if shown else sp.Integer(0))
-            back.add(mo.Partial(output, s), rhs, chain=[grads[s]], rule="local times upstream", value=truths[s])
+            back.add(mo.Partial(output, s), rhs, chain=[grads[s]], rule=LOCAL_TIMES_UPSTREAM, value=truths[s])
         parts.append(back)
         if c.ask:
             asked = Part(intro="The asked gradients, from the table.")
@@ -114,7 +119,7 @@ def solve(problem) -> Solution:
             w = mo.real(name)
             new = values[w] - eta * grads[w]
             step.add(sp.Symbol(f"{name}'"), mo.Minus(values[w], mo.Times(eta, grads[w])), chain=[new],
-                     rule="gradient-descent update", value=values[w] - eta * truths[w])
+                     rule=GRADIENT_DESCENT_UPDATE, value=values[w] - eta * truths[w])
             answers[f"new_{name}"] = Answer(new, description=f"{name} after one step")
         parts.append(step)
     answers["output"] = Answer(values[output], description="the forward value of the output")
@@ -128,33 +133,33 @@ def label_symbol(label: str, names) -> sp.Basic:
     return mo.text(f"({label})") if label in names or label in ("e", "E", "pi") else sp.Symbol(label)
 
 
-def gate_rule(expr) -> str:
+def gate_rule(expr) -> Rule:
     """The local-gradient rule of a gate, named as the backprop notes name it: a named gate only where the
     node is that gate of plain names (q + z, q z); otherwise the derivative of the node's expression."""
     plain = all(a.is_Symbol or a.is_number for a in expr.args)
     if isinstance(expr, sp.Add) and plain:
-        return "add gate: distributes the gradient"
+        return ADD_GATE
     if isinstance(expr, sp.Mul) and plain:
-        return "multiply gate: swaps the inputs"
+        return MULTIPLY_GATE
     if isinstance(expr, (sp.Add, sp.Mul)):
-        return "local gradient: the derivative of the node's expression"
+        return NODE_DERIVATIVE
     if isinstance(expr, sp.Max):
-        return "max gate: routes the gradient to the larger input (a tie splits it equally)"
+        return MAX_GATE
     if isinstance(expr, sp.Min):
-        return "min gate: routes the gradient to the smaller input (a tie splits it equally)"
+        return MIN_GATE
     if isinstance(expr, mo.relu):
-        return "relu gate: passes the gradient where its input is positive (at 0: none)"
+        return RELU_GATE
     if isinstance(expr, mo.sigmoid):
-        return r"sigmoid gate: $\sigma'(u) = \sigma(u)(1 - \sigma(u))$"
+        return SIGMOID_GATE
     if isinstance(expr, sp.exp):
-        return r"exp gate: $(e^u)' = e^u$"
+        return EXP_GATE
     if isinstance(expr, sp.log):
-        return r"log gate: $(\log u)' = 1/u$"
+        return LOG_GATE
     if isinstance(expr, sp.tanh):
-        return r"tanh gate: $\tanh'(u) = 1 - \tanh^2 u$"
+        return TANH_GATE
     if isinstance(expr, sp.Pow):
-        return "power rule"
-    return "local gradient"
+        return POWER_RULE
+    return LOCAL_GRADIENT
 
 
 def _reaches(nodes, a, c) -> bool:
@@ -197,14 +202,14 @@ def _asked_part(label, v, nodes, output, values, truths):
     truth = truths[v]
     part = Part(label=label)
     name = label_symbol(label, {str(s) for s in nodes} | {str(s) for e in nodes.values() for s in e.free_symbols})
-    part.add(name, mo.Partial(output, v), rule=f"what ({label}) asks", check=False, define=True)
+    part.add(name, mo.Partial(output, v), rule=WHAT_IS_ASKED.at(label=label), check=False, define=True)
     routes = paths(nodes, v, output)
     if not routes:
-        part.add(name, sp.Integer(0), rule=f"the output does not depend on {v}", value=truth)
+        part.add(name, sp.Integer(0), rule=OUTPUT_INDEPENDENT.at(name=str(v)), value=truth)
         return part, Answer(truth)
     symbolic = [mo.Times(*[edge(nodes, a, b) for a, b in zip(r, r[1:])], mo.Partial(output, output))
                 for r in routes]
-    rule = "chain rule" + (f", summed over the {len(routes)} paths" if len(routes) > 1 else "")
+    rule = CHAIN_RULE_OVER_PATHS.at(count=len(routes)) if len(routes) > 1 else CHAIN_RULE
     part.add(name, sp.Add(*symbolic, evaluate=False) if len(symbolic) > 1 else symbolic[0], rule=rule,
              value=truth)
     seen = set()
@@ -217,15 +222,15 @@ def _asked_part(label, v, nodes, output, values, truths):
             number = local.subs(values)
             if kink_at(nodes[b], values):  # the symbolic form does not hold at a kink: its number only
                 part.add(edge(nodes, a, b), number, given=(b, nodes[b]), value=local, assume=dict(values),
-                         rule=gate_rule(nodes[b]) + "; here at its kink")
+                         rule=then(gate_rule(nodes[b]), AT_ITS_KINK))
                 continue
             part.add(edge(nodes, a, b), local, chain=[number] if number != local else [],
                      given=(b, nodes[b]), rule=gate_rule(nodes[b]), value=local, assume=dict(values))
-    part.add(mo.Partial(output, output), sp.Integer(1), rule="as given", value=sp.Integer(1))
+    part.add(mo.Partial(output, output), sp.Integer(1), rule=AS_GIVEN, value=sp.Integer(1))
     numeric = [mo.Times(*[mo.conventional_diff(nodes[b], a).subs(values) for a, b in zip(r, r[1:])], sp.Integer(1))
                for r in routes]
     part.add(name, sp.Add(*numeric, evaluate=False) if len(numeric) > 1 else numeric[0],
-             rule="upstream times local gradients", value=truth)
+             rule=UPSTREAM_TIMES_LOCAL, value=truth)
     total = sum(mo.value_of(t) for t in numeric)
     total = total if total.has(sp.Float) else tidy(total)
     part.add(name, total, therefore=True, value=truth)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import sympy as sp
 from ... import mathobj as mo
 from ...derivation import Answer, Part, Solution
+from ...rules import AS_GIVEN, WEIGHTS_PLUS_BIASES
 from .fields import D, F, Fe, P, S, W, _axes
+from .rules import DILATION_SPREADS_FILTER, ONE_BIAS_PER_FILTER, ONE_FILTER_PER_MAP, OUTPUT_SIZE, ROUNDED_DOWN
 
 
 FORMULA = {"exact": (W - Fe + 2 * P) / S + 1, "floor": sp.floor((W - Fe + 2 * P) / S) + 1}
@@ -33,7 +35,7 @@ def solve(problem) -> Solution:
     dilation = _axes(c.dilation, "dilation", problem, 1)
     size = {"width": c.input.width, "height": c.input.height}
     part = Part()
-    part.add(mo.text("number of filters"), sp.Integer(c.filters), rule="as given", value=sp.Integer(c.filters))
+    part.add(mo.text("number of filters"), sp.Integer(c.filters), rule=AS_GIVEN, value=sp.Integer(c.filters))
     out = {}
     for axis in ("width", "height"):
         fe = dilation[axis] * (kernel[axis] - 1) + 1
@@ -41,7 +43,7 @@ def solve(problem) -> Solution:
             shown = mo.Shown(sp.Add(sp.Mul(dilation[axis], sp.Add(kernel[axis], -1, evaluate=False),
                                            evaluate=False), 1, evaluate=False))
             part.add(mo.text(f"effective filter {axis}"), D * (F - 1) + 1, chain=[shown, sp.Integer(fe)],
-                     rule="dilation spreads the filter", value=D * (F - 1) + 1,
+                     rule=DILATION_SPREADS_FILTER, value=D * (F - 1) + 1,
                      assume={D: dilation[axis], F: kernel[axis]})
         if fe > size[axis] + 2 * padding[axis]:
             raise problem.error("kernel", f"the filter {axis} {fe} is larger than the padded input "
@@ -57,7 +59,7 @@ def solve(problem) -> Solution:
         shown = _shown(size[axis], fe, padding[axis], stride[axis], c.rounding)
         fsym = Fe if dilation[axis] != 1 else F
         part.add(mo.text(f"output map {axis}"), _shown(W, fsym, P, S, c.rounding), chain=[shown, value],
-                 rule="(W - F + 2P)/S + 1" if c.rounding == "exact" else "rounded down", value=formula.xreplace({Fe: fsym}),
+                 rule=OUTPUT_SIZE if c.rounding == "exact" else ROUNDED_DOWN, value=formula.xreplace({Fe: fsym}),
                  assume={**assume, F: fe})
         out[axis] = int(value)
     answers = {"filters": Answer(sp.Integer(c.filters)), "width": Answer(sp.Integer(out["width"])),
@@ -68,17 +70,17 @@ def solve(problem) -> Solution:
         assume = {K: c.filters, C: c.input.channels, Fw: kernel["width"], Fh: kernel["height"]}
         part.add(mo.text("weights"), mo.Times(K, Fw, Fh, C),
                  chain=[mo.Times(c.filters, kernel["width"], kernel["height"], c.input.channels),
-                        sp.Integer(weights)], rule="one $F_w \\times F_h \\times C$ filter per output map",
+                        sp.Integer(weights)], rule=ONE_FILTER_PER_MAP,
                  value=K * Fw * Fh * C, assume=assume)
-        part.add(mo.text("biases"), K, chain=[sp.Integer(c.filters)], rule="one per filter", value=K,
+        part.add(mo.text("biases"), K, chain=[sp.Integer(c.filters)], rule=ONE_BIAS_PER_FILTER, value=K,
                  assume=assume)
         part.add(mo.text("parameters"), mo.Shown(sp.Add(sp.Integer(weights), sp.Integer(c.filters),
                                                         evaluate=False)),
-                 chain=[sp.Integer(weights + c.filters)], rule="weights + biases",
+                 chain=[sp.Integer(weights + c.filters)], rule=WEIGHTS_PLUS_BIASES,
                  value=sp.Integer(weights + c.filters), therefore=False)
         answers["params"] = Answer(sp.Integer(weights + c.filters))
     part.add(mo.text("(number of filters, output map width, output map height)"),
-             sp.Tuple(c.filters, out["width"], out["height"]), therefore=True, rule="",
+             sp.Tuple(c.filters, out["width"], out["height"]), therefore=True,
              value=sp.Tuple(c.filters, out["width"], out["height"]))
     part.intro = "W: input size, F: filter size, P: padding, S: stride, along each axis" + (
         "; K: number of filters, C: input channels, F_w, F_h: filter width and height." if c.input.channels

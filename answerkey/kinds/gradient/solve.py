@@ -11,7 +11,10 @@ from ... import mathobj as mo
 from ...calculus import function_lines, partial_lines, recognize
 from ...diffsteps import tidy
 from ...derivation import Answer, Part, Solution
+from ...rules import ALSO, DEFINITION_OF_GRADIENT, SUM_WRITTEN_OUT, joined, then
 from .fields import setup
+from .rules import (A_TIE_AT_THE_POINT, CASE_SPLIT, COMPONENTS_ASSEMBLED, ENTRY_RANGE, NUMERICALLY,
+                    RECOGNISING_THE_VECTOR, SUBSTITUTING_THE_POINT, TIES_AT_THE_POINT)
 
 
 def solve(problem) -> Solution:
@@ -32,7 +35,7 @@ def _solve_vector(fname, info) -> Solution:
     g = function_lines(part, lhs, f)
     k = mo.fresh_index(mo.names_in(g) | {str(n)})
     nabla = mo.Nabla(fname, x)
-    part.add(nabla, mo.DotsVector(mo.Partial(fname, x[k]), k, n, False), rule="definition of the gradient",
+    part.add(nabla, mo.DotsVector(mo.Partial(fname, x[k]), k, n, False), rule=DEFINITION_OF_GRADIENT,
              check=False)
     entry = partial_lines(part, fname, g, x[k], assume={"ranges": {k: n}})
     truth = mo.DotsVector(mo.conventional_diff(g, x[k]), k, n, True)
@@ -42,14 +45,14 @@ def _solve_vector(fname, info) -> Solution:
         other = deltas[0].args[0] if deltas[0].args[1] == k else deltas[0].args[1]
         same = tidy(entry.subs(k, other).doit()) if entry.subs(k, other).has(sp.Sum) else entry.subs(k, other)
         part.add(mo.Partial(fname, x[other]), same, note=f"where ${sp.latex(k)} = {sp.latex(other)}$",
-                 rule="the case split", value=mo.conventional_diff(g, x[k]).subs(k, other))
+                 rule=CASE_SPLIT, value=mo.conventional_diff(g, x[k]).subs(k, other))
         part.add(mo.Partial(fname, x[k]), tidy(entry.subs(deltas[0], 0).doit()),
-                 note=f"where ${sp.latex(k)} \\neq {sp.latex(other)}$", rule="the case split",
+                 note=f"where ${sp.latex(k)} \\neq {sp.latex(other)}$", rule=CASE_SPLIT,
                  value=mo.conventional_diff(g, x[k]), assume={"distinct": (k, other)})
     vector = recognize(entry, x, n, k)
     shown = vector if vector is not None else mo.DotsVector(entry, k, n, True) if mo.uniform_entry(entry, k) \
         else mo.EntryMatrix(entry, k, mo.index("_unused"), n, sp.Integer(1))
-    part.add(nabla, shown, rule="recognising the vector" if vector is not None else "the components assembled",
+    part.add(nabla, shown, rule=RECOGNISING_THE_VECTOR if vector is not None else COMPONENTS_ASSEMBLED,
              value=truth, therefore=True, vector_index=k)
     answers = {"gradient": Answer(entry, index=k, display=shown,
                                   description=f"the {sp.latex(k)}-th entry of the gradient")}
@@ -79,9 +82,9 @@ def _solve_components(fname, info, problem=None) -> Solution:
     summed = _summed_vectors(g, order)
     if not summed and any(all(b.is_number for b in s.limits[0][1:]) for s in g.atoms(sp.Sum)):
         g = g.doit()
-        part.add(lhs, g, rule="the sum written out", value=f)
+        part.add(lhs, g, rule=SUM_WRITTEN_OUT, value=f)
     nabla = mo.Nabla(fname, *args)
-    part.add(nabla, sp.Matrix([mo.Partial(fname, v) for v in order]), rule="definition of the gradient",
+    part.add(nabla, sp.Matrix([mo.Partial(fname, v) for v in order]), rule=DEFINITION_OF_GRADIENT,
              check=False)
     entries = {}
     for base, length in summed.items():  # one derivation for the k-th entry, then k = 1, ..., length
@@ -98,10 +101,9 @@ def _solve_components(fname, info, problem=None) -> Solution:
             results.append(partial_lines(part, fname, g, v))
     truth = sp.Matrix([mo.conventional_diff(g, v) for v in order])
     grad = sp.Matrix(results)
-    entry_words = ", ".join(f"the {sp.latex(entries[b][0])}-th entry of {b} at {sp.latex(entries[b][0])} = 1, ..., {n}"
-                            for b, n in summed.items())
-    part.add(nabla, grad, rule="the components assembled" + (f", {entry_words}" if summed else ""), value=truth,
-             therefore=True)
+    entry_ranges = [ENTRY_RANGE.at(index=sp.latex(entries[b][0]), vector=str(b), length=n)
+                    for b, n in summed.items()]
+    part.add(nabla, grad, rule=joined(ALSO, COMPONENTS_ASSEMBLED, *entry_ranges), value=truth, therefore=True)
     answers = {"gradient": Answer(grad.applyfunc(lambda e: e.doit()) if summed else grad, display=grad)}
     if info["at"]:
         point = info["at"]
@@ -120,12 +122,11 @@ def _solve_components(fname, info, problem=None) -> Solution:
         from ...printer import tex
 
         ties = sorted((g for g in f.atoms(sp.Max, sp.Min) if mo.kinks_at(g, point)), key=str)
-        rule = "substituting the point" + (
-            f"; there ${'$, $'.join(tex(g) for g in ties)}$ tie{'s' if len(ties) == 1 else ''}, and a tie splits "
-            "the gradient equally (the indicators above hold away from ties)" if ties else "")
-        part.add(at_lhs, exact, rule=rule, value=truth_at, therefore=True)
+        tie = None if not ties else A_TIE_AT_THE_POINT.at(gate=tex(ties[0])) if len(ties) == 1 \
+            else TIES_AT_THE_POINT.at(gates=", ".join(f"${tex(g)}$" for g in ties))
+        part.add(at_lhs, exact, rule=then(SUBSTITUTING_THE_POINT, tie), value=truth_at, therefore=True)
         if any(e.is_number and not e.is_Rational for e in exact):
-            part.add(at_lhs, exact.applyfunc(lambda e: mo.accurate(e, 30)), rule="numerically", value=truth_at,
+            part.add(at_lhs, exact.applyfunc(lambda e: mo.accurate(e, 30)), rule=NUMERICALLY, value=truth_at,
                      therefore=True, approx=True)
         answers["gradient_at"] = Answer(exact, description="the gradient at the point")
     return Solution([part], answers)

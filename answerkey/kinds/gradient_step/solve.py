@@ -7,8 +7,10 @@ from ...diffsteps import tidy
 from ...calculus import function_lines, partial_lines
 from ...derivation import Answer, Part, Solution
 from ...printer import tex
+from ...rules import DEFINITION_OF_GRADIENT
 from ..common import in_domain, undefined_at
 from .fields import setup
+from .rules import GRADIENT_AT_THE_POINT, STEP, STEP_IN_WORDS, UPDATE
 
 
 def solve(problem) -> Solution:
@@ -20,13 +22,13 @@ def solve(problem) -> Solution:
     g = function_lines(part, mo.Applied(fname, *order), f)
     nabla = mo.Nabla(fname, *order)
     part.add(nabla, sp.ImmutableMatrix([mo.Partial(fname, v) for v in order]),
-             rule="definition of the gradient", check=False)
+             rule=DEFINITION_OF_GRADIENT, check=False)
     results = [partial_lines(part, fname, g, v) for v in order]
     truth = sp.ImmutableMatrix([mo.conventional_diff(g, v) for v in order])
     grad = sp.ImmutableMatrix(results)
     step_lhs = mo.Scaled(-lr, nabla)
-    part.add(step_lhs, mo.Scaled(-lr, grad), rule=f"the step is $-{tex(lr)} \\nabla {tex(fname)}$"
-             if lr.is_Symbol else "the step is minus the learning rate times the gradient",
+    part.add(step_lhs, mo.Scaled(-lr, grad), rule=STEP.at(rate=tex(lr), f=tex(fname)) if lr.is_Symbol
+             else STEP_IN_WORDS,
              value=-lr * truth, therefore=True)
     step = sp.ImmutableMatrix(sp.expand(-lr * grad))
     answers = {"step": Answer(step, display=mo.Scaled(-lr, grad), description="-learning_rate * gradient")}
@@ -42,12 +44,12 @@ def solve(problem) -> Solution:
             undefined_at(problem, gval, here, field, what)
             at_args = [here[v] for v in order]
             part.add(mo.Applied(sp.Symbol(f"\\nabla {c.name}"), *at_args), gval,
-                     rule="the gradient at the current point", value=truth.subs(here),
+                     rule=GRADIENT_AT_THE_POINT, value=truth.subs(here),
                      note=f"step {t}" if c.steps > 1 else "")
             new = sp.ImmutableMatrix([tidy(e) for e in current - lr * gval])
             lhs = sp.ImmutableMatrix([sp.Symbol(f"{tex(v)}^{{({t})}}") for v in order])
             part.add(lhs, mo.Minus(current, mo.Scaled(lr, gval)), chain=[new],
-                     rule=f"the update ${point_name} - {tex(lr)} \\nabla {tex(fname)}$",
+                     rule=UPDATE.at(point=point_name, rate=tex(lr), f=tex(fname)),
                      value=current - lr * truth.subs(here), therefore=t == c.steps)
             current = new
         answers["update"] = Answer(current, description=f"the point after {c.steps} step(s)")

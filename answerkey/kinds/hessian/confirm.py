@@ -31,7 +31,7 @@ def confirm(problem, solution) -> list[str]:
                     raise failure(problem, "hessian", f"entry ({i + 1}, {j + 1}) at "
                                                       f"{[mpmath.nstr(a, 5) for a in at]} is {mpmath.nstr(got, 8)}, "
                                                       f"numerical differentiation gives {mpmath.nstr(want, 8)}")
-    done = [f"hessian: every entry agrees with numerical second derivatives at 3 random points"
+    done = ["hessian: every entry agrees with numerical second derivatives at 3 random points"
             + (f" (constants drawn too: {', '.join(str(d) for d in data)})" if data else "")]
     if point and not data:
         at = [mpmath.mpf(point[v].evalf(30)) if hasattr(point[v], "evalf") else mpmath.mpf(point[v]) for v in variables]

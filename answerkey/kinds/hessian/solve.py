@@ -16,6 +16,8 @@ from ...derivation import Answer, Part, Solution
 from ...diffsteps import tidy
 from ...printer import tex
 from .fields import setup
+from .rules import (DERIVATIVE_ALONG, DERIVATIVE_OF_FIRST_PARTIAL, FIRST_PARTIALS_THERE, HESSIAN_ASSEMBLED,
+                    HESSIAN_DETERMINANT, HESSIAN_THERE, LEADING_MINOR, MIXED_PARTIALS_AGREE)
 
 
 class Partial2(mo.Display):
@@ -73,19 +75,18 @@ def solve(problem) -> Solution:
             truth = sp.diff(f, v, w)
             result = tidy(sp.diff(grads[i], w))
             second.add(Partial2(fname, v, w), mo.PartialOf(grads[i], w), chain=[result] if result != grads[i] else [],
-                       rule="the derivative of the first partial" if i == j else
-                       f"the derivative of $\\partial {c.name} / \\partial {tex(v)}$ along ${tex(w)}$",
+                       rule=DERIVATIVE_OF_FIRST_PARTIAL if i == j else
+                       DERIVATIVE_ALONG.at(f=c.name, v=tex(v), w=tex(w)),
                        value=truth)
             entries[i, j] = entries[j, i] = result
             if j != i:
                 second.add(Partial2(fname, w, v), Partial2(fname, v, w), value=truth,
-                           rule="the mixed partials agree (Schwarz: they are continuous)")
+                           rule=MIXED_PARTIALS_AGREE)
     hessian = sp.ImmutableMatrix(n, n, lambda i, j: entries[i, j])
     truth = sp.ImmutableMatrix(sp.hessian(f, variables))
     H = sp.Symbol("H")
     shown = sp.ImmutableMatrix(n, n, lambda i, j: Partial2(fname, variables[min(i, j)], variables[max(i, j)]))
-    second.add(H, shown, chain=[hessian], rule="the second partials, row i and column j from the i-th and j-th "
-                                               "variables", value=truth, therefore=point is None)
+    second.add(H, shown, chain=[hessian], rule=HESSIAN_ASSEMBLED, value=truth, therefore=point is None)
     answers = {"hessian": Answer(hessian, description="the Hessian matrix")}
     parts = [first, second]
     if point:
@@ -94,8 +95,8 @@ def solve(problem) -> Solution:
         grad_at = sp.ImmutableMatrix([tidy(e.subs(point)) for e in grads])
         hess_at = sp.ImmutableMatrix(hessian.subs(point).applyfunc(tidy))
         here.add(mo.Applied(sp.Symbol(f"\\nabla {c.name}"), *[point[v] for v in variables]), grad_at,
-                 rule="the first partials there", value=sp.ImmutableMatrix([sp.diff(f, v) for v in variables]).subs(point))
-        here.add(H, hess_at, note=f"at {at}", rule="the Hessian there", value=truth, assume=dict(point),
+                 rule=FIRST_PARTIALS_THERE, value=sp.ImmutableMatrix([sp.diff(f, v) for v in variables]).subs(point))
+        here.add(H, hess_at, note=f"at {at}", rule=HESSIAN_THERE, value=truth, assume=dict(point),
                  therefore=True)
         if n == 2:
             a, b, d = hess_at[0, 0], hess_at[1, 1], hess_at[0, 1]
@@ -104,11 +105,11 @@ def solve(problem) -> Solution:
             form = Partial2(fname, x, x) * Partial2(fname, y, y) - Partial2(fname, x, y) * Partial2(fname, y, x)
             numbers = mo.Shown(sp.Add(mo.Times(a, b), sp.Mul(-1, mo.Times(d, d), evaluate=False), evaluate=False))
             here.add(D, form, chain=[numbers, a * b - d ** 2], note=f"at {at}", value=truth.det(),
-                     assume=dict(point), rule="the determinant of the Hessian")
+                     assume=dict(point), rule=HESSIAN_DETERMINANT)
         else:
             for k in range(1, n + 1):
                 sub = sp.ImmutableMatrix(hess_at[:k, :k])
-                here.add(sp.Determinant(sub), sub.det(), rule=f"leading principal minor {k}",
+                here.add(sp.Determinant(sub), sub.det(), rule=LEADING_MINOR.at(k=k),
                          value=sp.Determinant(sub))
         words, short = verdict(hess_at, grad_at)
         parts.append(here)

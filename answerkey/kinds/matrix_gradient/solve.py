@@ -11,7 +11,10 @@ from ...diffsteps import collapse
 from ...derivation import Answer, Part, Solution
 from ...errors import CannotDerive
 from ...expr import parse_length
+from ...rules import GIVEN, then
 from .fields import setup
+from .rules import (DENOMINATOR_LAYOUT, DERIVATIVE_OF_INVERSE, DERIVATIVE_OF_LOG_DET, ENTRIES_ASSEMBLED,
+                    IN_INDEX_NOTATION, JACOBI_FORMULA, MATRIX_CALCULUS)
 
 
 def index_form(f):
@@ -70,14 +73,14 @@ def _closed_form(f, wrt):
 
 
 def named_rule(f, X):
-    """Identities that index notation does not reach: (closed form, the rule's name), or None."""
+    """Identities that index notation does not reach: (closed form, its rule), or None."""
     if X.shape[0] != X.shape[1]:
         return None
     inverse_t = sp.Inverse(X).T
     if f == sp.Determinant(X):
-        return sp.Determinant(X) * inverse_t, r"Jacobi's formula: $\partial \det X / \partial X = \det(X)\, X^{-T}$"
+        return sp.Determinant(X) * inverse_t, JACOBI_FORMULA
     if f == sp.log(sp.Determinant(X)):
-        return inverse_t, r"$\partial \log\det X / \partial X = X^{-T}$ (Jacobi's formula and the chain rule)"
+        return inverse_t, DERIVATIVE_OF_LOG_DET
     return None
 
 
@@ -87,8 +90,8 @@ def solve(problem) -> Solution:
     fname = sp.Symbol(c.name)
     part = Part()
     lhs = mo.Applied(fname, wrt)
-    part.add(lhs, f, rule="given", value=f)
-    layout = f"the gradient has the shape of {c.wrt} (denominator layout)"
+    part.add(lhs, f, rule=GIVEN, value=f)
+    layout = DENOMINATOR_LAYOUT.at(variable=c.wrt)
     rule = named_rule(f, wrt)
     g = None
     if rule is None:
@@ -99,15 +102,15 @@ def solve(problem) -> Solution:
         if g is not None and (g.has(MatrixElement) or g.has(sp.MatrixSymbol) or g.has(sp.MatrixExpr)):
             g = None
     if g is None:
-        closed, name = rule if rule else (_closed_form(f, wrt), "matrix calculus: $d(X^{-1}) = -X^{-1}\\,(dX)\\,X^{-1}$"
-                                          if f.has(sp.Inverse) else "matrix calculus")
+        closed, name = rule if rule else (_closed_form(f, wrt), DERIVATIVE_OF_INVERSE if f.has(sp.Inverse)
+                                          else MATRIX_CALCULUS)
         if closed is None:
             raise CannotDerive(f"{problem.doc.file}: {problem.label}: cannot derive the gradient of {f} with respect "
                                f"to {c.wrt}: it is neither in index notation nor a known identity")
         part.add(mo.Partial(fname, wrt), closed, therefore=True, value=mo.GradientOf(f, wrt),
-                 rule=f"{name}; {layout}")
+                 rule=then(name, layout))
         return Solution([part], {"gradient": Answer(closed)}, data={"layout": "denominator"})
-    part.add(lhs, g, rule="in index notation", value=f)
+    part.add(lhs, g, rule=IN_INDEX_NOTATION, value=f)
     rows, cols = wrt.shape
     taken = {str(s) for m in f.atoms(sp.MatrixSymbol) | {wrt} for d in m.shape
              for s in sp.sympify(d, strict=True).free_symbols} | mo.names_in(g)
@@ -124,7 +127,7 @@ def solve(problem) -> Solution:
                            l if cols != 1 else sp.Symbol("_unused"), rows, cols)
     chain = [closed] if (closed := _closed_form(f, wrt)) is not None else []
     part.add(mo.Partial(fname, wrt), assembled, chain=chain, therefore=True, value=truth,
-             rule=f"entries assembled; {layout}", assume={"ranges": {k: rows, l: cols}})
+             rule=then(ENTRIES_ASSEMBLED, layout), assume={"ranges": {k: rows, l: cols}})
     answer = chain[0] if chain else (assembled.doit() if rows.is_number and cols.is_number else assembled)
     return Solution([part], {"gradient": Answer(answer)}, data={"layout": "denominator"})
 

@@ -12,7 +12,9 @@ import sympy as sp
 from pydantic import StrictInt, StrictStr
 from ... import mathobj as mo
 from ...derivation import Answer, Part, Solution
+from ...rules import WEIGHTS_PLUS_BIASES
 from .fields import _label, parse_layers
+from .rules import CONV_SIZE, DECONV_SIZE, FLATTEN, POOL_SIZE
 
 
 
@@ -21,6 +23,7 @@ Size = Union[StrictInt, dict[StrictStr, StrictInt]]
 
 
 W, K, S, P, D, OP = (sp.Symbol(n, positive=True) for n in ("W", "K", "S", "P", "D", "O"))
+SIZE_RULE = {"conv": CONV_SIZE, "deconv": DECONV_SIZE, "pool": POOL_SIZE}  # the rule of a layer's output size
 
 
 def _fraction(top, bottom):
@@ -86,7 +89,7 @@ def solve(problem) -> Solution:
                                         "change stride or padding, or set rounding: floor")
                 if value < 1:
                     raise problem.error(where, f"{name}: the output {axis} would be {value}")
-                steps.add(mo.text(f"{name} {axis}"), shown, chain=[value], rule=kind, value=value)
+                steps.add(mo.text(f"{name} {axis}"), shown, chain=[value], rule=SIZE_RULE[kind], value=value)
                 sizes.append(int(value))
             out_channels = cfg.get("filters", channels)
             if kind in ("conv", "deconv"):
@@ -97,12 +100,12 @@ def solve(problem) -> Solution:
                 factors = [kw, kh, channels, out_channels]
                 shown = mo.Times(*factors) if not biases else sp.Add(mo.Times(*factors), biases, evaluate=False)
                 steps.add(mo.text(f"{name} parameters"), shown, chain=[sp.Integer(params)],
-                          rule="weights + biases", value=sp.Integer(params))
+                          rule=WEIGHTS_PLUS_BIASES, value=sp.Integer(params))
             shape = (out_channels, sizes[0], sizes[1])
         elif kind == "flatten":
             n = shape[0] * shape[1] * shape[2] if len(shape) == 3 else shape[0]
             if len(shape) == 3:
-                steps.add(mo.text(f"{name} length"), mo.Times(*shape), chain=[sp.Integer(n)], rule="flatten",
+                steps.add(mo.text(f"{name} length"), mo.Times(*shape), chain=[sp.Integer(n)], rule=FLATTEN,
                           value=sp.Integer(n))
             shape = (n,)
         elif kind == "fc":
@@ -111,7 +114,7 @@ def solve(problem) -> Solution:
             units = cfg["units"]
             params = shape[0] * units + (units if cfg["bias"] else 0)
             shown = sp.Add(mo.Times(shape[0], units), units, evaluate=False) if cfg["bias"] else mo.Times(shape[0], units)
-            steps.add(mo.text(f"{name} parameters"), shown, chain=[sp.Integer(params)], rule="weights + biases",
+            steps.add(mo.text(f"{name} parameters"), shown, chain=[sp.Integer(params)], rule=WEIGHTS_PLUS_BIASES,
                       value=sp.Integer(params))
             shape = (units,)
         total += params

@@ -11,6 +11,8 @@ import sympy as sp
 from ... import mathobj as mo
 from ...derivation import Answer, Part, Solution
 from .fields import D, F, Fe, J, R, S, layers
+from .rules import (DILATED_TAPS_REACH_FURTHER, DILATION_SPREADS_KERNEL, POOL_STRIDE_MULTIPLIES_JUMP,
+                    STRIDE_MULTIPLIES_JUMP, TAPS_REACH_FURTHER)
 
 
 def _form(*terms):
@@ -32,18 +34,16 @@ def solve(problem) -> Solution:
             part.add(mo.text(f"effective kernel of {step.name}"), D * (F - 1) + 1,
                      chain=[_form(mo.Times(step.dilation, sp.Add(step.kernel, -1, evaluate=False)), 1),
                             sp.Integer(kernel)],
-                     rule="dilation spreads the kernel", value=D * (F - 1) + 1,
+                     rule=DILATION_SPREADS_KERNEL, value=D * (F - 1) + 1,
                      assume={D: step.dilation, F: step.kernel})
         new_r, new_j = r + (kernel - 1) * j, j * step.stride
         part.add(mo.text(f"receptive field after {step.name}"), _form(R, sp.Mul(sp.Add(f, -1, evaluate=False), J,
                                                                                  evaluate=False)),
                  chain=[_form(r, mo.Times(sp.Add(kernel, -1, evaluate=False), j)), sp.Integer(new_r)],
-                 rule="each of the F' taps reaches J positions further" if step.dilation != 1
-                 else "each of the F taps reaches J positions further",
+                 rule=DILATED_TAPS_REACH_FURTHER if step.dilation != 1 else TAPS_REACH_FURTHER,
                  value=R + (f - 1) * J, assume={R: r, J: j, f: kernel})
         part.add(mo.text(f"jump after {step.name}"), J * S, chain=[mo.Times(j, step.stride), sp.Integer(new_j)],
-                 rule="the stride multiplies the jump" + (" (a pool's stride defaults to its kernel)"
-                                                          if step.type == "pool" else ""),
+                 rule=POOL_STRIDE_MULTIPLIES_JUMP if step.type == "pool" else STRIDE_MULTIPLIES_JUMP,
                  value=J * S, assume={J: j, S: step.stride})
         r, j = new_r, new_j
         answers[f"{step.name}_rf"] = Answer(sp.Integer(r), description=f"receptive field after {step.name}")

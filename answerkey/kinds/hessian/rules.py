@@ -1,0 +1,13 @@
+"""The hessian kind's own rules (the shared ones are in answerkey/rules.py): each a stable name and its
+English wording, in the one table of rules."""
+from ...rules import rule
+
+DERIVATIVE_OF_FIRST_PARTIAL = rule("derivative_of_first_partial", "the derivative of the first partial")
+DERIVATIVE_ALONG = rule("derivative_of_partial_along", r"the derivative of $\partial {f} / \partial {v}$ along ${w}$")
+MIXED_PARTIALS_AGREE = rule("mixed_partials_agree", "the mixed partials agree (Schwarz: they are continuous)")
+HESSIAN_ASSEMBLED = rule("hessian_assembled", "the second partials, row i and column j from the i-th and j-th "
+                                              "variables")
+FIRST_PARTIALS_THERE = rule("first_partials_there", "the first partials there")
+HESSIAN_THERE = rule("hessian_there", "the Hessian there")
+HESSIAN_DETERMINANT = rule("hessian_determinant", "the determinant of the Hessian")
+LEADING_MINOR = rule("leading_principal_minor", "leading principal minor {k}")
