@@ -108,7 +108,8 @@ def figure(inputs, nodes, output, values, gradients, ask: dict) -> dict:
                           "total": NoEscape(_number(gradients[s]))})
     wires = []
     for node, expr in nodes.items():
-        for source in sorted(expr.free_symbols, key=lambda p: -position[p][1] if p in position else 0):
+        # top to bottom, ties by name: free_symbols is a set, whose order changes from run to run
+        for source in sorted(expr.free_symbols, key=lambda p: (-position[p][1] if p in position else 0, str(p))):
             if source not in position:
                 continue
             local = sp.diff(expr, source).subs(values)
