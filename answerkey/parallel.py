@@ -19,6 +19,8 @@ from typing import Callable, Sequence
 
 from . import transfer
 
+STOPS = {signal.SIGTERM, signal.SIGINT}
+
 
 def run_all(items: Sequence, work: Callable, jobs: int, progress: Callable[[int, int], None] | None = None) -> list:
     """`[work(item) for item in items]` on up to `jobs` processes; `progress(done, total)` is called in
@@ -47,15 +49,20 @@ def run_all(items: Sequence, work: Callable, jobs: int, progress: Callable[[int,
 
     parent = os.getpid()
     helpers = []
-    for _ in range(jobs - 1):
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # a helper: never returns into the caller's code
-            _helper(take, read_end, write_end, parent)
-        os.close(write_end)
-        helpers.append((pid, read_end))
     results = {}
     try:
+        for _ in range(jobs - 1):
+            read_end, write_end = os.pipe()
+            # A stop (SIGTERM, Ctrl-C) that came during the fork would be raised inside Python's fork
+            # hooks, which swallow it: held until the helper is on the list, it is raised here instead.
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+            pid = os.fork()
+            if pid == 0:  # a helper: never returns into the caller's code
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+                _helper(take, read_end, write_end, parent)
+            os.close(write_end)
+            helpers.append((pid, read_end))
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         results.update(take())
     except BaseException:  # interrupted (or a bug): the helpers stop now, not after their items
         for pid, read_end in helpers:
