@@ -7,7 +7,6 @@ are errors (StrictUndefined). Every string a template prints is escaped as plain
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import jinja2
@@ -115,25 +114,9 @@ def statement_of(problem) -> NoEscape | None:
     return None
 
 
-_VIEWS: dict = {}
-_NO_VIEWS = "views" in os.environ.get("ANSWERKEY_WITHOUT", "").split(",")  # make bench: what the cache buys
-
-
 def problem_view(problem, solution: Solution | None) -> dict:
-    """What the templates show of one problem. Variants share the problems without draws (the same
-    objects in a process): their views are made once (per table of rule wordings in use; kept with the
-    objects, so an id is never reused)."""
-    wordings = rules.current()
-    if solution is not None and not _NO_VIEWS:
-        known = _VIEWS.get((id(problem), id(solution), id(wordings)))
-        if known is not None and known[0] is problem and known[1] is solution and known[2] is wordings:
-            return known[3]
-    view = _problem_view(problem, solution)
-    if solution is not None and not _NO_VIEWS:
-        if len(_VIEWS) > 256:
-            _VIEWS.clear()
-        _VIEWS[(id(problem), id(solution), id(wordings))] = (problem, solution, wordings, view)
-    return view
+    """What the templates show of one problem."""
+    return _problem_view(problem, solution)
 
 
 def _problem_view(problem, solution: Solution | None) -> dict:

@@ -337,7 +337,6 @@ def tricks(repeat: int, count: int) -> None:
                  ("  without parallel problems (-j 1)", key, {}, ["-j", "1"]),
                  (f"--variants {count}", many, {}, []),
                  ("  without the preamble's format", many, {"ANSWERKEY_WITHOUT": "format"}, []),
-                 ("  without the view cache", many, {"ANSWERKEY_WITHOUT": "views"}, []),
                  ("  without parallel variants (-j 1)", many, {}, ["-j", "1"])]
         best = {label: float("inf") for label, *_ in cases}
         for r in range(repeat):
