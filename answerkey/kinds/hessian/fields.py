@@ -2,6 +2,7 @@
 confirmation)."""
 from __future__ import annotations
 
+import sympy as sp
 from pydantic import Field
 
 from ... import mathobj as mo
@@ -28,6 +29,11 @@ def setup(problem):
         if name not in free:
             raise problem.error("wrt", f"the function does not contain '{name}'",
                                 "its variables: " + ", ".join(sorted(free)))
+    kinked = sorted({type(e).__name__.lower() for e in f.atoms(sp.Abs, sp.Max, sp.Min, mo.relu, sp.Heaviside)})
+    if kinked:
+        raise problem.error("function", f"the Hessian needs a function with second derivatives everywhere, and "
+                                        f"{', '.join(kinked)} {'has' if len(kinked) == 1 else 'have'} kinks",
+                            "write the function without them; the gradient kind states its conventions at kinks")
     variables = [mo.real(n) for n in c.wrt]
     point = point_values(problem, c.at, {n: mo.real(n) for n in c.wrt}) if c.at else None
     if point:

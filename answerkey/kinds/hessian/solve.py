@@ -8,6 +8,8 @@ Hessian's definiteness where the gradient does not vanish.
 """
 from __future__ import annotations
 
+import itertools
+
 import sympy as sp
 
 from ... import mathobj as mo
@@ -15,6 +17,7 @@ from ...calculus import function_lines, partial_lines
 from ...derivation import Answer, Part, Solution
 from ...diffsteps import tidy
 from ...printer import tex
+from ..common import undefined_at
 from .fields import setup
 from .rules import (DERIVATIVE_ALONG, DERIVATIVE_OF_FIRST_PARTIAL, FIRST_PARTIALS_THERE, HESSIAN_ASSEMBLED,
                     HESSIAN_DETERMINANT, HESSIAN_THERE, LEADING_MINOR, MIXED_PARTIALS_AGREE)
@@ -22,10 +25,15 @@ from .rules import (DERIVATIVE_ALONG, DERIVATIVE_OF_FIRST_PARTIAL, FIRST_PARTIAL
 
 class Partial2(mo.Display):
     """The second partial derivative d^2 f / (dv dw) of the named function, the derivative along w of
-    the derivative along v: args (Symbol(f), v, w)."""
+    the derivative along v: args (Symbol(f), v, w, the function's expression), printed by name; its value
+    is the derivative (so a line that shows it is checked like any other, also where it is not read back)."""
+
+    def value(self):
+        _, v, w, body = self.args
+        return sp.diff(body, v, w)
 
     def _latex(self, printer):
-        name, v, w = self.args
+        name, v, w, _ = self.args
         if v == w:
             bottom = f"\\partial {printer._print(v)}^{{2}}"
         else:
@@ -33,28 +41,46 @@ class Partial2(mo.Display):
         return f"\\frac{{\\partial^{{2}} {printer._print(name)}}}{{{bottom}}}"
 
 
-def _minors(matrix) -> list:
-    return [matrix[:k, :k].det() for k in range(1, matrix.rows + 1)]
+def _definiteness(matrix) -> str | None:
+    """positive definite, negative definite, positive or negative semidefinite, indefinite (None where
+    the entries are not numbers): by the leading principal minors for definiteness (Sylvester), by all
+    principal minors for semidefiniteness."""
+    matrix = sp.Matrix(matrix)
+    if matrix.free_symbols:
+        return None
+    n = matrix.rows
+    leading = [matrix[:k, :k].det() for k in range(1, n + 1)]
+    if all(m > 0 for m in leading):
+        return "positive definite"
+    if all((m < 0) if k % 2 == 0 else (m > 0) for k, m in enumerate(leading)):
+        return "negative definite"
+    minors: dict = {}
+    for size in range(1, n + 1):
+        for rows in itertools.combinations(range(n), size):
+            minors.setdefault(size, []).append(matrix.extract(list(rows), list(rows)).det())
+    if all(m >= 0 for size in range(1, n + 1) for m in minors[size]):
+        return "positive semidefinite"
+    if all((m <= 0) if size % 2 else (m >= 0) for size in range(1, n + 1) for m in minors[size]):
+        return "negative semidefinite"
+    return "indefinite"
 
 
-def verdict(hessian_at, gradient_at) -> tuple[str, str]:
-    """What the Hessian at a point says of it: (the sentence, the answer in short), from the sign pattern
-    of its leading principal minors."""
-    minors = _minors(sp.Matrix(hessian_at))
-    positive = all(m > 0 for m in minors)
-    negative = all((m < 0) if k % 2 == 0 else (m > 0) for k, m in enumerate(minors))
-    definite = "positive definite" if positive else "negative definite" if negative else \
-        "indefinite" if minors[-1] != 0 else "singular"
+def verdict(hessian_at, gradient_at) -> tuple[str, str] | None:
+    """What the Hessian at a point says of it: (the sentence, the answer in short); None where the point's
+    numbers hold constants (the answer depends on them)."""
+    definite = _definiteness(hessian_at)
+    if definite is None or any(sp.sympify(g).free_symbols for g in gradient_at):
+        return None
     if any(g != 0 for g in gradient_at):
         return (f"the gradient is not zero there, so it is not a critical point (the Hessian there is {definite})",
                 "not a critical point")
-    if positive:
+    if definite == "positive definite":
         return "it is a critical point where the Hessian is positive definite: a local minimum", "a local minimum"
-    if negative:
+    if definite == "negative definite":
         return "it is a critical point where the Hessian is negative definite: a local maximum", "a local maximum"
-    if minors[-1] != 0:
+    if definite == "indefinite":
         return "it is a critical point where the Hessian is indefinite: a saddle point", "a saddle point"
-    return ("it is a critical point where the Hessian is singular: the second derivatives do not decide",
+    return (f"it is a critical point where the Hessian is only {definite}: the second derivatives do not decide",
             "undecided by the second derivatives")
 
 
@@ -74,18 +100,18 @@ def solve(problem) -> Solution:
                 continue
             truth = sp.diff(f, v, w)
             result = tidy(sp.diff(grads[i], w))
-            second.add(Partial2(fname, v, w), mo.PartialOf(grads[i], w), chain=[result] if result != grads[i] else [],
+            second.add(Partial2(fname, v, w, f), mo.PartialOf(grads[i], w), chain=[result] if result != grads[i] else [],
                        rule=DERIVATIVE_OF_FIRST_PARTIAL if i == j else
                        DERIVATIVE_ALONG.at(f=c.name, v=tex(v), w=tex(w)),
                        value=truth)
             entries[i, j] = entries[j, i] = result
             if j != i:
-                second.add(Partial2(fname, w, v), Partial2(fname, v, w), value=truth,
+                second.add(Partial2(fname, w, v, f), Partial2(fname, v, w, f), value=truth,
                            rule=MIXED_PARTIALS_AGREE)
     hessian = sp.ImmutableMatrix(n, n, lambda i, j: entries[i, j])
     truth = sp.ImmutableMatrix(sp.hessian(f, variables))
     H = sp.Symbol("H")
-    shown = sp.ImmutableMatrix(n, n, lambda i, j: Partial2(fname, variables[min(i, j)], variables[max(i, j)]))
+    shown = sp.ImmutableMatrix(n, n, lambda i, j: Partial2(fname, variables[min(i, j)], variables[max(i, j)], f))
     second.add(H, shown, chain=[hessian], rule=HESSIAN_ASSEMBLED, value=truth, therefore=point is None)
     answers = {"hessian": Answer(hessian, description="the Hessian matrix")}
     parts = [first, second]
@@ -94,6 +120,7 @@ def solve(problem) -> Solution:
         here = Part(intro="At the point " + ", ".join(f"${tex(v)} = {tex(point[v])}$" for v in variables) + ":")
         grad_at = sp.ImmutableMatrix([tidy(e.subs(point)) for e in grads])
         hess_at = sp.ImmutableMatrix(hessian.subs(point).applyfunc(tidy))
+        undefined_at(problem, [*grad_at, *hess_at], point, "at")  # sqrt(x) at 0: no second derivative there
         here.add(mo.Applied(sp.Symbol(f"\\nabla {c.name}"), *[point[v] for v in variables]), grad_at,
                  rule=FIRST_PARTIALS_THERE, value=sp.ImmutableMatrix([sp.diff(f, v) for v in variables]).subs(point))
         here.add(H, hess_at, note=f"at {at}", rule=HESSIAN_THERE, value=truth, assume=dict(point),
@@ -102,8 +129,9 @@ def solve(problem) -> Solution:
             a, b, d = hess_at[0, 0], hess_at[1, 1], hess_at[0, 1]
             D = sp.Symbol("D")
             x, y = variables
-            form = Partial2(fname, x, x) * Partial2(fname, y, y) - Partial2(fname, x, y) * Partial2(fname, y, x)
-            numbers = mo.Shown(sp.Add(mo.Times(a, b), sp.Mul(-1, mo.Times(d, d), evaluate=False), evaluate=False))
+            form = Partial2(fname, x, x, f) * Partial2(fname, y, y, f) - Partial2(fname, x, y, f) * Partial2(fname, y, x, f)
+            numbers = mo.Shown(sp.Add(mo.Times(a, b), sp.Mul(-1, sp.Pow(d, 2, evaluate=False), evaluate=False),
+                                      evaluate=False))
             here.add(D, form, chain=[numbers, a * b - d ** 2], note=f"at {at}", value=truth.det(),
                      assume=dict(point), rule=HESSIAN_DETERMINANT)
         else:
@@ -111,12 +139,14 @@ def solve(problem) -> Solution:
                 sub = sp.ImmutableMatrix(hess_at[:k, :k])
                 here.add(sp.Determinant(sub), sub.det(), rule=LEADING_MINOR.at(k=k),
                          value=sp.Determinant(sub))
-        words, short = verdict(hess_at, grad_at)
+        said = verdict(hess_at, grad_at)
         parts.append(here)
-        parts.append(Part(intro="Hence " + words + "."))
+        if said is not None:
+            words, short = said
+            parts.append(Part(intro="Hence " + words + "."))
+            answers["point"] = Answer(mo.text(short), description="what the second derivatives say of the point")
         answers["gradient_at"] = Answer(grad_at, description="the gradient at the point")
         answers["hessian_at"] = Answer(hess_at, description="the Hessian at the point")
-        answers["point"] = Answer(mo.text(short), description="what the second derivatives say of the point")
     return Solution(parts, answers)
 
 
