@@ -15,7 +15,7 @@ import re
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, Field, StrictInt, StrictStr, ValidationError,
-                      create_model, field_validator, model_validator)
+                      WithJsonSchema, create_model, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 from .errors import Diagnostic
@@ -27,7 +27,7 @@ COMMON_FIELDS = ("kind", "id", "statement", "params", "where")
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 # Text as printed: a number (date: 2020) is its digits
 Text = Annotated[StrictStr, BeforeValidator(lambda v: str(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
-                                            else v)]
+                                            else v), WithJsonSchema({"type": ["string", "number"]})]
 
 
 def _param_name(key):
@@ -46,7 +46,7 @@ class Common(Fields):
 
     kind: str = Field(description="the kind of problem (its folder in answerkey/kinds/)")
     id: Any = Field(default=None, description="a short name: letters, digits, - and _, starting with a letter",
-                    json_schema_extra={"type": "string", "pattern": ID_RE.pattern})
+                    json_schema_extra={"type": ["string", "null"], "pattern": ID_RE.pattern})
     statement: StrictStr | None = Field(default=None, description="the problem as the sheet prints it (LaTeX; "
                                                                   "<<field>> prints a value)")
     params: dict[ParamName, Number] = Field(default={}, description="names for numbers used in the expressions")
@@ -196,7 +196,15 @@ EXPECTED = {"int_type": "an integer", "float_type": "a number", "string_type": "
 def _bound_message(err) -> str | None:
     ctx = err.get("ctx") or {}
     table = {"greater_than_equal": "expected a number >= {ge}", "greater_than": "expected a number > {gt}",
-             "less_than_equal": "expected a number <= {le}", "less_than": "expected a number < {lt}"}
+             "less_than_equal": "expected a number <= {le}", "less_than": "expected a number < {lt}",
+             "finite_number": "expected a finite number",
+             "string_pattern_mismatch": "expected a name: a letter, then letters, digits or _",
+             "string_too_long": "expected at most {max_length} characters",
+             "too_long": "expected at most {max_length} entries", "too_short": "expected at least {min_length} entries"}
+    if err["type"] == "too_short" and ctx.get("actual_length") == 0:
+        return None  # an empty list: said as such
+    if err["type"] == "string_pattern_mismatch" and ctx.get("pattern") != r"^[A-Za-z][A-Za-z0-9_]*$":
+        return None
     if err["type"] in table:
         return table[err["type"]].format(**ctx)
     return None
@@ -260,6 +268,10 @@ def diagnostics(exc: ValidationError, data, where, model=None, field_prefix: tup
                 loc.append(part)
                 break
         seen.setdefault(tuple(loc), []).append((err, node))
+    for loc in list(seen):  # a union's member that did not fit (text, for a list whose entry is wrong):
+        deeper = any(other[:len(loc)] == loc and len(other) > len(loc) for other in seen)
+        if deeper and all(e["type"] in EXPECTED for e, _ in seen[loc]):
+            del seen[loc]  # the entry's own error says it
     for loc, errs in seen.items():
         err, node = errs[0]
         name = ".".join(str(p) for p in field_prefix + loc)

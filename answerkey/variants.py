@@ -41,8 +41,13 @@ class Variant:
     @property
     def stem_suffix(self) -> str:
         if self.student is not None:
-            return "-" + re.sub(r"[^A-Za-z0-9_.-]", "_", self.student.id)
+            return "-" + file_id(self.student.id)
         return f"-seed{self.seed}" if self.seed is not None else ""
+
+
+def file_id(student_id: str) -> str:
+    """A student id as it appears in file names: characters other than letters, digits, _ . - become _."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", student_id)
 
 
 def student_seed(spec_name: str, student_id: str) -> int:
@@ -68,7 +73,7 @@ def read_roster(path: str | Path) -> list[Student]:
     if "id" not in header or "name" not in header:
         raise UsageError(f"{path}:1: the roster needs a header row with columns id,name (got {','.join(rows[0])})")
     idi, namei = header.index("id"), header.index("name")
-    students, seen = [], {}
+    students, seen, files = [], {}, {}
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -79,7 +84,12 @@ def read_roster(path: str | Path) -> list[Student]:
             raise UsageError(f"{path}:{line}: the student id is empty")
         if sid in seen:
             raise UsageError(f"{path}:{line}: the student id {sid} is already on line {seen[sid]}")
+        other = files.get(file_id(sid).lower())  # one file name (on any file system) for two students
+        if other is not None:
+            raise UsageError(f"{path}:{line}: the student ids {other[0]!r} (line {other[1]}) and {sid!r} would "
+                             f"write the same files, NAME-{file_id(sid)}.*: make them differ in letters or digits")
         seen[sid] = line
+        files[file_id(sid).lower()] = (sid, line)
         students.append(Student(sid, name))
     if not students:
         raise UsageError(f"{path}: the roster has no students")

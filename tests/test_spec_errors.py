@@ -465,3 +465,20 @@ def test_set_by_number_and_by_id(good_spec):
     spec = load_spec(good_spec, ["1.function=x**2*y", "lse.name=L"])
     assert spec.problems[0].fields.function == "x**2*y"
     assert spec.problems[1].fields.name == "L"
+
+
+@pytest.mark.parametrize("problem, message", [
+    # found in review: .inf and .nan passed as numbers (a learning rate of inf, a = nan verified)
+    ('{kind: gradient_step, function: "x**2", wrt: x, learning_rate: .inf, at: {x: 1}}',
+     "learning_rate: expected a finite number"),
+    ('{kind: gradient, function: "a*x**2", wrt: x, params: {a: .nan}}', "params.a: expected a finite number"),
+    ('{kind: gradient, function: "x**2", wrt: x, at: {x: .nan}}', "at.x: expected a finite number"),
+    # pydantic's own wording no longer reaches the user
+    ('{kind: gradient, function: "x**2", wrt: [x, 1y]}', "wrt.1: expected a name: a letter, then letters, digits or _"),
+    ('{kind: hessian, function: "x", wrt: [a, b, c, d, e, f, g]}', "wrt: expected at most 6 entries"),
+])
+def test_numbers_and_names_are_checked_in_words(tmp_path, problem, message):
+    path = write_spec(tmp_path, f"title: T\nproblems:\n  - {problem}\n")
+    errors = spec_errors(path)
+    assert len(errors) == 1 and errors[0].endswith(message), errors
+    assert "should" not in errors[0] and "Input" not in errors[0]

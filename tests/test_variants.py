@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from answerkey import build, draws, loader, variants
-from answerkey.errors import SpecError, VerificationError
+from answerkey.errors import SpecError, UsageError, VerificationError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -175,3 +175,14 @@ def test_one_failing_variant_does_not_spoil_the_others(tmp_path, monkeypatch):
     assert result.failures[0][0].startswith("variant 2 (seed 2): boom")
     rows = list(csv.DictReader((tmp_path / "dl-hw2-variants" / "answers.csv").open(encoding="utf-8")))
     assert [r["variant"] for r in rows] == ["1", "3"]
+
+
+def test_two_students_whose_files_would_collide_are_refused(tmp_path):
+    """Found in review: ids 'a b' and 'a_b' both wrote NAME-a_b.*, and the first student's sheet was lost
+    while the run said 2 of 2 built; A1 and a1 collide on file systems that ignore case."""
+    for rows in ("a b,One\na_b,Two\n", "A1,One\na1,Two\n"):
+        roster = tmp_path / "r.csv"
+        roster.write_text("id,name\n" + rows, encoding="utf-8")
+        with pytest.raises(UsageError) as err:
+            variants.read_roster(roster)
+        assert "would write the same files" in str(err.value) and ":3:" in str(err.value)

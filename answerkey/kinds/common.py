@@ -5,10 +5,11 @@ import sympy as sp
 
 from typing import Annotated, Union
 
-from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, StrictStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, StringConstraints
 
-Number = Union[StrictInt, StrictFloat]
-Expr = Union[StrictStr, StrictInt, StrictFloat]  # an expression in SymPy syntax (parsed safely)
+Finite = Annotated[StrictFloat, Field(allow_inf_nan=False)]  # .nan and .inf are not numbers of a homework
+Number = Union[StrictInt, Finite]
+Expr = Union[StrictStr, StrictInt, Finite]  # an expression in SymPy syntax (parsed safely)
 Name = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=32)]
 
 

@@ -63,6 +63,7 @@ class Step:
     kernel: int
     stride: int
     dilation: int
+    stride_given: bool = True  # False: a pool's stride taken from its kernel
 
 
 def layers(problem) -> list[Step]:
@@ -78,7 +79,7 @@ def layers(problem) -> list[Step]:
                                 f"two layers are called {name}", f"layer {seen[name] + 1} is {name} too; name them apart")
         seen[name] = i
         stride = cfg.stride if cfg.stride is not None else cfg.kernel
-        out.append(Step(kind, name, cfg.kernel, stride, cfg.dilation))
+        out.append(Step(kind, name, cfg.kernel, stride, cfg.dilation, cfg.stride is not None))
     return out
 
 

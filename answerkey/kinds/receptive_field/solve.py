@@ -43,7 +43,7 @@ def solve(problem) -> Solution:
                  rule=DILATED_TAPS_REACH_FURTHER if step.dilation != 1 else TAPS_REACH_FURTHER,
                  value=R + (f - 1) * J, assume={R: r, J: j, f: kernel})
         part.add(mo.text(f"jump after {step.name}"), J * S, chain=[mo.Times(j, step.stride), sp.Integer(new_j)],
-                 rule=POOL_STRIDE_MULTIPLIES_JUMP if step.type == "pool" else STRIDE_MULTIPLIES_JUMP,
+                 rule=STRIDE_MULTIPLIES_JUMP if step.stride_given else POOL_STRIDE_MULTIPLIES_JUMP,
                  value=J * S, assume={J: j, S: step.stride})
         r, j = new_r, new_j
         answers[f"{step.name}_rf"] = Answer(sp.Integer(r), description=f"receptive field after {step.name}")
