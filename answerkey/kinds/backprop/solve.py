@@ -143,22 +143,10 @@ def gate_rule(expr) -> Rule:
         return MULTIPLY_GATE
     if isinstance(expr, (sp.Add, sp.Mul)):
         return NODE_DERIVATIVE
-    if isinstance(expr, sp.Max):
-        return MAX_GATE
-    if isinstance(expr, sp.Min):
-        return MIN_GATE
-    if isinstance(expr, mo.relu):
-        return RELU_GATE
-    if isinstance(expr, mo.sigmoid):
-        return SIGMOID_GATE
-    if isinstance(expr, sp.exp):
-        return EXP_GATE
-    if isinstance(expr, sp.log):
-        return LOG_GATE
-    if isinstance(expr, sp.tanh):
-        return TANH_GATE
-    if isinstance(expr, sp.Pow):
-        return POWER_RULE
+    for gate, named in ((sp.Max, MAX_GATE), (sp.Min, MIN_GATE), (mo.relu, RELU_GATE), (mo.sigmoid, SIGMOID_GATE),
+                        (sp.exp, EXP_GATE), (sp.log, LOG_GATE), (sp.tanh, TANH_GATE), (sp.Pow, POWER_RULE)):
+        if isinstance(expr, gate):
+            return named
     return LOCAL_GRADIENT
 
 
