@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import decimal
+import keyword
 import re
 from dataclasses import dataclass, field
 
@@ -58,6 +59,8 @@ FUNCTIONS = {
 SPECIAL = {"Sum", "softmax", "logsumexp", "trace", "det", "inv"}
 CONSTANTS = {"pi": sp.pi, "E": sp.E}
 ALLOWED_NAMES = sorted(set(FUNCTIONS) | SPECIAL)
+# Python's keywords an instructor may mean as a name (lambda for a weight decay, in, as, ...)
+NAME_LIKE_KEYWORDS = set(keyword.kwlist) - {"import", "if", "else", "not", "and", "or", "True", "False", "None"}
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
 
@@ -426,6 +429,13 @@ def parse(text, scope: Scope | None = None) -> sp.Expr:
             msg = "the expression is nested too deeply"
         else:
             msg = f"cannot parse the expression: {msg}"
+        word = next((m for m in re.finditer(r"[A-Za-z_]\w*", stripped) if m.group(0) in NAME_LIKE_KEYWORDS), None)
+        if word is not None and "nested" not in msg:  # lambda*x**2: a name Python keeps for itself
+            error = ExprError(f"'{word.group(0)}' cannot be a name in an expression (Python keeps it for itself)",
+                              hint="call it something else, e.g. lam for lambda")
+            raise _at(error, text, lead + word.start()) from None
+        if not stripped.strip():
+            raise ExprError("the expression is empty") from None
         offset = _offset(stripped, exc.lineno or 1, (exc.offset or 1) - 1)
         raise _at(ExprError(msg), text, lead + offset) from None
     except (RecursionError, MemoryError):

@@ -329,3 +329,21 @@ def test_any_token_soup_gives_sympy_or_expr_error(text):
             else:
                 assert isinstance(result, sp.Basic)
             assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("text, message, at", [
+    ("(w*x - y)**2 + lambda*w**2", "'lambda' cannot be a name in an expression", 15),  # found in review
+    ("2*as + x", "'as' cannot be a name in an expression", 2),
+])
+def test_a_python_keyword_as_a_name_is_named(text, message, at):
+    with pytest.raises(ExprError) as err:
+        parse(text)
+    assert err.value.message.startswith(message) and "lam" in err.value.hint
+    assert err.value.offset == at
+
+
+def test_an_empty_expression_says_so():
+    with pytest.raises(ExprError) as err:
+        parse("   ")
+    assert err.value.message in ("the expression is empty", "expected an expression, got nothing") \
+        or "empty" in err.value.message
