@@ -32,7 +32,7 @@ def _resolve_one(draw: dict, path, doc: Document, errors: Collector, rng: random
         errors.add(where, wrong)
         return None
     try:
-        d = schema.draw_model(draw).model_validate(draw)
+        d = (schema.RandInt if "randint" in draw else schema.Choice).model_validate(draw)
     except ValidationError as exc:
         err = exc.errors()[0]
         part = err["loc"][0] if err["loc"] else None

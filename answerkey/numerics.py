@@ -5,25 +5,13 @@ reading of the spec, sharing no code with its solver.
 """
 from __future__ import annotations
 
-
-
-
 import math
 
-
-
-
 import mpmath
-
-
 import sympy as sp
 
-
-
-
-from . import mathobj as mo, numeval
-
-
+from . import mathobj as mo
+from . import numeval
 from .errors import VerificationError
 
 

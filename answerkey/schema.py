@@ -12,6 +12,7 @@ import difflib
 import functools
 import json
 import re
+import sys
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, Field, StrictInt, StrictStr, ValidationError,
@@ -20,9 +21,8 @@ from pydantic_core import PydanticCustomError
 
 from .errors import Diagnostic
 from .kinds import KINDS
-from .kinds.common import Fields, Number
+from .kinds.common import NAME_PATTERN, Fields, Number
 
-TOP_FIELDS = ("title", "author", "date", "problems")
 COMMON_FIELDS = ("kind", "id", "statement", "params", "where")
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 # Text as printed: a number (date: 2020) is its digits
@@ -87,7 +87,7 @@ def problem_model(name: str) -> type[BaseModel]:
 
 
 def _first_line(kind) -> str:
-    doc = (__import__(kind.solve.__module__, fromlist=["_"]).__doc__ or "").strip()
+    doc = (sys.modules[kind.solve.__module__].__doc__ or "").strip()
     return doc.split("--", 1)[-1].split("\n\n")[0].replace("\n", " ").strip().rstrip(".")
 
 
@@ -165,10 +165,6 @@ DRAW_MESSAGES = {  # a draw's part at fault -> what it should be
     "exclude": "expected a list of numbers", None: "expected a mapping"}
 
 
-def draw_model(value: dict) -> type[BaseModel]:
-    return RandInt if "randint" in value else Choice
-
-
 # -- errors ----------------------------------------------------------------------------------------------
 
 
@@ -203,7 +199,7 @@ def _bound_message(err) -> str | None:
              "too_long": "expected at most {max_length} entries", "too_short": "expected at least {min_length} entries"}
     if err["type"] == "too_short" and ctx.get("actual_length") == 0:
         return None  # an empty list: said as such
-    if err["type"] == "string_pattern_mismatch" and ctx.get("pattern") != r"^[A-Za-z][A-Za-z0-9_]*$":
+    if err["type"] == "string_pattern_mismatch" and ctx.get("pattern") != NAME_PATTERN:
         return None
     if err["type"] in table:
         return table[err["type"]].format(**ctx)
@@ -247,8 +243,7 @@ def _step_into(tp, part):
     return None
 
 
-def diagnostics(exc: ValidationError, data, where, model=None, field_prefix: tuple = (),
-                top_level: bool = False) -> list[Diagnostic]:
+def diagnostics(exc: ValidationError, data, where, model=None, top_level: bool = False) -> list[Diagnostic]:
     """pydantic's errors as Diagnostics, one per field: `where(path, field_name, key=False) -> Where` places
     them; `data` is what was validated (to find each error's path in the file); `model` names the fields of
     a mapping for 'did you mean'. Union tags in a path (a kind's name, a layer's key) are dropped where the
@@ -274,7 +269,7 @@ def diagnostics(exc: ValidationError, data, where, model=None, field_prefix: tup
             del seen[loc]  # the entry's own error says it
     for loc, errs in seen.items():
         err, node = errs[0]
-        name = ".".join(str(p) for p in field_prefix + loc)
+        name = ".".join(str(p) for p in loc)
         if err["type"] == "extra_forbidden":
             valid = _valid_fields(model, loc[:-1]) if model is not None else []
             close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
@@ -338,7 +333,6 @@ def json_schema() -> dict:
         return node
 
     schema = _kind_names(numbers_may_be_drawn(schema))
-    schema["$defs"]["RandInt"], schema["$defs"]["Choice"] = defs["RandInt"], defs["Choice"]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "answerkey spec"
     return schema

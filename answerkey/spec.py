@@ -6,7 +6,6 @@ all of them are gathered before anything stops.
 """
 from __future__ import annotations
 
-import copy
 import functools
 import re
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from .errors import Collector, Diagnostic, SpecError, UsageError, Where
 from .kinds import KINDS, Kind
 from .loader import Document
 
-COMMON_FIELDS = set(schema.COMMON_FIELDS)
 
 # TeX primitives and LaTeX commands that reach outside the document (files, the shell, Lua) or change
 # how TeX reads (catcodes, definitions, names built from text): refused in statements. Ordinary math and
@@ -130,7 +128,6 @@ def _get(data, path):
     return data
 
 
-_type_name = schema.type_name
 
 
 def apply_overrides(doc: Document, sets: list[str]) -> None:
@@ -218,7 +215,7 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | No
     path = ("problems", i)
     number = i + 1
     if not isinstance(raw, dict):
-        errors.add(doc.where(path, f"problem {number}"), f"expected a mapping with a kind, got {_type_name(raw)}")
+        errors.add(doc.where(path, f"problem {number}"), f"expected a mapping with a kind, got {schema.type_name(raw)}")
         return None
     pid = raw.get("id", str(number))
     label = f"problem {number} ({pid})"  # as written, also when the id itself is at fault
@@ -234,8 +231,8 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | No
         errors.add(doc.where(path + ("kind",), label, "kind"), f"unknown kind '{kind_name}'",
                    schema.close_kinds(kind_name))
         return None
-    try:
-        schema.problem_model(kind_name).model_validate(raw)  # the union's member (its tag checked above)
+    try:  # the union's member (its tag checked above); the kind's fields with the common ones
+        fields = schema.problem_model(kind_name).model_validate(raw)
     except ValidationError as exc:
         errors.diagnostics.extend(schema.diagnostics(
             exc, raw, lambda loc, field, key=False: doc.where(path + tuple(loc), label, field, key=key),
@@ -253,7 +250,6 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | No
             errors.add(doc.where(path + ("params", key), label, f"params.{key}"), exc.message, exc.hint)
     where = raw.get("where", [])
     where = [where] if isinstance(where, str) else where
-    fields = kind.fields.model_validate(copy.deepcopy({k: v for k, v in raw.items() if k not in COMMON_FIELDS}))
     return Problem(number, pid, kind, statement, fields, params, doc, path, tuple(where))
 
 

@@ -41,10 +41,6 @@ class Kind:
         """The template partial's name: the folder's template.tex, or the shared default (render.py)."""
         return f"kinds/{self.name}.tex"
 
-    @property
-    def folder(self) -> Path:
-        return FOLDER / self.name
-
 
 def _registry() -> dict[str, Kind]:
     kinds = {}

@@ -1,16 +1,36 @@
 """Field types and helpers shared by the kinds."""
 from __future__ import annotations
-from .. import mathobj as mo
-import sympy as sp
 
 from typing import Annotated, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, StringConstraints
+import sympy as sp
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, StrictFloat, StrictInt, StrictStr, StringConstraints,
+                      Tag)
+
+from .. import mathobj as mo
+
 
 Finite = Annotated[StrictFloat, Field(allow_inf_nan=False)]  # .nan and .inf are not numbers of a homework
 Number = Union[StrictInt, Finite]
 Expr = Union[StrictStr, StrictInt, Finite]  # an expression in SymPy syntax (parsed safely)
-Name = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=32)]
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+Name = Annotated[StrictStr, StringConstraints(pattern=NAME_PATTERN, max_length=32)]
+
+
+def key_of(value, models: dict) -> str | None:
+    """The key of a one-key mapping ({conv: {...}}), or of the model it was read into."""
+    if isinstance(value, dict) and len(value) == 1:
+        return next(iter(value))
+    return next((key for key, model in models.items() if isinstance(value, model)), None)
+
+
+def keyed_union(models: dict, message: str):
+    """A field type for a one-key mapping whose key says what it is (a layer: conv: {...} or pool: {...}):
+    the union of `models` (key -> a model with that one field), told apart by the key; a mapping with
+    another key, or with several, gets `message`."""
+    members = tuple(Annotated[model, Tag(key)] for key, model in models.items())
+    return Annotated[Union[members], Discriminator(lambda v: key_of(v, models), custom_error_type="layer",
+                                                   custom_error_message=message)]
 
 
 class Fields(BaseModel):
@@ -23,9 +43,6 @@ Length = Union[StrictInt, Name]  # a vector length: a number or a name such as n
 
 def point_values(problem, at: dict, variables: dict) -> dict:
     """`at: {x: 1, y: 2}` or `{x: [1, 2, 3]}` as {symbol or entry: number}; errors at their positions."""
-
-    from .. import mathobj as mo
-
     out = {}
     for name, value in at.items():
         if name not in variables:
@@ -50,8 +67,6 @@ def point_values(problem, at: dict, variables: dict) -> dict:
 
 def _exact(value):
     """A number of the spec as an exact one: 1e-300 as 10^-300 (nsimplify would make it 0), 0.1 as 1/10."""
-    import sympy as sp
-
     return sp.Rational(repr(value)) if isinstance(value, float) else sp.Integer(value)
 
 
@@ -78,8 +93,6 @@ def check_entry_names(problem, f, lengths: dict, field: str = "function") -> Non
 def check_sums(problem, f, lengths: dict, field: str = "function") -> None:
     """Every entry a sum reaches lies inside its vector: Sum(x[i], (i, 1, n)) with vectors {x: 4} is an
     error naming both (the sum runs to n, x has 4 entries), as is x[i + 1] running past the end."""
-    import sympy as sp
-
     for total in f.atoms(sp.Sum):
         for var, lo, hi in total.limits:
             for entry in total.function.atoms(sp.Indexed):

@@ -7,4 +7,5 @@ from .confirm import confirm
 from .fields import BackpropFields, context
 from .solve import describe, solve
 
+
 KIND = Kind("backprop", BackpropFields, solve, confirm, describe, context)

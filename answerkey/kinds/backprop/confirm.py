@@ -1,11 +1,13 @@
 """kind: backprop -- the independent confirmation of its answers (no code shared with its solver)."""
 from __future__ import annotations
-from ...errors import CannotDerive
+
+import mpmath
 import sympy as sp
 
 from ... import mathobj as mo
+from ...errors import CannotDerive
+from ...numerics import agree, convention_branches, failure, gradient_mismatch
 from .fields import build_graph, forward
-from ...numerics import agree, convention_branches, failure, gradient_mismatch, mpmath
 
 
 def confirm(problem, solution) -> list[str]:

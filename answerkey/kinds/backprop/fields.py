@@ -1,8 +1,11 @@
 """kind: backprop -- its fields, and the spec read into mathematical objects (shared by its solver and its
 confirmation)."""
 from __future__ import annotations
+
 from typing import Literal
+
 import sympy as sp
+
 from ... import mathobj as mo
 from ...diffsteps import tidy
 from ...errors import Diagnostic, SpecError

@@ -2,6 +2,7 @@
 stable name and its English wording, in the one table of rules."""
 from ...rules import rule
 
+
 FORWARD = rule("forward", "forward")
 WHAT_IS_ASKED = rule("what_is_asked", "what ({label}) asks")
 OUTPUT_INDEPENDENT = rule("output_independent", "the output does not depend on {name}")

@@ -5,18 +5,19 @@ from the node to the output (summed where a node feeds several nodes), each loca
 value, the product, the result. Checked against the derivative of the fully composed expression.
 """
 from __future__ import annotations
+
 import sympy as sp
+
 from ... import mathobj as mo
-from ...diffsteps import tidy
 from ...derivation import Answer, Part, Solution
+from ...diffsteps import tidy
 from ...graphfig import figure
 from ...printer import tex
 from ...rules import AS_GIVEN, CHAIN_RULE, POWER_RULE, Rule, then
 from .fields import DIGITS, build_graph, forward
 from .rules import (ADD_GATE, AT_ITS_KINK, CHAIN_RULE_OVER_PATHS, EXP_GATE, FORWARD, GRADIENT_DESCENT_UPDATE,
-                    LOCAL_GRADIENT, LOCAL_TIMES_UPSTREAM, LOG_GATE, MAX_GATE, MIN_GATE, MULTIPLY_GATE,
-                    NODE_DERIVATIVE, OUTPUT_INDEPENDENT, RELU_GATE, SIGMOID_GATE, TANH_GATE, UPSTREAM_TIMES_LOCAL,
-                    WHAT_IS_ASKED)
+                    LOCAL_GRADIENT, LOCAL_TIMES_UPSTREAM, LOG_GATE, MAX_GATE, MIN_GATE, MULTIPLY_GATE, NODE_DERIVATIVE,
+                    OUTPUT_INDEPENDENT, RELU_GATE, SIGMOID_GATE, TANH_GATE, UPSTREAM_TIMES_LOCAL, WHAT_IS_ASKED)
 
 
 TABLES_ABOVE = 10
@@ -226,8 +227,6 @@ def _asked_part(label, v, nodes, output, values, truths):
 
 
 def describe(problem) -> str:
-    from ...printer import tex
-
     inputs, nodes, output = build_graph(problem)
     graph = ", ".join(f"${tex(n)} = {tex(e)}$" for n, e in nodes.items())
     given = ", ".join(f"${tex(k)} = {tex(v)}$" for k, v in inputs.items())

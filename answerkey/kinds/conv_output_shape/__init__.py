@@ -7,4 +7,5 @@ from .confirm import confirm
 from .fields import ConvFields, context
 from .solve import describe, solve
 
+
 KIND = Kind("conv_output_shape", ConvFields, solve, confirm, describe, context)

@@ -1,8 +1,7 @@
 """kind: conv_output_shape -- the independent confirmation of its answers (no code shared with its solver)."""
 from __future__ import annotations
-from ...numerics import array_size
 
-from ...numerics import failure, windows
+from ...numerics import array_size, failure, windows
 
 
 def confirm(problem, solution) -> list[str]:

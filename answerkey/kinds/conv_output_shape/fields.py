@@ -1,9 +1,12 @@
 """kind: conv_output_shape -- its fields, and the spec read into mathematical objects (shared by its solver and its
 confirmation)."""
 from __future__ import annotations
+
 from typing import Literal, Union
+
 import sympy as sp
 from pydantic import Field, StrictInt
+
 from ..common import Fields
 
 

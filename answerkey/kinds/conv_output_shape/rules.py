@@ -2,6 +2,7 @@
 answerkey/rules.py): each a stable name and its English wording, in the one table of rules."""
 from ...rules import rule
 
+
 DILATION_SPREADS_FILTER = rule("dilation_spreads_filter", "dilation spreads the filter")
 OUTPUT_SIZE = rule("output_size", "(W - F + 2P)/S + 1")
 ROUNDED_DOWN = rule("rounded_down", "rounded down")

@@ -6,7 +6,9 @@ count (weights + biases) when the input's channels are given. `rounding: exact` 
 whose size is not an integer (with the arithmetic that shows why); `floor` rounds down as frameworks do.
 """
 from __future__ import annotations
+
 import sympy as sp
+
 from ... import mathobj as mo
 from ...derivation import Answer, Part, Solution
 from ...rules import AS_GIVEN, WEIGHTS_PLUS_BIASES

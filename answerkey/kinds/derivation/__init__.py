@@ -7,4 +7,5 @@ from .confirm import confirm
 from .fields import DerivationFields, context
 from .solve import describe, solve
 
+
 KIND = Kind("derivation", DerivationFields, solve, confirm, describe, context)

@@ -7,4 +7,5 @@ from .confirm import confirm
 from .fields import GradientFields, context
 from .solve import describe, solve
 
+
 KIND = Kind("gradient", GradientFields, solve, confirm, describe, context)

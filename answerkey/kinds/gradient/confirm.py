@@ -1,13 +1,17 @@
 """kind: gradient -- the independent confirmation of its answers (no code shared with its solver)."""
 from __future__ import annotations
-from ...errors import CannotDerive
+
 import itertools
 import random
+
+import mpmath
 import sympy as sp
 
 from ... import mathobj as mo
+from ...errors import CannotDerive
+from ...numerics import (agree, central_difference, convention_branches, data_of, failure, gradient_mismatch,
+                         numeric_function, random_point, value_at)
 from .fields import setup
-from ...numerics import agree, central_difference, convention_branches, data_of, failure, gradient_mismatch, mpmath, numeric_function, random_point, value_at
 
 
 def confirm(problem, solution, label: str = "gradient") -> list[str]:

@@ -1,12 +1,13 @@
 """kind: gradient -- its fields, and the spec read into mathematical objects (shared by its solver and its
 confirmation)."""
 from __future__ import annotations
-from ..common import function_context
-from ..common import in_domain
+
 import sympy as sp
+
 from ... import mathobj as mo
 from ...expr import ExprError, Scope, parse_length
-from ..common import Expr, Fields, Length, Name, Number, check_entry_names, check_sums, point_values
+from ..common import (Expr, Fields, Length, Name, Number, check_entry_names, check_sums, function_context, in_domain,
+                      point_values)
 
 
 class GradientFields(Fields):

@@ -2,6 +2,7 @@
 answerkey/rules.py): each a stable name and its English wording, in the one table of rules."""
 from ...rules import rule
 
+
 CASE_SPLIT = rule("case_split", "the case split")
 RECOGNISING_THE_VECTOR = rule("recognising_the_vector", "recognising the vector")
 COMPONENTS_ASSEMBLED = rule("components_assembled", "the components assembled")

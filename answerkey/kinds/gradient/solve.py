@@ -5,13 +5,15 @@ appears, and softmax(x) and e_i recognised in the result. For symbols or a vecto
 component; with `at`, the gradient at that point.
 """
 from __future__ import annotations
-from ..common import undefined_at
+
 import sympy as sp
+
 from ... import mathobj as mo
 from ...calculus import function_lines, partial_lines, recognize
-from ...diffsteps import tidy
 from ...derivation import Answer, Part, Solution
+from ...diffsteps import tidy
 from ...rules import ALSO, DEFINITION_OF_GRADIENT, SUM_WRITTEN_OUT, joined, then
+from ..common import undefined_at
 from .fields import setup
 from .rules import (A_TIE_AT_THE_POINT, CASE_SPLIT, COMPONENTS_ASSEMBLED, ENTRY_RANGE, NUMERICALLY,
                     RECOGNISING_THE_VECTOR, SUBSTITUTING_THE_POINT, TIES_AT_THE_POINT)

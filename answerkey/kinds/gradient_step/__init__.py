@@ -7,4 +7,5 @@ from .confirm import confirm
 from .fields import GradientStepFields, context
 from .solve import describe, solve
 
+
 KIND = Kind("gradient_step", GradientStepFields, solve, confirm, describe, context)

@@ -1,10 +1,13 @@
 """kind: gradient_step -- the independent confirmation of its answers (no code shared with its solver)."""
 from __future__ import annotations
+
 import random
+
+import mpmath
 import sympy as sp
 
+from ...numerics import agree, central_difference, data_of, failure, numeric_function, one_sided, random_point, value_at
 from .fields import setup
-from ...numerics import agree, central_difference, data_of, failure, mpmath, numeric_function, one_sided, random_point, value_at
 
 
 def confirm(problem, solution) -> list[str]:

@@ -1,10 +1,12 @@
 """kind: gradient_step -- its fields, and the spec read into mathematical objects (shared by its solver and its
 confirmation)."""
 from __future__ import annotations
+
 from pydantic import Field, StrictInt
+
 from ... import mathobj as mo
 from ...expr import Scope
-from ..common import Expr, Fields, Name, Number, point_values
+from ..common import Expr, Fields, Name, Number, function_context, point_values
 
 
 class GradientStepFields(Fields):
@@ -38,8 +40,6 @@ def setup(problem):
 
 
 def context(problem):
-    from ..common import function_context
-
     c = problem.fields
     info = setup(problem)
     ctx = function_context(info["f"], c.name, [c.wrt] if isinstance(c.wrt, str) else list(c.wrt), {})

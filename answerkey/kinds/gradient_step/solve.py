@@ -1,11 +1,13 @@
 """kind: gradient_step -- one step of gradient descent: the gradient component by component, then
 -learning_rate times it; with `at` (and `steps`), the numeric updates from that point."""
 from __future__ import annotations
+
 import sympy as sp
+
 from ... import mathobj as mo
-from ...diffsteps import tidy
 from ...calculus import function_lines, partial_lines
 from ...derivation import Answer, Part, Solution
+from ...diffsteps import tidy
 from ...printer import tex
 from ...rules import DEFINITION_OF_GRADIENT
 from ..common import in_domain, undefined_at
@@ -57,8 +59,6 @@ def solve(problem) -> Solution:
 
 
 def describe(problem) -> str:
-    from ...printer import tex
-
     info = setup(problem)
     c = problem.fields
     args = ", ".join(tex(v) for v in info["vars"])

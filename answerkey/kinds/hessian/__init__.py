@@ -7,4 +7,5 @@ from .confirm import confirm
 from .fields import HessianFields, context
 from .solve import describe, solve
 
+
 KIND = Kind("hessian", HessianFields, solve, confirm, describe, context)

@@ -34,7 +34,7 @@ def confirm(problem, solution) -> list[str]:
     done = ["hessian: every entry agrees with numerical second derivatives at 3 random points"
             + (f" (constants drawn too: {', '.join(str(d) for d in data)})" if data else "")]
     if point and not data:
-        at = [mpmath.mpf(point[v].evalf(30)) if hasattr(point[v], "evalf") else mpmath.mpf(point[v]) for v in variables]
+        at = [mpmath.mpf(point[v].evalf(30)) for v in variables]
         matrix = mpmath.matrix(n, n)
         for i in range(n):
             for j in range(n):

@@ -2,6 +2,7 @@
 English wording, in the one table of rules."""
 from ...rules import rule
 
+
 DERIVATIVE_OF_FIRST_PARTIAL = rule("derivative_of_first_partial", "the derivative of the first partial")
 DERIVATIVE_ALONG = rule("derivative_of_partial_along", r"the derivative of $\partial {f} / \partial {v}$ along ${w}$")
 MIXED_PARTIALS_AGREE = rule("mixed_partials_agree", "the mixed partials agree (Schwarz: they are continuous)")

@@ -69,7 +69,7 @@ def verdict(hessian_at, gradient_at) -> tuple[str, str] | None:
     """What the Hessian at a point says of it: (the sentence, the answer in short); None where the point's
     numbers hold constants (the answer depends on them)."""
     definite = _definiteness(hessian_at)
-    if definite is None or any(sp.sympify(g).free_symbols for g in gradient_at):
+    if definite is None or any(g.free_symbols for g in gradient_at):
         return None
     if any(g != 0 for g in gradient_at):
         return (f"the gradient is not zero there, so it is not a critical point (the Hessian there is {definite})",
@@ -117,7 +117,7 @@ def solve(problem) -> Solution:
     parts = [first, second]
     if point:
         at = ", ".join(f"${tex(v)} = {tex(point[v])}$" for v in variables)
-        here = Part(intro="At the point " + ", ".join(f"${tex(v)} = {tex(point[v])}$" for v in variables) + ":")
+        here = Part(intro=f"At the point {at}:")
         grad_at = sp.ImmutableMatrix([tidy(e.subs(point)) for e in grads])
         hess_at = sp.ImmutableMatrix(hessian.subs(point).applyfunc(tidy))
         undefined_at(problem, [*grad_at, *hess_at], point, "at")  # sqrt(x) at 0: no second derivative there

@@ -7,4 +7,5 @@ from .confirm import confirm
 from .fields import JacobianFields, context
 from .solve import describe, solve
 
+
 KIND = Kind("jacobian", JacobianFields, solve, confirm, describe, context)

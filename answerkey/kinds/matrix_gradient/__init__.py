@@ -7,4 +7,5 @@ from .confirm import confirm
 from .fields import MatrixGradientFields, context
 from .solve import describe, solve
 
+
 KIND = Kind("matrix_gradient", MatrixGradientFields, solve, confirm, describe, context)

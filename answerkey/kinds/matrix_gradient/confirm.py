@@ -1,12 +1,15 @@
 """kind: matrix_gradient -- the independent confirmation of its answers (no code shared with its solver)."""
 from __future__ import annotations
-from sympy.matrices.expressions.matexpr import MatrixElement
+
 import random
+
+import mpmath
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ... import mathobj as mo
+from ...numerics import agree, failure, numeric_function, value_at
 from .fields import setup
-from ...numerics import agree, failure, mpmath, numeric_function, value_at
 
 
 def confirm(problem, solution) -> list[str]:

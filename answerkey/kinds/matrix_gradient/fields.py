@@ -1,7 +1,9 @@
 """kind: matrix_gradient -- its fields, and the spec read into mathematical objects (shared by its solver and its
 confirmation)."""
 from __future__ import annotations
+
 import sympy as sp
+
 from ... import mathobj as mo
 from ...expr import ExprError, Scope, parse_length
 from ..common import Expr, Fields, Length, Name

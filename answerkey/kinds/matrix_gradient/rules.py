@@ -2,6 +2,7 @@
 its English wording, in the one table of rules."""
 from ...rules import rule
 
+
 IN_INDEX_NOTATION = rule("in_index_notation", "in index notation")
 ENTRIES_ASSEMBLED = rule("entries_assembled", "entries assembled")
 DENOMINATOR_LAYOUT = rule("denominator_layout", "the gradient has the shape of {variable} (denominator layout)")

@@ -3,12 +3,14 @@ a matrix (or vector), in index notation: the function as a sum over entries, the
 entry, and the entries assembled into the matrix, in the denominator layout (the gradient has the
 variable's shape), with the closed form."""
 from __future__ import annotations
+
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
+
 from ... import mathobj as mo
 from ...calculus import partial_lines
-from ...diffsteps import collapse
 from ...derivation import Answer, Part, Solution
+from ...diffsteps import collapse
 from ...errors import CannotDerive
 from ...expr import parse_length
 from ...rules import GIVEN, then

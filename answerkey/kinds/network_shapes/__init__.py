@@ -7,4 +7,5 @@ from .confirm import confirm
 from .fields import NetworkFields, context
 from .solve import describe, solve
 
+
 KIND = Kind("network_shapes", NetworkFields, solve, confirm, describe, context)

@@ -1,9 +1,8 @@
 """kind: network_shapes -- the independent confirmation of its answers (no code shared with its solver)."""
 from __future__ import annotations
-from .fields import parse_layers
-from ...numerics import array_size
 
-from ...numerics import failure, scattered, windows
+from ...numerics import array_size, failure, scattered, windows
+from .fields import parse_layers
 
 
 def confirm(problem, solution) -> list[str]:

@@ -1,10 +1,13 @@
 """kind: network_shapes -- its fields, and the spec read into mathematical objects (shared by its solver and its
 confirmation)."""
 from __future__ import annotations
+
 from typing import Annotated, Literal, Union
-from pydantic import Discriminator, Field, StrictInt, StrictStr, Tag, create_model
+
+from pydantic import Field, StrictInt, StrictStr, create_model
+
 from ...errors import Diagnostic, SpecError
-from ..common import Fields
+from ..common import Fields, key_of, keyed_union
 
 
 Positive = Field(ge=1, le=1_000_000)
@@ -90,19 +93,8 @@ class FcLayer(Fields):
 LAYERS = {"conv": ConvLayer, "pool": PoolLayer, "flatten": FlattenLayer, "fc": FcLayer, "deconv": DeconvLayer}
 
 
-def _layer_key(value):
-    if isinstance(value, dict) and len(value) == 1:
-        return next(iter(value))
-    for key, model in LAYERS.items():
-        if isinstance(value, model):
-            return key
-    return None
-
-
-Layer = Annotated[Union[tuple(Annotated[model, Tag(key)] for key, model in LAYERS.items())],  # type: ignore[misc]
-                  Discriminator(_layer_key, custom_error_type="layer",
-                                custom_error_message="a layer is one of " + ", ".join(TYPES) + ", with its settings, "
-                                                     "e.g. conv: {filters: 8, kernel: 3}")]
+Layer = keyed_union(LAYERS, "a layer is one of " + ", ".join(TYPES) + ", with its settings, e.g. conv: "
+                            "{filters: 8, kernel: 3}")
 
 
 class InputShape(Fields):
@@ -128,7 +120,7 @@ def parse_layers(problem):
     names must differ (answers are named by them)."""
     out, diagnostics = [], []
     for i, item in enumerate(problem.fields.layers):
-        kind = _layer_key(item)
+        kind = key_of(item, LAYERS)
         settings = getattr(item, kind) or Flatten()
         cfg = {"name": str(settings.name if settings.name is not None else f"{kind}{i + 1}")}
         for key in ("kernel", "stride", "padding", "dilation", "output_padding"):

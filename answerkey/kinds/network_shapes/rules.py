@@ -3,6 +3,7 @@ each a stable name and its English wording, in the one table of rules. The table
 them; a failed check names them."""
 from ...rules import rule
 
+
 CONV_SIZE = rule("conv_size", "conv")
 DECONV_SIZE = rule("deconv_size", "deconv")
 POOL_SIZE = rule("pool_size", "pool")

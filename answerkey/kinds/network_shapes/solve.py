@@ -7,16 +7,17 @@ parameters. Sizes per axis:
   deconv:       out = (W - 1)S - 2P + D(K - 1) + output_padding + 1
 """
 from __future__ import annotations
+
 from typing import Union
+
 import sympy as sp
 from pydantic import StrictInt, StrictStr
+
 from ... import mathobj as mo
 from ...derivation import Answer, Part, Solution
 from ...rules import WEIGHTS_PLUS_BIASES
 from .fields import _label, parse_layers
 from .rules import CONV_SIZE, DECONV_SIZE, FLATTEN, POOL_SIZE
-
-
 
 
 Size = Union[StrictInt, dict[StrictStr, StrictInt]]

@@ -8,4 +8,5 @@ from .confirm import confirm
 from .fields import ReceptiveFieldFields, context
 from .solve import describe, solve
 
+
 KIND = Kind("receptive_field", ReceptiveFieldFields, solve, confirm, describe, context)

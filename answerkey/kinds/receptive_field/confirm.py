@@ -5,6 +5,7 @@ from __future__ import annotations
 from ...numerics import failure
 from .fields import layers
 
+
 TRACED = 200_000  # above this many positions in play, the trace follows the two ends of each set instead
 
 

@@ -3,12 +3,13 @@ read in order with their names (shared by its solver and its confirmation)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Union
+from typing import Annotated
 
 import sympy as sp
-from pydantic import Discriminator, Field, StrictInt, Tag
+from pydantic import Field, StrictInt
 
-from ..common import Fields, Name
+from ..common import Fields, Name, key_of, keyed_union
+
 
 Size = Annotated[StrictInt, Field(ge=1, le=1000)]
 
@@ -35,18 +36,9 @@ class PoolLayer(Fields):
     pool: Pool
 
 
-def _layer_key(value):
-    if isinstance(value, dict) and len(value) == 1:
-        return next(iter(value))
-    if isinstance(value, (ConvLayer, PoolLayer)):
-        return "conv" if isinstance(value, ConvLayer) else "pool"
-    return None
-
-
-Layer = Annotated[Union[Annotated[ConvLayer, Tag("conv")], Annotated[PoolLayer, Tag("pool")]],
-                  Discriminator(_layer_key, custom_error_type="layer",
-                                custom_error_message="expected one layer: conv: {kernel, stride, dilation} or "
-                                                     "pool: {kernel, stride, dilation}")]
+LAYERS = {"conv": ConvLayer, "pool": PoolLayer}
+Layer = keyed_union(LAYERS, "expected one layer: conv: {kernel, stride, dilation} or pool: {kernel, stride, "
+                            "dilation}")
 
 
 class ReceptiveFieldFields(Fields):
@@ -70,8 +62,8 @@ def layers(problem) -> list[Step]:
     """The layers in order; two layers of one name are an error at the second."""
     out, seen, counts = [], {}, {}
     for i, item in enumerate(problem.fields.layers):
-        kind = "conv" if isinstance(item, ConvLayer) else "pool"
-        cfg = item.conv if kind == "conv" else item.pool
+        kind = key_of(item, LAYERS)
+        cfg = getattr(item, kind)
         counts[kind] = counts.get(kind, 0) + 1
         name = cfg.name or f"{kind}{counts[kind]}"
         if name in seen:

@@ -2,6 +2,7 @@
 its English wording, in the one table of rules."""
 from ...rules import rule
 
+
 DILATION_SPREADS_KERNEL = rule("dilation_spreads_kernel", "dilation spreads the kernel")
 TAPS_REACH_FURTHER = rule("taps_reach_further", "each of the F taps reaches J positions further")
 DILATED_TAPS_REACH_FURTHER = rule("dilated_taps_reach_further", "each of the F' taps reaches J positions further")
