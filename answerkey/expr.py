@@ -147,7 +147,8 @@ class _Builder:
                 for lim in node.args[1:]:
                     if isinstance(lim, ast.Tuple) and lim.elts and isinstance(lim.elts[0], ast.Name):
                         self.indices.add(lim.elts[0].id)
-        for n in self.scope.vectors.values():
+        sizes = list(self.scope.vectors.values()) + [d for dims in self.scope.matrices.values() for d in dims]
+        for n in sizes:  # a size named in the function (1/m) is the size, not a new constant
             for s in sp.sympify(n, strict=True).free_symbols:
                 self.indices.add(str(s))
 
