@@ -158,13 +158,15 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None, jobs: int | 
     Spec errors of all problems (and those already in `collect`) are gathered and raised together,
     before any failure to derive, which comes before any verification failure; each in problem order."""
     diagnostics = list(collect.diagnostics) if collect else []
-    problems, found = [], {}  # the problems to solve; spec errors by problem number
+    problems, found = [], {}  # the problems to solve; spec errors by problem (its place in the spec)
+    place = {id(p): n for n, p in enumerate(spec.problems)}
     for problem in spec.problems:
         try:
             problem.statement_tex  # filled (a missing <<value>> is a spec error)
+            problem.group_statement_tex
             problems.append(problem)
         except SpecError as exc:
-            found[problem.number] = list(exc.diagnostics)
+            found[place[id(problem)]] = list(exc.diagnostics)
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(problems) > 1:
         from . import reader
@@ -173,7 +175,7 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None, jobs: int | 
     outcomes = parallel.run_all(problems, lambda p: _outcome(p, check), jobs)
     for problem, (kind, value) in zip(problems, outcomes):
         if kind == "spec":
-            found[problem.number] = list(value)
+            found[place[id(problem)]] = list(value)
     diagnostics += [d for number in sorted(found) for d in found[number]]
     if diagnostics:
         raise SpecError(sorted(diagnostics, key=lambda d: (d.where.line or 0, d.where.col or 0))
@@ -217,7 +219,7 @@ def produce(spec, solutions, options: Options, directory: Path, stem: str,
             ) -> list[tuple[Path, bytes | str]]:
     """Every output file of one sheet set, made in memory: (path, content). `tex` may hold TeX runs already
     started on the documents' heads; `preloaded`, a format of the shared preamble."""
-    labels = {str(p.number): p.label for p in spec.problems}
+    labels = {p.ref: p.label for p in spec.problems}
     files: list[tuple[Path, bytes | str]] = []
     for doc_stem, sheet in _documents(options, stem):
         text = render.render_questions(spec, solutions) if sheet == "questions" else \
@@ -275,8 +277,12 @@ def run(path: str | Path, options: Options) -> Result:
 
 
 def _shared(spec, solutions) -> dict:
-    """The canonical problems and solutions by index: reused by variants for problems without draws."""
-    return {p.number - 1: (p, s) for p, s in zip(spec.problems, solutions)}
+    """The canonical problems and solutions by the index of their entry in `problems:` (a problem of parts:
+    its parts', in order): reused by variants for problems without draws."""
+    out: dict = {}
+    for p, s in zip(spec.problems, solutions):
+        out.setdefault(p.number - 1, []).append((p, s))
+    return out
 
 
 def _build_variant(base, name, variant, options, directory, shared, preloaded=None):
@@ -340,9 +346,9 @@ def master_row(variant, spec, solutions) -> dict:
         for label, answer in solution.answers.items():
             record = outputs.answer_record(answer)
             value = record["value"]
-            answers[(problem.number, label)] = value if value is not None and not isinstance(value, list) \
+            answers[(problem.ref, label)] = value if value is not None and not isinstance(value, list) \
                 else record["sympy"]
-            latex[(problem.number, label)] = record["latex"]
+            latex[(problem.ref, label)] = record["latex"]
     return {"variant": variant.number, "seed": variant.seed,
             "student": variant.student.id if variant.student else "",
             "student_name": variant.student.name if variant.student else "",
@@ -355,9 +361,9 @@ def master_files(name, spec, rows, directory: Path, pdf: bool):
         labels = []
         for row in rows:
             for number, label in row["answers"]:
-                if number == problem.number and label not in labels:
+                if number == problem.ref and label not in labels:
                     labels.append(label)
-        columns.append((problem.number, labels))
+        columns.append((problem.ref, labels))
     header = ["variant", "seed", "student_id"] + [f"{n}.{label}" for n, labels in columns for label in labels]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

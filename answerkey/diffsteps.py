@@ -181,7 +181,7 @@ def collapse(expr, ranges: dict | None = None):
     ranges = ranges or {}
 
     def one(total):
-        function = sp.expand(total.function)
+        function = sp.expand(total.function, power_exp=False)  # e^{sum_p u_kp v_p} stays one exponential
         out = sp.Integer(0)
         for term in (function.args if isinstance(function, sp.Add) else [function]):
             limits = list(total.limits)
@@ -243,6 +243,8 @@ def tidy(expr):
         else expr
     if simpler.has(sp.Piecewise, sp.ITE) and not expr.has(sp.Piecewise, sp.ITE):
         return expr  # a simplification by cases (|x|/x -> 0 or NaN) reads worse than what it simplifies
+    if simpler.has(sp.Product) and not expr.has(sp.Product):
+        return expr  # exp of a sum as a product of exps (prod_i e^{u_i v_i}) reads worse than e^{u^T v}
     if sp.count_ops(simpler) < size:
         return simpler
     return expr

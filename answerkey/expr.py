@@ -324,6 +324,11 @@ class _Builder:
             raise ExprError("starred arguments are not allowed", node)
         if fname == "Sum":
             return self._sum(node)
+        if fname in ("softmax", "logsumexp") and len(node.args) == 1 and self.scope.matrices:
+            arg = self.build(node.args[0])  # in a problem of matrices: of a column (softmax(U*v))
+            if not isinstance(arg, sp.MatrixExpr) or arg.shape[1] != 1:
+                raise ExprError(f"{fname}() takes a column vector (a matrix expression of one column)", node)
+            return mo.VecSoftmax(arg) if fname == "softmax" else mo.LogSumExpOf(arg)
         if fname == "softmax":
             raise ExprError("softmax(x) is a vector: take an entry, softmax(x)[i]", node)
         if fname == "logsumexp":
@@ -350,7 +355,21 @@ class _Builder:
             raise ExprError(f"{fname}() takes one argument", node)
         if fname == "log" and args[0] == 0:
             raise ExprError("log(0) is undefined", node)
+        if any(isinstance(a, sp.MatrixExpr) for a in args):
+            return self._matrix_call(fname, func, args, node)
         return func(*args)
+
+    def _matrix_call(self, fname, func, args, node):
+        """A scalar function of a matrix expression: of its one entry if it is 1 x 1 (log(x.T*w)), else entry
+        by entry (sigmoid(X*w))."""
+        from sympy.matrices.expressions.matexpr import MatrixElement
+
+        if len(args) == 1 and args[0].shape == (1, 1):
+            return func(MatrixElement(args[0], 0, 0))
+        if len(args) != 1 or fname not in mo.ELEMENTWISE:
+            raise ExprError(f"{fname}() of a matrix is not supported", node,
+                            "entry by entry: " + ", ".join(sorted(mo.ELEMENTWISE)))
+        return mo.elementwise(mo.ELEMENTWISE[fname], args[0])
 
     def _sum(self, node):
         if len(node.args) != 2 or not isinstance(node.args[1], ast.Tuple) or len(node.args[1].elts) != 3 \
@@ -382,6 +401,8 @@ def _scalar_if_mixed(left, right):
     def one(e, other):
         if isinstance(e, sp.MatrixExpr) and e.shape == (1, 1) and not isinstance(other, sp.MatrixExpr):
             return MatrixElement(e, 0, 0)  # unevaluated: e[0, 0] would write the product out as sums
+        if not isinstance(e, sp.MatrixExpr) and isinstance(other, sp.MatrixExpr) and other.shape != (1, 1):
+            return e * mo.ones_like(other)  # 1 - y for a vector y: the vector of ones minus y
         return e
     return one(left, right), one(right, left)
 

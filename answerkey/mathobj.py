@@ -536,3 +536,87 @@ class GradientOf(Display):
             return self
         names = [to_indexed(e) if isinstance(e, MatrixElement) else e for e in entries]
         return sp.ImmutableMatrix(entries.rows, entries.cols, [sp.diff(explicit, v) for v in names])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Functions of matrix expressions: a scalar function applied entry by entry (sigma(Xw)), the softmax of a
+# column (softmax(Uv)) and its logsumexp, and the vector of ones that a scalar beside a vector stands for.
+
+ELEMENTWISE = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos, "tanh": sp.tanh,
+               "sigmoid": sigmoid, "relu": relu, "abs": sp.Abs}
+
+
+def elementwise(func, m):
+    """func applied to every entry of the matrix expression m (SymPy's ElementwiseApplyFunction)."""
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+    d = sp.Dummy("d")
+    return ElementwiseApplyFunction(sp.Lambda(d, func(d)), m)
+
+
+def ones_like(m):
+    """The matrix of ones of m's shape (written 1 beside a vector: 1 - y)."""
+    return sp.OneMatrix(*m.shape)
+
+
+class VecSoftmax(sp.MatrixExpr):
+    """softmax(v) of a column v (a matrix expression of shape n x 1): entry i is e^{v_i} / sum_j e^{v_j}."""
+
+    def __new__(cls, arg):
+        return sp.Basic.__new__(cls, arg)
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _entry(self, i, j, **kwargs):
+        v = self.args[0]
+        d = sp.Dummy("j", integer=True)
+        return sp.exp(v[i, j]) / sp.Sum(sp.exp(v[d, j]), (d, 0, v.shape[0] - 1))
+
+    def doit(self, **hints):
+        v = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
+        if isinstance(v, sp.MatrixBase):
+            total = sum(sp.exp(e) for e in v)
+            return sp.ImmutableMatrix(v.rows, v.cols, [sp.exp(e) / total for e in v])
+        return VecSoftmax(v)
+
+
+class LogSumExpOf(sp.Function):
+    """logsumexp(v) = log sum_j e^{v_j} of a column v (a matrix expression); one argument."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, v):
+        if isinstance(v, sp.MatrixBase):
+            return sp.log(sum(sp.exp(e) for e in v))
+        return None
+
+    def written_out(self):
+        v = self.args[0]
+        d = sp.Dummy("j", integer=True)
+        return sp.log(sp.Sum(sp.exp(v[d, 0]), (d, 0, v.shape[0] - 1)))
+
+    def doit(self, **hints):
+        v = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
+        if isinstance(v, sp.MatrixExpr) and not isinstance(v, sp.MatrixBase) and all(
+                sp.sympify(s).is_number for s in v.shape):
+            v = v.as_explicit()
+        return LogSumExpOf(v)
+
+
+class OneByOne(Display):
+    """The one entry of a 1 x 1 matrix expression (u^T v) as a scalar, kept as the product while sizes are
+    symbolic (SymPy's own MatrixElement of a product writes it out as a 0-based sum); args (M,)."""
+
+    is_commutative = True
+
+    def doit(self, **hints):
+        m = self.args[0]
+        if all(sp.sympify(d).is_number for s in m.atoms(sp.MatrixSymbol) for d in s.shape):
+            return MatrixElement(m, 0, 0).doit(**hints)
+        return self
+
+    def _eval_is_real(self):
+        return True

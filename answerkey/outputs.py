@@ -120,7 +120,8 @@ def answers_json(spec, solutions) -> str:
         "title": spec.title,
         "seed": spec.seed,
         "problems": [
-            {"number": p.number, "id": p.id, "kind": p.kind.name, "verified": bool(s.verified),
+            {"number": p.number, "id": p.id, **({"part": p.part} if p.part else {}),
+             **({"points": p.points} if p.points is not None else {}), "kind": p.kind.name, "verified": bool(s.verified),
              "readback": s.readback or None,
              "answers": {label: answer_record(a) for label, a in s.answers.items()}}
             for p, s in zip(spec.problems, solutions)

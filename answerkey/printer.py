@@ -100,6 +100,29 @@ class KeyPrinter(LatexPrinter):
             return f"\\frac{{1}}{{\\sqrt{{{self._print(base)}}}}}"
         return super()._print_MatPow(expr)
 
+    def _print_ElementwiseApplyFunction(self, expr):
+        """sigma(Xw): the scalar function written on the matrix it is applied to, entry by entry."""
+        hole = sp.Symbol("\\HOLE")  # a name printed as itself, replaced by the argument
+        body = expr.function.expr.xreplace({expr.function.variables[0]: hole})
+        return self._print(body).replace("\\HOLE", self._print(expr.expr))
+
+    def _print_OneByOne(self, expr):
+        return self._print(expr.args[0])
+
+    def _print_OneMatrix(self, expr):
+        rows, cols = expr.shape
+        return "\\mathbf{1}^{T}" if rows == 1 and cols != 1 else "\\mathbf{1}"
+
+    def _print_HadamardProduct(self, expr):
+        return " \\odot ".join(self.parenthesize(a, PRECEDENCE["Mul"], False) for a in expr.args)
+
+    def _print_VecSoftmax(self, expr):
+        return f"\\operatorname{{softmax}}\\left({self._print(expr.args[0])}\\right)"
+
+    def _print_LogSumExpOf(self, expr, exp=None):
+        tex = f"\\operatorname{{logsumexp}}\\left({self._print(expr.args[0])}\\right)"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
     def _print_Indexed(self, expr):
         base = self._print(expr.base.label)
         idx = ",".join(self._print(i) for i in expr.indices)

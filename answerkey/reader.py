@@ -503,6 +503,13 @@ class _Evaluator:
         for _, v in terms:
             if isinstance(v, sp.IndexedBase):
                 raise Ambiguous(f"'{v}' is a vector: a sum of it and a number means nothing")
+        if any(isinstance(v, _Ones) for _, v in terms):
+            shapes = {v.shape for _, v in terms if _is_matrix(v)}
+            if len(shapes) != 1:
+                raise ReadError("a bold 1 in a sum without one vector or matrix to give its size")
+            (shape,) = shapes
+            terms = [(s_, v.sized(shape[::-1] if v.transposed else shape) if isinstance(v, _Ones) else v)
+                     for s_, v in terms]
         total = None
         values = [v for _, v in terms]
         mixed = any(_is_matrix(v) for v in values) and not all(_is_matrix(v) for v in values)
@@ -577,7 +584,9 @@ class _Evaluator:
                 i += 2
                 continue
             if isinstance(f, Fresh) and f.name == "sigma" and isinstance(nxt, _Args):
-                out.append(mo.sigmoid(self.scalar(nxt.items()[0])))
+                arg = nxt.items()[0]
+                out.append(mo.elementwise(mo.sigmoid, arg) if _is_matrix(arg) and arg.shape != (1, 1)
+                           else mo.sigmoid(self.scalar(arg)))
                 i += 2
                 continue
             out.append(f.value if isinstance(f, _Args) else f)
@@ -585,6 +594,17 @@ class _Evaluator:
         return self.multiply(out)
 
     def multiply(self, factors):
+        factors = list(factors)
+        for i, f in enumerate(factors):
+            if isinstance(f, _Ones):  # 1^T M: a row as long as M is tall; M 1: a column as long as M is wide
+                nxt = factors[i + 1] if i + 1 < len(factors) else None
+                prev = factors[i - 1] if i else None
+                if f.transposed and _is_matrix(nxt):
+                    factors[i] = sp.OneMatrix(1, nxt.shape[0])
+                elif not f.transposed and _is_matrix(prev):
+                    factors[i] = sp.OneMatrix(prev.shape[1], 1)
+                else:
+                    raise ReadError("a bold 1 in a product without a vector or matrix beside it to give its size")
         total = None
         for f in factors:
             if isinstance(f, (_FuncRef, _NablaRef)):
@@ -692,6 +712,9 @@ class _Evaluator:
             raise ReadError(f"unknown name '{base.name}'")
         if isinstance(base, sp.IndexedBase):
             raise Ambiguous(f"'{base}' is a vector: a power of it means nothing")
+        if isinstance(base, _Ones) and any(_is_token(k, "TOP") for k in kids) or (
+                isinstance(base, _Ones) and len(kids) == 1 and _letter(kids[0]) == "T"):
+            return _Ones(not base.transposed)
         if sup.data == "neg_top":
             return sp.Inverse(base).T
         if any(_is_token(k, "TOP") for k in kids) or (len(kids) == 1 and _letter(kids[0]) == "T"
@@ -1012,7 +1035,15 @@ class _Evaluator:
                "relu": mo.relu, "sigmoid": mo.sigmoid, "sigma": mo.sigmoid}
         if fname == "sigma" and "sigma" in self.ctx.scalars:
             raise Ambiguous("σ(...) is the sigmoid, and σ a constant of the problem: the page can be read both ways")
-        if fname in one:
+        if fname in one and len(args) == 1 and _is_matrix(args[0]) and args[0].shape != (1, 1):
+            value = mo.elementwise(one[fname], args[0])  # sigma(Xw): entry by entry
+        elif fname in ("softmax", "logsumexp") and len(args) == 1 and _is_matrix(args[0]):
+            if args[0].shape[1] != 1:
+                raise ReadError(f"{fname} of a matrix that is not a column")
+            if fname == "softmax":
+                return mo.VecSoftmax(args[0])
+            value = mo.LogSumExpOf(args[0])
+        elif fname in one:
             if len(args) != 1:
                 raise ReadError(f"\\{fname} takes one argument")
             value = one[fname](self.scalar(args[0]))
@@ -1064,6 +1095,16 @@ class _Evaluator:
         if base not in self.ctx.functions:
             raise ReadError(f"\\nabla {base}: the problem defines no function {base}")
         return _NablaRef(base)
+
+    def r_ones(self, node):
+        return _Ones()
+
+    def r_hadamard(self, node):
+        a, _, b = node.children
+        left, right = self.value(a), self.value(b)
+        if not (_is_matrix(left) and _is_matrix(right) and left.shape == right.shape):
+            raise ReadError("\\odot between things that are not matrices of one shape")
+        return sp.HadamardProduct(left, right)
 
     def r_indicator(self, node):
         cond = [c for c in node.children if not _is_token(c)][0]
@@ -1183,6 +1224,17 @@ class _Args:
 
     def items(self):
         return list(self.value.args) if self.is_tuple else [self.value]
+
+
+class _Ones:
+    """The bold 1, a vector of ones whose size its neighbours give (1 - y, 1^T x); transposed: a row."""
+
+    def __init__(self, transposed: bool = False):
+        self.transposed = transposed
+
+    def sized(self, shape):
+        rows, cols = shape
+        return sp.OneMatrix(cols, rows) if self.transposed else sp.OneMatrix(rows, cols)
 
 
 class _Braced:

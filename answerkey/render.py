@@ -119,12 +119,28 @@ def problem_view(problem, solution: Solution | None) -> dict:
     return _problem_view(problem, solution)
 
 
+def points_text(points) -> str | None:
+    """(4 points), (1 point), (2.5 points); None without points."""
+    if points is None:
+        return None
+    shown = f"{points:g}"
+    return f"({shown} point{'' if points == 1 else 's'})"
+
+
 def _problem_view(problem, solution: Solution | None) -> dict:
-    view = {"number": problem.number, "id": problem.id, "kind": problem.kind.name,
-            "template": problem.kind.template, "statement": statement_of(problem)}
+    group = problem.group
+    view = {"number": problem.number, "ref": problem.ref, "id": problem.id, "kind": problem.kind.name,
+            "template": problem.kind.template, "statement": statement_of(problem),
+            "points": points_text(problem.points), "part": problem.part,
+            "part_label": f"({problem.part})" if problem.part else None,
+            "heading": group is None or group.first,  # the problem's number (and its statement) go first
+            "group_statement": NoEscape(problem.group_statement_tex.strip()) if group and group.statement else None,
+            "group_points": points_text(group.points) if group else None}
+    view["points_fill"] = NoEscape(f" \\hfill {view['points']}") if view["points"] else ""
+    view["group_points_fill"] = NoEscape(f" \\hfill {view['group_points']}") if view["group_points"] else ""
     if solution is None:
         return view
-    parts = [{"label": part.label, "heading": f"{problem.number}.{part.label})" if part.label else None,
+    parts = [{"label": part.label, "heading": f"{problem.ref}.{part.label})" if part.label else None,
               "intro": rule_text(part.intro) if part.intro else None,
               "lines": [line_view(line, f"{p}.{i}") for i, line in enumerate(part.lines)],
               "table": _table(part, p) if part.columns else None} for p, part in enumerate(solution.parts)]

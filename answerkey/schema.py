@@ -23,7 +23,7 @@ from .errors import Diagnostic
 from .kinds import KINDS
 from .kinds.common import NAME_PATTERN, Fields, Number
 
-COMMON_FIELDS = ("kind", "id", "statement", "params", "where")
+COMMON_FIELDS = ("kind", "id", "statement", "params", "where", "points")
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 # Text as printed: a number (date: 2020) is its digits
 Text = Annotated[StrictStr, BeforeValidator(lambda v: str(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -51,6 +51,8 @@ class Common(Fields):
                                                                   "<<field>> prints a value)")
     params: dict[ParamName, Number] = Field(default={}, description="names for numbers used in the expressions")
     where: StrictStr | list[StrictStr] = Field(default=[], description="conditions drawn values must meet")
+    points: Annotated[Number, Field(ge=0)] | None = Field(default=None, description="the problem's (or part's) "
+                                                                                    "points, shown beside it")
 
     @field_validator("id", mode="plain")
     @classmethod

@@ -6,6 +6,7 @@ all of them are gathered before anything stops.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from dataclasses import dataclass
@@ -57,6 +58,21 @@ class Problem:
     doc: Document
     path: tuple
     conditions: tuple = ()  # `where:` constraints on drawn values (variants.py)
+    points: float | None = None  # `points:`, shown beside the problem (or part)
+    part: str | None = None  # a part of a problem of parts: its letter (a, b, ...)
+    group: "Group | None" = None  # that problem: its statement, points, and this part's place in it
+
+    @property
+    def ref(self) -> str:
+        """How the key names the problem: 4, or 4a for part (a) of problem 4."""
+        return f"{self.number}{self.part}" if self.part else str(self.number)
+
+    @functools.cached_property
+    def group_statement_tex(self) -> str | None:
+        """The statement of the problem this part belongs to, its <<values>> filled in."""
+        from .statement import fill
+
+        return fill(self, self.group.statement) if self.group and self.group.statement else None
 
     @functools.cached_property
     def statement_tex(self) -> str | None:
@@ -67,6 +83,8 @@ class Problem:
 
     @property
     def label(self) -> str:
+        if self.part:
+            return f"problem {self.number}({self.part}) ({self.id})"
         return f"problem {self.number} ({self.id})"
 
     def where(self, *field_path) -> Where:
@@ -99,6 +117,19 @@ class Problem:
                 elif where.col is not None and exc.line == 1 and exc.col > 1:  # a value not as written
                     where = Where(where.file, where.line, where.col + exc.col - 1, where.problem, where.field)
             raise SpecError(Diagnostic(where, exc.message, exc.hint)) from None
+
+
+@dataclass(frozen=True)
+class Group:
+    """A problem of parts: its number, id, statement and points; which part this is (first: print the
+    problem's heading and statement before it)."""
+
+    number: int
+    id: str
+    statement: str | None
+    points: float | None
+    first: bool
+    count: int
 
 
 def _text_offset(text, line: int, col: int) -> int:
@@ -196,14 +227,12 @@ def build(doc: Document, name: str, collect: Collector | None = None) -> Spec:
     if isinstance(raw_problems, list):
         ids: dict[str, int] = {}
         for i, raw in enumerate(raw_problems):
-            problem = _problem(doc, i, raw, errors)
-            if problem is None:
-                continue
-            if problem.id in ids:
-                errors.add(problem.where("id"), f"duplicate id '{problem.id}'",
-                           f"problem {ids[problem.id]} has it too")
-            ids[problem.id] = problem.number
-            problems.append(problem)
+            for problem in problems_of(doc, i, raw, errors):
+                if problem.id in ids and (problem.group is None or problem.group.first):
+                    errors.add(problem.where("id"), f"duplicate id '{problem.id}'",
+                               f"problem {ids[problem.id]} has it too")
+                ids[problem.id] = problem.number
+                problems.append(problem)
     if collect is None:
         errors.raise_if_any()
     texts = {key: (None if top is None or getattr(top, key) is None else str(getattr(top, key)))
@@ -211,14 +240,97 @@ def build(doc: Document, name: str, collect: Collector | None = None) -> Spec:
     return Spec(doc.file, name, texts["title"], texts["author"], texts["date"], problems, doc)
 
 
-def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | None:
+GROUP_FIELDS = ("id", "statement", "params", "points", "parts")
+
+
+def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Problem]:
+    """The problems of one entry of `problems:`: itself, or, for a problem of parts, one per part. A part
+    is a problem of its own kind; it shares the problem's params and any field the problem defines for its
+    parts (a function, shapes) that its kind has and it does not set itself."""
+    if not (isinstance(raw, dict) and "parts" in raw):
+        problem = _problem(doc, i, raw, errors)
+        return [] if problem is None else [problem]
     path = ("problems", i)
+    pid = raw.get("id", str(i + 1))
+    label = f"problem {i + 1} ({pid})"
+    if not (isinstance(pid, str) and schema.ID_RE.match(pid)):
+        if "id" in raw:
+            errors.add(doc.where(path + ("id",), label, "id"), "an id is a short name of letters, digits, - and _, "
+                                                              "starting with a letter")
+        pid = str(i + 1)
+    parts = raw["parts"]
+    if not isinstance(parts, list) or not parts or not all(isinstance(p, dict) for p in parts):
+        errors.add(doc.where(path + ("parts",), label, "parts"), "expected a list of parts, each a mapping with a kind")
+        return []
+    if len(parts) > 26:
+        errors.add(doc.where(path + ("parts",), label, "parts"), "at most 26 parts (a to z)")
+        return []
+    if "kind" in raw:
+        errors.add(doc.where(path + ("kind",), label, "kind"), "a problem of parts has no kind of its own",
+                   "give each part its kind")
+        return []
+    if "where" in raw:
+        errors.add(doc.where(path + ("where",), label, "where"), "where: of a problem of parts",
+                   "put the condition on the part whose values it constrains")
+        return []
+    points = raw.get("points")
+    if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0):
+        errors.add(doc.where(path + ("points",), label, "points"), "points are a number of at least 0")
+        return []
+    shared = {k: v for k, v in raw.items() if k not in GROUP_FIELDS}
+    used: set[str] = set()
+    out = []
+    for j, part in enumerate(parts):
+        part_path = path + ("parts", j)
+        kind = KINDS.get(part.get("kind")) if isinstance(part.get("kind"), str) else None
+        inherited = [k for k in shared if kind is not None and k in kind.fields.model_fields and k not in part]
+        used.update(inherited)
+        merged = dict(part)
+        for k in inherited:
+            merged[k] = copy.deepcopy(shared[k])
+            _alias(doc, path + (k,), part_path + (k,))
+        if raw.get("params"):
+            merged["params"] = {**raw["params"], **(part.get("params") or {})} \
+                if isinstance(raw["params"], dict) and isinstance(part.get("params") or {}, dict) else raw["params"]
+            for k in raw["params"] if isinstance(raw["params"], dict) else ():
+                if k not in (part.get("params") or {}):
+                    _alias(doc, path + ("params", k), part_path + ("params", k))
+        merged.setdefault("id", pid)
+        if "id" not in part:
+            _alias(doc, path + ("id",), part_path + ("id",))
+        doc.data["problems"][i]["parts"][j] = merged
+        letter = chr(ord("a") + j)
+        group = Group(i + 1, pid, raw.get("statement"), points, j == 0, len(parts))
+        problem = _problem(doc, i, merged, errors, part_path, letter, group)
+        if problem is not None:
+            out.append(problem)
+    for k in shared:
+        if k not in used:
+            errors.add(doc.where(path + (k,), label, k, key=True), f"no part uses '{k}'",
+                       "a problem of parts has id, statement, params, points and parts; any other field is shared "
+                       "with the parts whose kind has it")
+    return out
+
+
+def _alias(doc: Document, source: tuple, target: tuple) -> None:
+    """Positions of the value at `source` (and inside it) also for `target`: a part's inherited field is
+    reported where the problem wrote it."""
+    for table in (doc.positions, doc.key_positions, doc.scalars):
+        if table is None:
+            continue
+        for key in [k for k in table if k[:len(source)] == source]:
+            table.setdefault(target + key[len(source):], table[key])
+
+
+def _problem(doc: Document, i: int, raw: Any, errors: Collector, path: tuple | None = None,
+             part: str | None = None, group: Group | None = None) -> Problem | None:
+    path = path or ("problems", i)
     number = i + 1
     if not isinstance(raw, dict):
         errors.add(doc.where(path, f"problem {number}"), f"expected a mapping with a kind, got {schema.type_name(raw)}")
         return None
     pid = raw.get("id", str(number))
-    label = f"problem {number} ({pid})"  # as written, also when the id itself is at fault
+    label = f"problem {number}" + (f"({part})" if part else "") + f" ({pid})"  # as written, also when the id is at fault
     if not (isinstance(pid, str) and schema.ID_RE.match(pid)):
         pid = str(number)
     kind_name = raw.get("kind")
@@ -250,7 +362,9 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector) -> Problem | No
             errors.add(doc.where(path + ("params", key), label, f"params.{key}"), exc.message, exc.hint)
     where = raw.get("where", [])
     where = [where] if isinstance(where, str) else where
-    return Problem(number, pid, kind, statement, fields, params, doc, path, tuple(where))
+    points = raw.get("points")
+    return Problem(number, pid, kind, statement, fields, params, doc, path, tuple(where),
+                   None if points is None else float(points), part, group)
 
 
 def _statement_tex(doc: Document, path: tuple, label: str, statement: str, errors: Collector) -> None:

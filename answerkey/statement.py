@@ -57,10 +57,12 @@ def value_tex(problem, path: tuple, value) -> str:
     return str(value)
 
 
-def fill(problem) -> str | None:
-    """The statement with every <<path>> replaced; a SpecError for a path that does not exist."""
-    if not problem.statement:
-        return problem.statement
+def fill(problem, text: str | None = None) -> str | None:
+    """The statement (or `text`: the statement of the problem's group, for its parts) with every <<path>>
+    replaced; a SpecError for a path that does not exist."""
+    text = problem.statement if text is None else text
+    if not text:
+        return text
     raw = _lookup(problem.doc.data, problem.path)
 
     def replace(match):
@@ -74,4 +76,4 @@ def fill(problem) -> str | None:
                                        f"<<{match.group(1)}>> names no field or parameter of this problem")) from None
         return value_tex(problem, path, value)
 
-    return PLACEHOLDER.sub(replace, problem.statement)
+    return PLACEHOLDER.sub(replace, text)

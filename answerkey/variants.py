@@ -129,7 +129,7 @@ def _answer_numbers(solution) -> dict:
 
 def failed_condition(problem, solution) -> str | None:
     """The first `where:` condition that does not hold, or None."""
-    raw = problem.doc.data["problems"][problem.number - 1]
+    raw = specmod._get(problem.doc.data, problem.path)
     names = {**_numeric_leaves(raw, {}), **problem.params, **_answer_numbers(solution)}
     for j, condition in enumerate(problem.conditions):
         path = ("where", j) if isinstance(raw.get("where"), list) else ("where",)
@@ -155,7 +155,7 @@ def failed_condition(problem, solution) -> str | None:
 def _precheck(problem) -> str | None:
     """A `where:` condition that fails on the drawn fields and params alone (no solving needed), or None.
     Conditions that name answers are left for after solving."""
-    raw = problem.doc.data["problems"][problem.number - 1]
+    raw = specmod._get(problem.doc.data, problem.path)
     names = {**_numeric_leaves(raw, {}), **problem.params}
     for j, condition in enumerate(problem.conditions):
         if condition.strip().lower() == INTEGER_ANSWERS:
@@ -182,8 +182,9 @@ def realize(base: Document, name: str, variant: Variant, solve_and_verify, share
     for i, raw in enumerate(raw_problems):
         has = draws.has_draws(raw)
         if not has and shared and i in shared:
-            problems.append(shared[i][0])
-            solutions.append(shared[i][1])
+            for problem, solution in shared[i]:
+                problems.append(problem)
+                solutions.append(solution)
             continue
         tries = MAX_TRIES if (variant.seed is not None and has) else 1
         last = None
@@ -191,35 +192,45 @@ def realize(base: Document, name: str, variant: Variant, solve_and_verify, share
             rng = random.Random(f"{variant.seed}/{i + 1}/{attempt}") if variant.seed is not None else None
             doc.data["problems"][i] = draws.resolve_tree(raw, ("problems", i), doc, rng)
             errors = Collector()
-            problem = specmod._problem(doc, i, doc.data["problems"][i], errors)
+            mine = specmod.problems_of(doc, i, doc.data["problems"][i], errors)  # one, or one per part
             errors.raise_if_any()
-            early = _precheck(problem) if tries > 1 else None
-            if early is not None:
-                last = f"where: '{early}' does not hold"
-                continue
-            try:
-                solution = solve_and_verify(problem)
-            except (SpecError, VerificationError) as exc:
-                if tries == 1:
-                    raise
-                last = str(exc)
-                continue
-            failed = failed_condition(problem, solution)
-            if failed is None:
+            found, last = _attempt(mine, solve_and_verify, tries)
+            if found is not None:
                 break
-            last = f"where: '{failed}' does not hold"
-            if tries == 1:
-                raise SpecError(Diagnostic(problem.where("where"), f"the default values do not satisfy "
-                                                                   f"'{failed}'"))
         else:
             raise SpecError(Diagnostic(Where_of(doc, i), f"no draw in {MAX_TRIES} tries gave a valid problem "
                                                          f"(last: {last})", "widen the ranges or relax where:"))
-        problems.append(problem)
-        solutions.append(solution)
+        for problem, solution in found:
+            problems.append(problem)
+            solutions.append(solution)
     spec = specmod.Spec(doc.file, name, str(doc.data.get("title")), _text(doc.data.get("author")),
                         _text(doc.data.get("date")), problems, doc, seed=variant.seed,
                         student={"id": variant.student.id, "name": variant.student.name} if variant.student else None)
     return spec, solutions
+
+
+def _attempt(mine, solve_and_verify, tries):
+    """([(problem, solution)], None) when every problem of one draw is solved and meets its conditions, else
+    (None, why); with a single try, the failure itself is raised."""
+    early = next((e for e in (_precheck(p) for p in mine) if e is not None), None) if tries > 1 else None
+    if early is not None:
+        return None, f"where: '{early}' does not hold"
+    found = []
+    for problem in mine:
+        try:
+            solution = solve_and_verify(problem)
+        except (SpecError, VerificationError) as exc:
+            if tries == 1:
+                raise
+            return None, str(exc)
+        failed = failed_condition(problem, solution)
+        if failed is not None:
+            if tries == 1:
+                raise SpecError(Diagnostic(problem.where("where"), f"the default values do not satisfy "
+                                                                   f"'{failed}'"))
+            return None, f"where: '{failed}' does not hold"
+        found.append((problem, solution))
+    return found, None
 
 
 def _text(value):

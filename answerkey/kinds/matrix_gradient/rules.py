@@ -12,3 +12,5 @@ DERIVATIVE_OF_LOG_DET = rule("derivative_of_log_det", r"$\partial \log\det X / \
 DERIVATIVE_OF_INVERSE = rule("derivative_of_inverse",
                              r"matrix calculus: $d(X^{{-1}}) = -X^{{-1}}\,(dX)\,X^{{-1}}$")
 MATRIX_CALCULUS = rule("matrix_calculus", "matrix calculus")
+SUMS_COLLECTED = rule("sums_collected", "the sums over one range written as one sum")
+IN_MATRIX_NOTATION = rule("in_matrix_notation", "in matrix notation: {reading}")

@@ -13,10 +13,11 @@ from ...derivation import Answer, Part, Solution
 from ...diffsteps import collapse
 from ...errors import CannotDerive
 from ...expr import parse_length
+from ...matrixform import combine_sums, matrix_form
 from ...rules import GIVEN, then
 from .fields import setup
 from .rules import (DENOMINATOR_LAYOUT, DERIVATIVE_OF_INVERSE, DERIVATIVE_OF_LOG_DET, ENTRIES_ASSEMBLED,
-                    IN_INDEX_NOTATION, JACOBI_FORMULA, MATRIX_CALCULUS)
+                    IN_INDEX_NOTATION, IN_MATRIX_NOTATION, JACOBI_FORMULA, MATRIX_CALCULUS, SUMS_COLLECTED)
 
 
 def index_form(f):
@@ -32,6 +33,7 @@ def index_form(f):
                               and e.shape == (1, 1) and not isinstance(e, MatrixElement), lambda e: e[0, 0])
     scalar = general[0, 0] if isinstance(general, sp.MatrixExpr) else general
     scalar = scalar.replace(lambda e: isinstance(e, sp.Trace), lambda e: e.rewrite(sp.Sum))
+    scalar = scalar.replace(lambda e: isinstance(e, mo.LogSumExpOf), lambda e: e.written_out())
     scalar = scalar.replace(lambda e: isinstance(e, MatrixElement) and not isinstance(e.parent, sp.MatrixSymbol),
                             lambda e: e.parent._entry(e.i, e.j))
     taken = {str(s) for m in f.atoms(sp.MatrixSymbol) for d in m.shape for s in sp.sympify(d, strict=True).free_symbols}
@@ -124,14 +126,44 @@ def solve(problem) -> Solution:
         entry = partial_lines(part, fname, g, entry_var, assume={"ranges": {k: rows, l: cols}})
     except CannotDerive as exc:
         raise CannotDerive(f"{problem.doc.file}: {problem.label}: {exc}") from None
+    true_entry = collapse(sp.diff(g, entry_var), {k: rows, l: cols})
+    combined = combine_sums(entry)
+    if combined != entry and len(sp.Add.make_args(combined)) < len(sp.Add.make_args(entry)):
+        part.add(mo.Partial(fname, entry_var), combined, rule=SUMS_COLLECTED, value=true_entry,
+                 assume={"ranges": {k: rows, l: cols}})
+        entry = combined
     assembled = mo.EntryMatrix(entry, k, l if cols != 1 else sp.Symbol("_unused"), rows, cols)
-    truth = mo.EntryMatrix(collapse(sp.diff(g, entry_var), {k: rows, l: cols}), k,
-                           l if cols != 1 else sp.Symbol("_unused"), rows, cols)
-    chain = [closed] if (closed := _closed_form(f, wrt)) is not None else []
+    truth = mo.EntryMatrix(true_entry, k, l if cols != 1 else sp.Symbol("_unused"), rows, cols)
+    closed = _closed_form(f, wrt)
+    rule = then(ENTRIES_ASSEMBLED, layout)
+    if closed is not None and (closed.has(sp.Sum, MatrixElement) or closed.has(sp.HadamardPower)):
+        closed = None  # SymPy's form with its own 0-based index sums inside: recognised from the entry instead
+    if closed is None:
+        matrices = {mo.entry_name(m): m for m in f.atoms(sp.MatrixSymbol) | {wrt}}
+        closed = matrix_form(entry, matrices, k, rows, *((l, cols) if cols != 1 else ()))
+        if closed is not None and closed.shape != wrt.shape:
+            closed = None
+        if closed is not None:
+            rule = then(ENTRIES_ASSEMBLED, IN_MATRIX_NOTATION.at(reading=_reading(closed)), layout)
+    chain = [closed] if closed is not None else []
     part.add(mo.Partial(fname, wrt), assembled, chain=chain, therefore=True, value=truth,
-             rule=then(ENTRIES_ASSEMBLED, layout), assume={"ranges": {k: rows, l: cols}})
+             rule=rule, assume={"ranges": {k: rows, l: cols}})
     answer = chain[0] if chain else (assembled.doit() if rows.is_number and cols.is_number else assembled)
     return Solution([part], {"gradient": Answer(answer)}, data={"layout": "denominator"})
+
+
+def _reading(closed) -> str:
+    """What the matrix form's notation means, in words: the entrywise function, the entrywise product."""
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+    said = []
+    if closed.has(ElementwiseApplyFunction):
+        said.append("functions entry by entry")
+    if closed.has(sp.HadamardProduct):
+        said.append(r"$\odot$ entrywise")
+    if closed.has(sp.OneMatrix):
+        said.append(r"$\mathbf{1}$ a vector of ones")
+    return ", ".join(said) if said else "matrix products"
 
 
 def describe(problem) -> str:
