@@ -116,8 +116,8 @@ class _Form:
             return self.product_sum(e, i, n)
         if isinstance(e, sp.Function) and len(e.args) == 1 and _elementwise(e) is not None:
             return mo.elementwise(_elementwise(e), self.column(e.args[0], i, n))
-        if isinstance(e, sp.Pow) and i not in e.exp.free_symbols:
-            base = self.column(e.base, i, n)
+        if isinstance(e, sp.Pow) and i not in e.exp.free_symbols and not (e.exp.is_number and e.exp < 0):
+            base = self.column(e.base, i, n)  # (1/u entry by entry would read as an inverse: not recognised)
             if e.exp == 2:
                 return sp.HadamardProduct(base, base)
             return mo.elementwise(lambda t: t ** e.exp, base)
@@ -208,7 +208,10 @@ class _Form:
             factors = sp.Mul.make_args(e.function)
             dep = [f for f in factors if j in f.free_symbols]
             const = sp.Mul(*[f for f in factors if j not in f.free_symbols])
-            if len(dep) == 2:
+            if len(dep) == 1 and isinstance(dep[0], sp.Pow) and dep[0].exp == 2:  # sum_j u_j^2 = u^T u
+                u = self.column(dep[0].base, j, hi)
+                inner = u.T * u
+            elif len(dep) == 2:
                 inner = self.column(dep[0], j, hi).T * self.column(dep[1], j, hi)
             elif len(dep) == 1:
                 inner = sp.OneMatrix(1, hi) * self.column(dep[0], j, hi)

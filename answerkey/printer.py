@@ -116,6 +116,12 @@ class KeyPrinter(LatexPrinter):
     def _print_HadamardProduct(self, expr):
         return " \\odot ".join(self.parenthesize(a, PRECEDENCE["Mul"], False) for a in expr.args)
 
+    def _print_HadamardPower(self, expr):
+        base, exp = expr.args
+        if exp.is_Integer and 2 <= exp <= 3:  # u (.) u: as the reader reads it
+            return " \\odot ".join([self.parenthesize(base, PRECEDENCE["Mul"], False)] * int(exp))
+        return super()._print_HadamardPower(expr)
+
     def _print_VecSoftmax(self, expr):
         return f"\\operatorname{{softmax}}\\left({self._print(expr.args[0])}\\right)"
 

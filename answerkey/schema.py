@@ -313,10 +313,28 @@ def json_schema() -> dict:
     """The whole spec as a JSON Schema (draft 2020-12): the top level, each problem a oneOf on `kind`,
     and draws allowed wherever a number is."""
 
+    class Part(BaseModel):
+        """A part of a problem of parts: a problem of its own kind (its fields checked by the build, which
+        knows what it takes from the problem)."""
+
+        model_config = {"extra": "allow"}
+        kind: Literal[tuple(sorted(KINDS))] = Field(description="the part's kind")  # type: ignore[valid-type]
+
+    class PartsProblem(BaseModel):
+        """A problem of parts (a), (b), ...: each part of its own kind; any field other than these is shared
+        with the parts whose kind has it."""
+
+        model_config = {"extra": "allow"}
+        id: str | None = Field(default=None, pattern=ID_RE.pattern)
+        statement: str | None = None
+        params: dict[str, Number] = {}
+        points: Annotated[Number, Field(ge=0)] | None = None
+        parts: list[Part] = Field(min_length=1, max_length=26)
+
     class Spec(Top):
         """An answerkey spec: homework problems, each solved, verified and typeset by answerkey."""
 
-        problems: list[problem_union()] = Field(min_length=1)  # type: ignore[valid-type]
+        problems: list[Union[problem_union(), PartsProblem]] = Field(min_length=1)  # type: ignore[valid-type]
 
     schema = Spec.model_json_schema()
     defs = schema.setdefault("$defs", {})

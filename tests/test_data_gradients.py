@@ -1,0 +1,242 @@
+"""Gradients over data in matrix notation (issue 14, item 1) and problems of parts (item 6).
+
+The losses are the ones a course writes (least squares averaged over m, ridge, logistic regression, word2vec's
+naive softmax with respect to the centre vector and to the outside vectors, negative sampling, a one-hidden-
+layer network); each key's matrix form is judged here by an independent computation: the loss evaluated in
+plain floating point (mpmath) on random matrices of explicit size, its gradient by central differences, and
+the key's answer evaluated by SymPy on the same matrices."""
+from __future__ import annotations
+
+import json
+import random
+
+import mpmath
+import pytest
+import sympy as sp
+
+from answerkey import readback, render
+from answerkey.build import load_spec, solve_all
+from answerkey.errors import VerificationError
+
+from .kindutil import write_spec
+
+SIZES = {"m": 3, "n": 2, "V": 4, "d": 2, "K": 3, "h": 2}
+
+
+def _sig(t):
+    return 1 / (1 + mpmath.e ** (-t))
+
+
+def _mat(rng, r, c):
+    return [[mpmath.mpf(rng.uniform(-1, 1)) for _ in range(c)] for _ in range(r)]
+
+
+def _mv(A, x):
+    return [sum(a * b for a, b in zip(row, x)) for row in A]
+
+
+# name -> (spec fields, loss in floating point over the dict of explicit matrices, expected LaTeX piece)
+LOSSES = {
+    "mse": (dict(function="(X*w - y).T*(X*w - y)/m", shapes={"X": ["m", "n"], "w": ["n", 1], "y": ["m", 1]},
+                 wrt="w"),
+            lambda M: sum((a - b) ** 2 for a, b in zip(_mv(M["X"], M["w"]), M["y"])) / SIZES["m"], "X^{T}"),
+    "ridge": (dict(function="(X*w - y).T*(X*w - y) + lam*w.T*w",
+                   shapes={"X": ["m", "n"], "w": ["n", 1], "y": ["m", 1]}, wrt="w"),
+              lambda M: sum((a - b) ** 2 for a, b in zip(_mv(M["X"], M["w"]), M["y"]))
+              + M["lam"] * sum(t ** 2 for t in M["w"]), "X^{T}"),
+    "logistic": (dict(function="-(y.T*log(sigmoid(X*w)) + (1 - y).T*log(1 - sigmoid(X*w)))",
+                      shapes={"X": ["m", "n"], "w": ["n", 1], "y": ["m", 1]}, wrt="w"),
+                 lambda M: -sum(t * mpmath.log(_sig(z)) + (1 - t) * mpmath.log(1 - _sig(z))
+                                for z, t in zip(_mv(M["X"], M["w"]), M["y"])),
+                 r"X^{T} \left(\sigma\left(X w\right) - y\right)"),
+    "naive-softmax-v": (dict(name="J", function="-y.T*U*v + logsumexp(U*v)",
+                             shapes={"U": ["V", "d"], "v": ["d", 1], "y": ["V", 1]}, wrt="v"),
+                        lambda M: -sum(a * b for a, b in zip(M["y"], _mv(M["U"], M["v"])))
+                        + mpmath.log(sum(mpmath.e ** z for z in _mv(M["U"], M["v"]))),
+                        r"U^{T} \left(- y + \operatorname{softmax}\left(U v\right)\right)"),
+    "naive-softmax-U": (dict(name="J", function="-y.T*U*v + logsumexp(U*v)",
+                             shapes={"U": ["V", "d"], "v": ["d", 1], "y": ["V", 1]}, wrt="U"),
+                        lambda M: -sum(a * b for a, b in zip(M["y"], _mv(M["U"], M["v"])))
+                        + mpmath.log(sum(mpmath.e ** z for z in _mv(M["U"], M["v"]))),
+                        r"\left(- y + \operatorname{softmax}\left(U v\right)\right) v^{T}"),
+    "negative-sampling": (dict(name="J", function="-log(sigmoid(u.T*v)) - o.T*log(sigmoid(-(N*v)))",
+                               shapes={"u": ["d", 1], "v": ["d", 1], "N": ["K", "d"], "o": ["K", 1]}, wrt="v"),
+                          lambda M: -mpmath.log(_sig(sum(a * b for a, b in zip(M["u"], M["v"]))))
+                          - sum(t * mpmath.log(_sig(-z)) for z, t in zip(_mv(M["N"], M["v"]), M["o"])),
+                          r"\sigma\left(u^{T} v\right)"),
+    "hidden-layer": (dict(name="L", function="(v.T*sigmoid(W*x) - t)**2/2",
+                          shapes={"W": ["h", "n"], "x": ["n", 1], "v": ["h", 1]}, wrt="W"),
+                     lambda M: (sum(a * _sig(z) for a, z in zip(M["v"], _mv(M["W"], M["x"]))) - M["t"]) ** 2 / 2,
+                     r"x^{T}"),
+}
+
+
+def _explicit(shapes, rng):
+    """Random matrices of explicit size: {name: rows (a list of lists, or a list for a column)}."""
+    out = {}
+    for name, (r, c) in shapes.items():
+        rows, cols = SIZES.get(r, r), SIZES.get(c, c)
+        m = _mat(rng, rows, cols)
+        out[name] = [row[0] for row in m] if cols == 1 else m
+    out["lam"], out["t"] = mpmath.mpf("0.7"), mpmath.mpf("0.3")
+    return out
+
+
+def _finite_differences(loss, M, wrt):
+    h = mpmath.mpf("1e-12")
+    target = M[wrt]
+    grad = []
+    positions = [(i,) for i in range(len(target))] if not isinstance(target[0], list) else \
+        [(i, j) for i in range(len(target)) for j in range(len(target[0]))]
+    for pos in positions:
+        def at(delta):
+            copy = {k: ([list(r) for r in v] if isinstance(v, list) and v and isinstance(v[0], list) else
+                        (list(v) if isinstance(v, list) else v)) for k, v in M.items()}
+            if len(pos) == 1:
+                copy[wrt][pos[0]] += delta
+            else:
+                copy[wrt][pos[0]][pos[1]] += delta
+            return loss(copy)
+        grad.append((pos, (at(h) - at(-h)) / (2 * h)))
+    return grad
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_a_course_loss_gets_its_gradient_in_matrix_notation(tmp_path, name):
+    fields, loss, piece = LOSSES[name]
+    spec = load_spec(write_spec(tmp_path, {"kind": "matrix_gradient", "id": name, **fields}))
+    (solution,) = solve_all(spec)
+    assert solution.verified
+    answer = solution.answers["gradient"].expr
+    assert isinstance(answer, sp.MatrixExpr) and not answer.has(sp.Sum), answer  # a matrix form, not entries
+    latex = render.solution_block(spec.problems[0], solution)
+    assert piece in latex
+    with mpmath.workdps(40):
+        rng = random.Random(name)
+        M = _explicit(fields["shapes"], rng)
+        sizes = {sp.Symbol(k, integer=True, positive=True): v for k, v in SIZES.items()}
+        subs = {sp.MatrixSymbol(n, *[sizes.get(sp.Symbol(str(d), integer=True, positive=True), d)
+                                     if isinstance(d, str) else d for d in dims]):
+                sp.ImmutableMatrix([[sp.Float(str(x), 40)] for x in M[n]] if not isinstance(M[n][0], list)
+                                   else [[sp.Float(str(x), 40) for x in row] for row in M[n]])
+                for n, dims in fields["shapes"].items()}
+        scalars = {"lam": sp.Float("0.7"), "t": sp.Float("0.3"), **SIZES}
+        value = answer.xreplace({m: subs[next(k for k in subs if k.name == m.name)]
+                                 for m in answer.atoms(sp.MatrixSymbol)})
+        value = value.xreplace({s: scalars[s.name] for s in value.free_symbols if s.name in scalars})
+        value = sp.ImmutableMatrix(value.doit().as_explicit() if not isinstance(value, sp.MatrixBase) else value)
+        for pos, expected in _finite_differences(loss, M, fields["wrt"]):
+            got = value[pos[0], 0] if len(pos) == 1 else value[pos[0], pos[1]]
+            assert abs(complex(sp.N(got, 30)) - complex(expected)) < 1e-8 * max(1, abs(complex(expected))), (pos, got,
+                                                                                                            expected)
+
+
+def test_a_wrong_matrix_form_on_the_page_fails_the_read_back(tmp_path):
+    fields = LOSSES["logistic"][0]
+    spec = load_spec(write_spec(tmp_path, {"kind": "matrix_gradient", "id": "lr", **fields}))
+    problem = spec.problems[0]
+    solution = problem.kind.solve(problem)
+    block = render.solution_block(problem, solution)
+    right = r"X^{T} \left(\sigma\left(X w\right) - y\right)"
+    assert right in block
+    for wrong in (r"X \left(\sigma\left(X w\right) - y\right)",  # X for X^T: a shape error, unreadable
+                  r"X^{T} \left(y - \sigma\left(X w\right)\right)",  # the sign
+                  r"X^{T} \left(\sigma\left(X w\right) - \mathbf{1}\right)"):  # y dropped for the ones
+        mutated = block.replace(right, wrong)
+        try:
+            record = readback.check(problem, solution, mutated, problem.kind.context(problem))
+        except VerificationError:
+            continue
+        assert record.unread, wrong  # not read: listed, never passed as checked
+
+
+def test_a_size_named_in_the_function_is_that_size(tmp_path):
+    """1/m with X of m rows: m is the number of rows, not a new constant of the same name."""
+    spec = load_spec(write_spec(tmp_path, {"kind": "matrix_gradient", "id": "mse", **LOSSES["mse"][0]}))
+    (solution,) = solve_all(spec)
+    free = {str(s) for s in solution.answers["gradient"].expr.free_symbols}
+    assert "m" in free and all(s.is_integer for s in solution.answers["gradient"].expr.free_symbols
+                               if str(s) == "m")
+
+
+PARTS = {
+    "title": "Linear regression",
+    "problems": [
+        {"id": "ls", "statement": r"Let $L(w) = \|Xw - y\|^2$.", "points": 10,
+         "function": "(X*w - y).T*(X*w - y)", "shapes": {"X": ["m", "n"], "w": ["n", 1], "y": ["m", 1]},
+         "params": {"c": 3},
+         "parts": [
+             {"kind": "matrix_gradient", "statement": r"Compute $\nabla_w L$.", "name": "L", "wrt": "w", "points": 6},
+             {"kind": "matrix_gradient", "statement": "Compute the gradient with respect to $X$.", "name": "L",
+              "wrt": "X", "points": 4},
+             {"kind": "hessian", "statement": "A part of another kind, with its own function.",
+              "function": "c*x**2*y", "wrt": ["x", "y"], "at": {"x": 1, "y": 2}, "points": 2}]},
+        {"kind": "gradient", "id": "plain", "function": "x**2", "wrt": "x", "points": 1},
+    ],
+}
+
+
+def test_problem_of_parts_builds_each_part_of_its_kind_with_its_points(tmp_path):
+    import yaml
+
+    path = tmp_path / "parts.yaml"
+    path.write_text(yaml.safe_dump(PARTS, sort_keys=False))
+    spec = load_spec(path)
+    assert [p.ref for p in spec.problems] == ["1a", "1b", "1c", "2"]
+    assert [p.kind.name for p in spec.problems] == ["matrix_gradient", "matrix_gradient", "hessian", "gradient"]
+    solutions = solve_all(spec)
+    assert all(s.verified for s in solutions)
+    assert "X^{T}" in render.solution_block(spec.problems[0], solutions[0])
+    # the shared param c reaches part (c): its Hessian at (1, 2) is [[2cy, 2cx], [2cx, 0]] = [[12, 6], [6, 0]]
+    assert solutions[2].answers["hessian_at"].expr == sp.Matrix([[12, 6], [6, 0]])
+    key = render.render(spec, solutions)
+    questions = render.render_questions(spec, solutions)
+    for text in (key, questions):
+        assert text.count(r"\textbf{(a)}") == 1 and r"\textbf{(c)}" in text
+        assert "(10 points)" in text and "(6 points)" in text and "(4 points)" in text and "(1 point)" in text
+        assert text.index(r"Let $L(w)") < text.index(r"\textbf{(a)}")  # the problem's statement once, first
+    from answerkey import outputs
+
+    data = json.loads(outputs.answers_json(spec, solutions))
+    assert [(p["number"], p.get("part"), p.get("points")) for p in data["problems"]] == \
+        [(1, "a", 6.0), (1, "b", 4.0), (1, "c", 2.0), (2, None, 1.0)]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"bogus": 1}, "no part uses 'bogus'"),
+    ({"kind": "gradient"}, "a problem of parts has no kind of its own"),
+    ({"where": "c > 1"}, "put the condition on the part"),
+    ({"parts": []}, "expected a list of parts"),
+])
+def test_problem_of_parts_errors_are_clear(tmp_path, change, message):
+    import copy
+
+    import yaml
+
+    from answerkey.errors import SpecError
+
+    data = copy.deepcopy(PARTS)
+    data["problems"][0].update(change)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(SpecError) as info:
+        solve_all(load_spec(path))
+    assert message in str(info.value) and "bad.yaml:" in str(info.value)
+
+
+def test_an_inherited_field_is_reported_where_the_problem_wrote_it(tmp_path):
+    text = """title: T
+problems:
+  - id: p
+    function: x**2 +
+    parts:
+      - kind: gradient
+        wrt: x
+"""
+    path = tmp_path / "inh.yaml"
+    path.write_text(text)
+    from answerkey.errors import SpecError
+
+    with pytest.raises(SpecError) as info:
+        solve_all(load_spec(path))
+    assert str(info.value).startswith(f"{path}:4:") and "problem 1(a)" in str(info.value)
