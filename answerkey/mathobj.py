@@ -550,7 +550,7 @@ def elementwise(func, m):
     """func applied to every entry of the matrix expression m (SymPy's ElementwiseApplyFunction)."""
     from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-    d = sp.Dummy("d")
+    d = sp.Dummy("d", dummy_index=1)  # one bound name: sigma(Xw) made twice is one expression
     return ElementwiseApplyFunction(sp.Lambda(d, func(d)), m)
 
 

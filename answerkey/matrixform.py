@@ -176,6 +176,10 @@ class _Form:
             if e.indices == (l, k):
                 return m.T
             raise _No
+        if isinstance(e, sp.KroneckerDelta) and set(e.args) == {k, l} and rows == cols:
+            return sp.Identity(rows)
+        if isinstance(e, sp.Sum) and len(e.limits) == 1:
+            return self.sandwich(e, k, rows, l, cols)
         factors = sp.Mul.make_args(e)
         const = [f for f in factors if not f.free_symbols & {k, l}]
         left = [f for f in factors if k in f.free_symbols and l not in f.free_symbols]
@@ -196,6 +200,31 @@ class _Form:
                 raise _No
             out = self.column(sp.Mul(*left), k, rows) * self.column(sp.Mul(*right), l, cols).T
         return out if c == 1 else c * out
+
+    def sandwich(self, e, k, rows, l, cols):
+        """sum_p a_pk c_p b_pl -> A^T diag(c) B (A^T B where c is 1, c A^T B for a constant c)."""
+        p, lo, hi = e.limits[0]
+        if lo != 1:
+            raise _No
+        left = right = None
+        rest = []
+        for f in sp.Mul.make_args(e.function):
+            if isinstance(f, sp.Indexed) and len(f.indices) == 2 and p in f.indices and left is None \
+                    and set(f.indices) == {p, k}:
+                m = self.matrix_of(f)
+                left = m.T if f.indices == (p, k) else m
+            elif isinstance(f, sp.Indexed) and len(f.indices) == 2 and p in f.indices and right is None \
+                    and set(f.indices) == {p, l}:
+                m = self.matrix_of(f)
+                right = m if f.indices == (p, l) else m.T
+            else:
+                rest.append(f)
+        if left is None or right is None or any({k, l} & f.free_symbols for f in rest):
+            raise _No
+        c = sp.Mul(*rest)
+        if p not in c.free_symbols:
+            return (left * right) if c == 1 else self.scalar(c) * (left * right)
+        return left * sp.DiagMatrix(self.column(c, p, hi)) * right
 
     # -- a scalar: no free index ------------------------------------------------------------------
     def scalar(self, e):

@@ -38,7 +38,7 @@ class KeyPrinter(LatexPrinter):
     def _word(word: str) -> str:
         if word.lower() in greek_letters_set and word.lower() != "lamda":
             return "\\" + (word if word[0].isupper() and word.lower() != word else word.lower())
-        if word == "lamda":
+        if word in ("lamda", "lam"):  # lam: what a spec writes for lambda (a keyword of the expressions)
             return "\\lambda"
         if len(word) <= 1 or word.isdigit():
             return word
@@ -121,6 +121,12 @@ class KeyPrinter(LatexPrinter):
         if exp.is_Integer and 2 <= exp <= 3:  # u (.) u: as the reader reads it
             return " \\odot ".join([self.parenthesize(base, PRECEDENCE["Mul"], False)] * int(exp))
         return super()._print_HadamardPower(expr)
+
+    def _print_Identity(self, expr):
+        return "\\mathbf{I}"
+
+    def _print_DiagMatrix(self, expr):
+        return f"\\operatorname{{diag}}\\left({self._print(expr.args[0])}\\right)"
 
     def _print_VecSoftmax(self, expr):
         return f"\\operatorname{{softmax}}\\left({self._print(expr.args[0])}\\right)"

@@ -366,6 +366,9 @@ class _Evaluator:
 
     def name(self, base: str, sub: str | None, primes: int, sup_label: str | None = None):
         ctx = self.ctx
+        if base == "lambda":  # the printer's lambda: a constant named lamda or lam
+            base = next((b for b in ("lambda", "lamda", "lam") if b in ctx.scalars or b in ctx.labels
+                         or b in ctx.nodes), base)
         full = base + "'" * primes + (f"^({sup_label})" if sup_label else "")
         if sub is None and not primes and not sup_label:
             if base in self.bound:
@@ -503,12 +506,12 @@ class _Evaluator:
         for _, v in terms:
             if isinstance(v, sp.IndexedBase):
                 raise Ambiguous(f"'{v}' is a vector: a sum of it and a number means nothing")
-        if any(isinstance(v, _Ones) for _, v in terms):
+        if any(isinstance(v, (_Ones, _Scaled)) for _, v in terms):
             shapes = {v.shape for _, v in terms if _is_matrix(v)}
             if len(shapes) != 1:
                 raise ReadError("a bold 1 in a sum without one vector or matrix to give its size")
             (shape,) = shapes
-            terms = [(s_, v.sized(shape[::-1] if v.transposed else shape) if isinstance(v, _Ones) else v)
+            terms = [(s_, v.sized(shape[::-1] if v.transposed else shape) if isinstance(v, (_Ones, _Scaled)) else v)
                      for s_, v in terms]
         total = None
         values = [v for _, v in terms]
@@ -595,11 +598,16 @@ class _Evaluator:
 
     def multiply(self, factors):
         factors = list(factors)
+        bold = [f for f in factors if isinstance(f, _Ones)]
+        if len(bold) == 1 and len(factors) > 1 and not any(_is_matrix(f) for f in factors):
+            return _Scaled(self.multiply([f for f in factors if f is not bold[0]]), bold[0])  # 2 lam I
         for i, f in enumerate(factors):
             if isinstance(f, _Ones):  # 1^T M: a row as long as M is tall; M 1: a column as long as M is wide
                 nxt = factors[i + 1] if i + 1 < len(factors) else None
                 prev = factors[i - 1] if i else None
-                if f.transposed and _is_matrix(nxt):
+                if f.identity and (_is_matrix(nxt) or _is_matrix(prev)):
+                    factors[i] = sp.Identity(nxt.shape[0] if _is_matrix(nxt) else prev.shape[1])
+                elif f.transposed and _is_matrix(nxt):
                     factors[i] = sp.OneMatrix(1, nxt.shape[0])
                 elif not f.transposed and _is_matrix(prev):
                     factors[i] = sp.OneMatrix(prev.shape[1], 1)
@@ -1061,6 +1069,8 @@ class _Evaluator:
             if not isinstance(x, sp.IndexedBase):
                 raise ReadError("logsumexp of something that is not a vector of the problem")
             value = mo.LogSumExp(x, self.length_of(x))
+        elif fname == "diag" and len(args) == 1 and _is_matrix(args[0]) and args[0].shape[1] == 1:
+            return sp.DiagMatrix(args[0])
         elif fname in ("tr", "trace"):
             value = sp.Trace(args[0])
         elif fname == "det":
@@ -1097,7 +1107,7 @@ class _Evaluator:
         return _NablaRef(base)
 
     def r_ones(self, node):
-        return _Ones()
+        return _Ones(identity="I" in str(node.children[0]))
 
     def r_hadamard(self, node):
         a, _, b = node.children
@@ -1229,12 +1239,27 @@ class _Args:
 class _Ones:
     """The bold 1, a vector of ones whose size its neighbours give (1 - y, 1^T x); transposed: a row."""
 
-    def __init__(self, transposed: bool = False):
+    def __init__(self, transposed: bool = False, identity: bool = False):
         self.transposed = transposed
+        self.identity = identity  # the bold I: the identity matrix of its neighbours' size
 
     def sized(self, shape):
         rows, cols = shape
+        if self.identity:
+            if rows != cols:
+                raise ReadError("the identity beside a matrix that is not square")
+            return sp.Identity(rows)
         return sp.OneMatrix(cols, rows) if self.transposed else sp.OneMatrix(rows, cols)
+
+
+class _Scaled:
+    """c I or c 1: a number times a bold I or 1, sized by the sum it stands in (2 I + X^T X)."""
+
+    def __init__(self, factor, ones):
+        self.factor, self.ones, self.transposed = factor, ones, ones.transposed
+
+    def sized(self, shape):
+        return self.factor * self.ones.sized(shape[::-1] if self.transposed else shape)
 
 
 class _Braced:

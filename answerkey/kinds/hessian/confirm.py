@@ -11,7 +11,52 @@ from ...numerics import agree, data_of, failure, numeric_function, random_point,
 from .fields import setup
 
 
+def _confirm_matrix(problem, solution) -> list[str]:
+    """At explicit sizes (2 and 3) and random matrices: the key's Hessian against mpmath's numerical second
+    derivatives of the function written out entry by entry by SymPy."""
+    import sympy as sp
+
+    from .fields import setup_matrix
+
+    f, w = setup_matrix(problem)
+    hessian = solution.answers["hessian"].expr
+    rng = random.Random(11)
+    sizes = sorted({s for m in f.atoms(sp.MatrixSymbol) | {w} for d in m.shape for s in sp.sympify(d).free_symbols},
+                   key=str)
+    constants = sorted((s for s in f.free_symbols if not s.is_integer and not isinstance(s, sp.MatrixSymbol)), key=str)
+    for size in (2, 3):
+        at_size = {s: size + i % 2 for i, s in enumerate(sizes)}
+        explicit = {}
+        for m in f.atoms(sp.MatrixSymbol) | {w}:
+            rows, cols = (int(sp.sympify(d).subs(at_size)) for d in m.shape)
+            explicit[m] = sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Rational(rng.randint(-9, 9), 10))
+        scalars = {s: sp.Rational(rng.randint(1, 9), 10) for s in constants}
+        entries = sp.symbols(f"_w0:{explicit[w].rows}")
+        column = sp.ImmutableMatrix(entries)
+        loss = f.xreplace({**{m: v for m, v in explicit.items() if m != w}, w: column}).xreplace(scalars)
+        loss = sp.ImmutableMatrix(loss.doit()).as_explicit()[0, 0] if isinstance(loss, sp.MatrixExpr) else loss.doit()
+        fn = sp.lambdify(entries, loss, modules="mpmath")
+        key = hessian.xreplace({m: v for m, v in explicit.items()}).xreplace(scalars).xreplace(at_size)
+        key = sp.ImmutableMatrix(key.doit()) if isinstance(key, sp.MatrixExpr) else key
+        point = [mpmath.mpf(v) for v in explicit[w]]
+        n = len(entries)
+        for i in range(n):
+            for j in range(n):
+                order = [0] * n
+                order[i] += 1
+                order[j] += 1
+                want = mpmath.diff(fn, point, tuple(order))
+                got = mpmath.mpf(sp.N(key[i, j], 30))
+                if not agree(got, want, loose=True):
+                    raise failure(problem, "hessian", f"entry ({i + 1}, {j + 1}) at size {size} is "
+                                                      f"{mpmath.nstr(got, 8)}, numerical differentiation gives "
+                                                      f"{mpmath.nstr(want, 8)}")
+    return ["hessian: every entry agrees with numerical second derivatives on random matrices (sizes 2 and 3)"]
+
+
 def confirm(problem, solution) -> list[str]:
+    if problem.fields.shapes:
+        return _confirm_matrix(problem, solution)
     f, variables, point = setup(problem)
     data = data_of(f, variables)
     fn = numeric_function(f, variables + data)

@@ -86,6 +86,11 @@ def verdict(hessian_at, gradient_at) -> tuple[str, str] | None:
 
 def solve(problem) -> Solution:
     c = problem.fields
+    if c.shapes:
+        from .fields import setup_matrix
+        from .matrix import solve_matrix
+
+        return solve_matrix(problem, *setup_matrix(problem))
     f, variables, point = setup(problem)
     fname = sp.Symbol(c.name)
     n = len(variables)
@@ -152,6 +157,11 @@ def solve(problem) -> Solution:
 
 def describe(problem) -> str:
     c = problem.fields
+    if c.shapes:
+        from .fields import setup_matrix
+
+        f, w = setup_matrix(problem)
+        return f"Compute the Hessian of ${c.name}({tex(w)}) = {tex(f)}$ with respect to ${tex(w)}$. Is {c.name} convex?"
     f, variables, point = setup(problem)
     args = ", ".join(tex(v) for v in variables)
     text = f"Compute the Hessian matrix of ${c.name}({args}) = {tex(f)}$"
