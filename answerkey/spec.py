@@ -241,6 +241,7 @@ def build(doc: Document, name: str, collect: Collector | None = None) -> Spec:
 
 
 GROUP_FIELDS = ("id", "statement", "params", "points", "parts")
+DEFINING = ("function", "start", "outputs", "graph", "layers", "input")  # what a problem is about
 
 
 def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Problem]:
@@ -283,7 +284,9 @@ def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Prob
     for j, part in enumerate(parts):
         part_path = path + ("parts", j)
         kind = KINDS.get(part.get("kind")) if isinstance(part.get("kind"), str) else None
-        inherited = [k for k in shared if kind is not None and k in kind.fields.model_fields and k not in part]
+        own = any(k in part for k in DEFINING)  # a part with its own function takes none of the problem's definitions
+        inherited = [k for k in shared if kind is not None and k in kind.fields.model_fields and k not in part
+                     and not own]
         used.update(inherited)
         merged = dict(part)
         for k in inherited:

@@ -33,7 +33,7 @@ def _confirm_matrix(problem, solution) -> list[str]:
         scalars = {s: sp.Rational(rng.randint(1, 9), 10) for s in constants}
         entries = sp.symbols(f"_w0:{explicit[w].rows}")
         column = sp.ImmutableMatrix(entries)
-        loss = f.xreplace({**{m: v for m, v in explicit.items() if m != w}, w: column}).xreplace(scalars)
+        loss = f.xreplace({**{m: v for m, v in explicit.items() if m != w}, w: column}).xreplace(scalars).xreplace(at_size)
         loss = sp.ImmutableMatrix(loss.doit()).as_explicit()[0, 0] if isinstance(loss, sp.MatrixExpr) else loss.doit()
         fn = sp.lambdify(entries, loss, modules="mpmath")
         key = hessian.xreplace({m: v for m, v in explicit.items()}).xreplace(scalars).xreplace(at_size)
