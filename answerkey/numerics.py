@@ -308,6 +308,7 @@ def domain_points(rng, variables, conditions, count: int) -> list[dict]:
     """`count` random points (dicts symbol -> mpf) of the domain the conditions describe: each variable
     drawn within its own numeric bounds (uniformly, over scales, near the ends), points that break a
     condition relating several variables dropped. EmptyDomain when too few points survive."""
+    variables = list(variables) + sorted({s for c in conditions for s in c.free_symbols} - set(variables), key=str)
     bounds = {v: _bounds(conditions, v) for v in variables}
     points, tries = [], 0
     while len(points) < count:
