@@ -47,6 +47,8 @@ class Verdict:
 
     @property
     def words(self) -> str:
+        if not self.holds:
+            return "found symbolically" if self.how == "proved" else f"found among {self.points} random points"
         return "proved symbolically" if self.how == "proved" else f"checked at {self.points} points"
 
 
@@ -255,10 +257,10 @@ def at_points(a, rel: str, b, domain, rng: random.Random, points: int = POINTS) 
     with mpmath.workdps(DIGITS):
         for values in drawn:
             va, vb = _value(a, values), _value(b, values)
-            for side, v in (("left", va), ("right", vb)):
+            for side, v in ((a, va), (b, vb)):
                 if not _real(v):
                     shown = ", ".join(f"{k} = {mpmath.nstr(x, 6)}" for k, x in values.items())
-                    raise Undefined(f"the {side} side has no real value at {shown}", values)
+                    raise Undefined(f"{sp.sstr(side)} has no real value at {shown}", values)
             va, vb = (mpmath.re(v) if isinstance(v, mpmath.mpc) else mpmath.mpf(v) for v in (va, vb))
             scale = max(mpmath.mpf(1), abs(va), abs(vb))
             gap = vb - va

@@ -58,7 +58,7 @@ def solve(problem) -> Solution:
                 verdict = claims.check(_at(meaning, chain), rel, _at(form, chain), chain.domain, rng)
             except claims.Undefined as exc:
                 raise problem.error(("steps", i, "form"), f"step {i + 1} cannot be checked: {exc}",
-                                    "state the domain with assume: (x > -1, 0 < p < 1)") from None
+                                    "state the domain, e.g. assume: [\"x > -1\"]") from None
             except EmptyDomain as exc:
                 raise problem.error("assume", f"the assumptions leave no room: {exc}") from None
             rule = _words(step) or bound_rule(_at(previous, chain), rel, _at(form, chain), verdict.how == "proved")
