@@ -54,7 +54,7 @@ class Verdict:
 
 def relation_of(a, b, rel: str):
     """The SymPy relation a rel b (unevaluated)."""
-    return {"=": sp.Eq, "<": sp.Lt, "≤": sp.Le, ">": sp.Gt, "≥": sp.Ge}[rel](a, b, evaluate=False)
+    return {"=": sp.Eq, "≠": sp.Ne, "<": sp.Lt, "≤": sp.Le, ">": sp.Gt, "≥": sp.Ge}[rel](a, b, evaluate=False)
 
 
 def combine(total: str, rel: str) -> str | None:

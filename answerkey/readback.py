@@ -137,11 +137,11 @@ def _conditions(note: str | None, context) -> dict:
         for rel, a, b in triples:
             if rel == "=" and isinstance(a, sp.Symbol):
                 out[a] = b
-            elif rel == "≠" and (getattr(a, "is_integer", False) or getattr(b, "is_integer", False)):
+            elif rel == "≠" and any(isinstance(v, sp.Symbol) and v.is_integer for v in (a, b)):  # k != i
                 out["distinct"] = (a, b)
-            elif rel in ("<", "≤", ">", "≥", "≠"):  # a domain: x > -1, 0 < p < 1, x != 0
-                out["domain"] = out.get("domain", ()) + (claims.relation_of(a, b, "≠") if rel == "≠" else
-                                                         claims.relation_of(a, b, rel),)
+            elif rel in ("<", "≤", ">", "≥", "≠") and not any(  # a domain: x > -1, 0 < p < 1, x != 0 (not 1 <= k <= n)
+                    s.is_integer for v in (a, b) if isinstance(v, sp.Basic) for s in v.free_symbols):
+                out["domain"] = out.get("domain", ()) + (claims.relation_of(a, b, rel),)
     return out
 
 
