@@ -32,6 +32,7 @@ class Line:
     approx: bool = False  # a rounded value: shown with \approx, checked to 5 significant digits
     rhs_tex: str | None = None  # a ready LaTeX form of rhs (numbers substituted into a rule), if any
     each: list | None = None  # a table row of several quantities: the meaning of rhs and of each chain form
+    relation: str = "="  # lhs relation rhs: "=", or a claim "<", "≤", ">", "≥" (checked by claims.py)
 
     def __post_init__(self):
         self.rule = rules.applied(self.rule)  # a Rule as applied without parameters; never a free string

@@ -244,3 +244,78 @@ def scattered(size: int, k: int, s: int, p: int, d: int, op: int) -> int:
 def array_size(shape) -> int:
     """The entries of a weight array of this shape (the product of its sizes)."""
     return math.prod(shape)
+
+
+# -- points of a domain: the assumptions of a claim (x > -1, 0 < p < 1, x < y) ----------------------------
+
+
+def _bounds(conditions, symbol):
+    """The numeric bounds that `conditions` (SymPy relations) put on `symbol` alone: (lo, hi), each a
+    float or None."""
+    lo = hi = None
+    for c in conditions:
+        if not isinstance(c, sp.core.relational.Relational) or isinstance(c, (sp.Eq, sp.Ne)):
+            continue
+        left, right = c.lhs, c.rhs
+        if left == symbol and right.is_number:
+            value, upper = float(right), isinstance(c, (sp.StrictLessThan, sp.LessThan))
+        elif right == symbol and left.is_number:
+            value, upper = float(left), isinstance(c, (sp.StrictGreaterThan, sp.GreaterThan))
+        else:
+            continue
+        if upper:
+            hi = value if hi is None else min(hi, value)
+        else:
+            lo = value if lo is None else max(lo, value)
+    return lo, hi
+
+
+def _draw(rng, lo, hi):
+    """One value in (lo, hi) (either may be None: unbounded), spread over scales, often near an end."""
+    offset = 10 ** rng.uniform(-4, 2.5) if rng.random() < 0.7 else rng.uniform(0, 3)
+    if lo is not None and hi is not None:
+        width = hi - lo
+        if rng.random() < 0.5:
+            return lo + width * rng.uniform(0.001, 0.999)
+        near = width * 10 ** rng.uniform(-5, -0.5)
+        return lo + near if rng.random() < 0.5 else hi - near
+    if lo is not None:
+        return lo + max(offset, 1e-6)
+    if hi is not None:
+        return hi - max(offset, 1e-6)
+    return rng.choice([-1, 1]) * offset
+
+
+def satisfied(conditions, values: dict) -> bool:
+    """Every condition holds at the point (values: symbol -> number), in 30-digit arithmetic."""
+    for c in conditions:
+        left = numeval.evaluate(c.lhs, {}, numeval.Point(fixed={numeval.key_of(k): v for k, v in values.items()}))
+        right = numeval.evaluate(c.rhs, {}, numeval.Point(fixed={numeval.key_of(k): v for k, v in values.items()}))
+        if isinstance(left, mpmath.mpc) or isinstance(right, mpmath.mpc):
+            return False
+        holds = {sp.StrictLessThan: left < right, sp.LessThan: left <= right, sp.StrictGreaterThan: left > right,
+                 sp.GreaterThan: left >= right, sp.Eq: left == right, sp.Ne: left != right}.get(type(c))
+        if holds is None or not holds:
+            return False
+    return True
+
+
+class EmptyDomain(ValueError):
+    """The assumptions leave (almost) no point to draw."""
+
+
+def domain_points(rng, variables, conditions, count: int) -> list[dict]:
+    """`count` random points (dicts symbol -> mpf) of the domain the conditions describe: each variable
+    drawn within its own numeric bounds (uniformly, over scales, near the ends), points that break a
+    condition relating several variables dropped. EmptyDomain when too few points survive."""
+    variables = list(variables) + sorted({s for c in conditions for s in c.free_symbols} - set(variables), key=str)
+    bounds = {v: _bounds(conditions, v) for v in variables}
+    points, tries = [], 0
+    while len(points) < count:
+        tries += 1
+        if tries > 40 * count:
+            raise EmptyDomain(f"only {len(points)} of {tries} random points satisfy the assumptions")
+        values = {v: mpmath.mpf(_draw(rng, *bounds[v])) for v in variables}
+        if satisfied(conditions, values):
+            points.append(values)
+    return points

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from . import mathobj as mo, reader, rules, verify
+from . import claims, mathobj as mo, reader, rules, verify
 from .derivation import Line, Solution
 from .errors import VerificationError
 
@@ -137,8 +137,23 @@ def _conditions(note: str | None, context) -> dict:
         for rel, a, b in triples:
             if rel == "=" and isinstance(a, sp.Symbol):
                 out[a] = b
-            elif rel == "≠":
+            elif rel == "≠" and any(isinstance(v, sp.Symbol) and v.is_integer for v in (a, b)):  # k != i
                 out["distinct"] = (a, b)
+            elif rel in ("<", "≤", ">", "≥", "≠") and not any(  # a domain: x > -1, 0 < p < 1, x != 0 (not 1 <= k <= n)
+                    s.is_integer for v in (a, b) if isinstance(v, sp.Basic) for s in v.free_symbols):
+                out["domain"] = out.get("domain", ()) + (claims.relation_of(a, b, rel),)
+    return out
+
+
+def standing(note: str | None) -> bool:
+    """A note that states assumptions for the rest of its part ("Assume $x > -1$."), not only its line."""
+    return bool(note) and note.lstrip().startswith("Assume")
+
+
+def _merged(into: dict, conditions: dict) -> dict:
+    out = {**into, **{k: v for k, v in conditions.items() if k != "domain"}}
+    if conditions.get("domain"):
+        out["domain"] = into.get("domain", ()) + conditions["domain"]
     return out
 
 
@@ -220,10 +235,15 @@ def check(problem, solution: Solution, block: str, context, seed: int = 0) -> Re
         if key not in seen:
             record.unread.append((number, "not found on the page"))
     ctx = context.copy()
+    assumed, part = {}, None  # what an "Assume ..." note states, for the rest of its part
     for item in shown:
         number, line = numbered[(item.part, item.line)]
+        if item.part != part:
+            assumed, part = {}, item.part
         try:
-            _check_one(problem, number, line, item, ctx, rng, record)
+            if standing(item.note):
+                assumed = _merged(assumed, _conditions(item.note, ctx))
+            _check_one(problem, number, line, item, ctx, rng, record, assumed)
         except reader.Ambiguous as exc:  # the page does not say one thing: a reader would misread it
             text = item.math if item.math is not None else " & ".join(item.cells or [])
             raise _fail(problem, number, line, text, f"it cannot be read one way: {exc}") from None
@@ -237,7 +257,7 @@ def _fail(problem, number, line, text, message) -> VerificationError:
                              f"({rules.text(line.rule) or 'step'}) is wrong as printed, ${text}$: {message}")
 
 
-def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Record) -> None:
+def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Record, assumed=None) -> None:
     if item.cells is not None and line.each is not None:
         texts = item.cells[1:]
         for cell, meaning in zip(texts, line.each):
@@ -250,8 +270,8 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
     text = item.math if item.math is not None else " = ".join(
         c for n, c in enumerate(item.cells) if n < 2 or c != item.cells[1])
     read = reader.read(text, ctx)
-    assume = {**ctx.values, **{k: v for k, v in line.assume.items() if k != "distinct"}}
-    assume.update(_conditions(item.note, ctx))
+    assume = {**ctx.values, **{k: v for k, v in line.assume.items() if k not in ("distinct", "domain")}}
+    assume = _merged(_merged(assume, assumed or {}), {} if standing(item.note) else _conditions(item.note, ctx))
     tolerance = verify.TOLERANCE
     rounding = read.rounding  # printed decimals are right to their last digit, no further
     *given, main = read.clauses
@@ -274,6 +294,10 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
         record.definitions += 1
         return
     defines = isinstance(lhs, (reader.Fresh, reader._Names))
+    if not defines and any(rel in claims.FLIP and rel != "=" for rel, _ in rest):
+        _check_claims(problem, number, line, text, main, claimed, assume, rng, tolerance, index, rounding)
+        record.checked += 1
+        return
     sides = [v for _, v in (rest if defines else main)]
     approx = [rel == "≈" for rel, _ in (rest if defines else main)]
     if claimed is None:
@@ -318,6 +342,39 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
             for name, value in zip(flat, values):
                 ctx.labels[name] = value
     record.checked += 1
+
+
+def _check_claims(problem, number, line, text, main, claimed, assume, rng, tolerance, index, rounding):
+    """A printed chain with inequalities (a = b <= c < d): the first side is what the line claims; each side
+    after an = equals the one before it, each side after an inequality is in that relation to the one
+    before it, checked as a claim (claims.py) on the domain the page assumes."""
+    values = [verify._prepare(v, index) for _, v in main]
+    if claimed is not None:
+        bad = _compare(values[0], claimed, assume, rng, tolerance, index, rounding)
+        if bad:
+            raise _fail(problem, number, line, text, _mismatch(bad, "the left side", values[0]))
+    for (rel, _), before, value in zip(main[1:], values, values[1:]):
+        if isinstance(value, (reader.Fresh, reader._Names)):
+            raise reader.ReadError(f"unknown name '{getattr(value, 'name', value)}'")
+        if rel in ("=", "≈"):
+            bad = _compare(value, before, assume, rng, verify.APPROX if rel == "≈" else tolerance, index, rounding)
+            if bad:
+                raise _fail(problem, number, line, text, _mismatch(bad, "a side", value))
+            continue
+        if rel not in claims.FLIP:
+            raise reader.ReadError(f"the relation {rel} in a chain of claims")
+        try:
+            verdict = verify.claim(before, rel, value, assume, rng)
+        except claims.Undefined as exc:
+            raise _fail(problem, number, line, text, f"{exc} (outside the domain the page assumes)") from None
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise reader.ReadError(f"the claim cannot be checked ({type(exc).__name__})") from None
+        if not verdict.holds:
+            raise _fail(problem, number, line, text,
+                        f"{_shown(before)} {rel} {_shown(value)} does not hold ({verdict.words}): at "
+                        f"{verify._show_point(verdict.point)} the side before is "
+                        f"{sp.N(sp.sympify(verdict.left, strict=True), 8)} and the side after "
+                        f"{sp.N(sp.sympify(verdict.right, strict=True), 8)}")
 
 
 def _length(vector):

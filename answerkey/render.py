@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 from pylatex.utils import NoEscape, escape_latex
 
-from . import rules
+from . import claims, rules
 from .derivation import Line, Solution
 from .printer import tex
 
@@ -81,7 +81,7 @@ def rule_text(text: str) -> NoEscape:
 
 def line_view(line: Line, ref: str = "") -> dict:
     rhs = line.rhs_tex if line.rhs_tex is not None else tex(line.rhs)
-    relation = r"\approx" if line.approx else ":=" if line.define else "="
+    relation = r"\approx" if line.approx else ":=" if line.define else claims.WORDS[line.relation]
     body = f"{tex(line.lhs)} {relation} {rhs}"
     for form in line.chain:
         body += f" = {tex(form)}"

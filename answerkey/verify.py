@@ -17,7 +17,7 @@ import random
 import mpmath
 import sympy as sp
 
-from . import mathobj as mo, numeval, rules
+from . import claims, mathobj as mo, numeval, rules
 from .derivation import Line, Solution
 from .errors import VerificationError
 from .printer import tex
@@ -229,13 +229,43 @@ def equal(a, b, assume=None, rng=None, tolerance=TOLERANCE, rounding=None):
             return None
     except (TypeError, ValueError):
         pass
+    if assume.get("domain"):  # on the points of a domain (x > 0): the line holds there only
+        return _equal_on_domain(a, b, assume, rng, tolerance)
     for where, va, vb in numeric_cases(a, b, assume, rng):
         if not _close(va, vb, tolerance, rounding):
             return where(), sp.N(sp.sympify(va, strict=True), 8), sp.N(sp.sympify(vb, strict=True), 8)
     return None
 
 
+def _substituted(a, assume: dict):
+    subs = {k: v for k, v in assume.items() if isinstance(k, sp.Basic)}
+    return a.subs(subs) if subs and isinstance(a, sp.Basic) else a
+
+
+def _equal_on_domain(a, b, assume, rng, tolerance):
+    a, b = _substituted(a, assume), _substituted(b, assume)
+    domain = tuple(c.subs({k: v for k, v in assume.items() if isinstance(k, sp.Basic)}) for c in assume["domain"])
+    try:
+        verdict = claims.at_points(a, "=", b, domain, rng, points=max(POINTS, 8))
+    except claims.Undefined as exc:
+        return exc.point, sp.nan, sp.nan
+    if verdict.holds:
+        return None
+    return verdict.point, sp.N(sp.sympify(verdict.left, strict=True), 8), sp.N(sp.sympify(verdict.right, strict=True), 8)
+
+
+def claim(a, rel: str, b, assume=None, rng=None) -> claims.Verdict:
+    """a rel b (an inequality) as a claim, under the line's assumptions: its substitutions (y2 = 0) and its
+    domain (x > -1). claims.Undefined when a side has no real value at a point of the domain."""
+    assume = assume or {}
+    a, b = _substituted(a, assume), _substituted(b, assume)
+    domain = tuple(c.subs({k: v for k, v in assume.items() if isinstance(k, sp.Basic)})
+                   for c in assume.get("domain", ()))
+    return claims.check(a, rel, b, domain, rng or random.Random(0))
+
+
 def _show_point(point) -> str:
+    point = {k: sp.Float(v, DIGITS) if isinstance(v, mpmath.mpf) else v for k, v in point.items()}
     return ", ".join(f"{k} = {v if isinstance(v, int) or v.is_Integer else sp.N(v, 4)}" for k, v in
                      sorted(point.items(), key=lambda kv: str(kv[0])))
 
@@ -265,6 +295,18 @@ def _named_step(problem, number: int, line: Line) -> str:
 def _check_form(problem, number: int, line: Line, form, rng: random.Random) -> None:
     a = _prepare(line.meaning, line.vector_index)
     b = _prepare(form, line.vector_index)
+    if line.relation != "=":
+        try:
+            verdict = claim(a, line.relation, b, line.assume, rng)
+        except claims.Undefined as exc:
+            raise VerificationError(f"{_named_step(problem, number, line)} could not be checked: {exc}") from None
+        if not verdict.holds:
+            raise VerificationError(
+                f"{_named_step(problem, number, line)} is wrong: {tex(line.lhs)} {claims.WORDS[line.relation]} "
+                f"{tex(form)} does not hold ({verdict.words}): at {_show_point(verdict.point)} the left side is "
+                f"{sp.N(sp.sympify(verdict.left, strict=True), 8)} and the right side is "
+                f"{sp.N(sp.sympify(verdict.right, strict=True), 8)}")
+        return
     try:
         bad = equal(a, b, line.assume, rng, APPROX if line.approx else TOLERANCE)
     except (TypeError, ValueError, AttributeError) as exc:

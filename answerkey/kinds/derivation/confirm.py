@@ -1,29 +1,43 @@
 """kind: derivation -- the independent confirmation: the claim itself (the left side, or mpmath's numerical
-derivative of it, against the last form) at random points, every name drawn."""
+derivative of it, against the last form, in the chain's relation) at random points of the domain the
+assumptions describe, every name drawn."""
 from __future__ import annotations
 
 import random
 
 import mpmath
 
-from ...numerics import agree, central_difference, data_of, failure, numeric_function, random_point
+from ...numerics import EmptyDomain, agree, central_difference, domain_points, failure, numeric_function
 from .fields import setup
+
+POINTS = 40
+_HOLDS = {"=": lambda a, b: agree(a, b, loose=True), "<": lambda a, b: a < b, ">": lambda a, b: a > b,
+          "≤": lambda a, b: a <= b + abs(b) * mpmath.mpf("1e-12") + mpmath.mpf("1e-20"),
+          "≥": lambda a, b: a >= b - abs(b) * mpmath.mpf("1e-12") - mpmath.mpf("1e-20")}
 
 
 def confirm(problem, solution) -> list[str]:
-    start, wrt, forms = setup(problem)
-    names = sorted(start.free_symbols, key=str)
+    chain = setup(problem)
+    start, wrt = chain.start.xreplace(chain.values), chain.wrt
+    last = chain.forms[-1].xreplace(chain.values)
+    names = sorted(start.free_symbols | last.free_symbols, key=str)
     order = ([wrt] if wrt is not None else []) + [s for s in names if s != wrt]
-    order += [d for d in data_of(start, order) if d not in order]
-    left, right = numeric_function(start, order), numeric_function(forms[-1], order)
-    rng = random.Random(8)
-    for _ in range(5):
-        point = random_point(rng, len(order))
+    left, right = numeric_function(start, order), numeric_function(last, order)
+    try:
+        points = domain_points(random.Random(8), order, chain.domain, POINTS if chain.domain or chain.total != "="
+                               else 5)
+    except EmptyDomain as exc:
+        raise failure(problem, "result", f"no points to check the claim at: {exc}") from None
+    for values in points:
+        point = [values[s] for s in order]
         want = central_difference(left, point, 0) if wrt is not None else left(*point)
         got = right(*point)
-        if not agree(got, want, loose=True):
+        if isinstance(want, mpmath.mpc) or isinstance(got, mpmath.mpc) or not _HOLDS[chain.total](want, got):
             raise failure(problem, "result", f"at {dict(zip(map(str, order), (mpmath.nstr(p, 5) for p in point)))} "
-                                             f"the last form is {mpmath.nstr(got, 8)}, the left side "
-                                             f"{mpmath.nstr(want, 8)}")
-    return ["result: the last form equals the left side" + (" (its derivative by finite differences)" if wrt is not None
-                                                            else "") + " at 5 random points, every name drawn"]
+                                             f"the left side is {mpmath.nstr(want, 8)} and the last form "
+                                             f"{mpmath.nstr(got, 8)}: not {chain.total}")
+    relation = {"=": "equals", "<": "is less than", "≤": "is at most", ">": "is greater than",
+                "≥": "is at least"}[chain.total]
+    return [f"result: the left side{' (its derivative by finite differences)' if wrt is not None else ''} "
+            f"{relation} the last form at {len(points)} random points{' of the domain assumed' if chain.domain else ''}, "
+            "every name drawn"]
