@@ -498,6 +498,9 @@ def concrete(expr):
         expr = expr.replace(lambda t: isinstance(t, sp.Inverse) and not t.arg.free_symbols & _shape_symbols(t.arg),
                             _explicit_inverse)
     expr = expr.doit() if isinstance(expr, sp.Basic) else expr
+    if isinstance(expr, sp.MatrixExpr) and not isinstance(expr, sp.MatrixBase) or isinstance(expr, sp.Basic) and \
+            expr.has(sp.HadamardProduct, sp.DiagMatrix, sp.OneMatrix, sp.Identity):
+        expr = _explicit_products(expr)
     if isinstance(expr, sp.MatrixExpr) and not isinstance(expr, sp.MatrixBase):
         expr = expr.as_explicit()
     if isinstance(expr, sp.Basic):
@@ -505,6 +508,31 @@ def concrete(expr):
     if isinstance(expr, sp.MatrixBase) and expr.shape == (1, 1):
         expr = expr[0, 0]
     return expr
+
+
+def _explicit_products(expr):
+    """Entrywise products, diagonal matrices, ones and identities of explicit size as explicit matrices, from
+    the inside out (SymPy's doit leaves them, and as_explicit then writes each entry as a 0-based sum)."""
+    def one(t):
+        if isinstance(t, sp.OneMatrix) and all(d.is_number for d in t.shape):
+            return sp.ImmutableMatrix.ones(int(t.shape[0]), int(t.shape[1]))
+        if isinstance(t, sp.Identity) and t.shape[0].is_number:
+            return sp.ImmutableMatrix.eye(int(t.shape[0]))
+        if isinstance(t, sp.HadamardProduct) and all(isinstance(a, sp.MatrixBase) for a in t.args):
+            out = t.args[0]
+            for a in t.args[1:]:
+                out = out.multiply_elementwise(a)
+            return sp.ImmutableMatrix(out)
+        if isinstance(t, sp.HadamardPower) and isinstance(t.args[0], sp.MatrixBase):
+            return sp.ImmutableMatrix(t.args[0].applyfunc(lambda e: e ** t.args[1]))
+        if isinstance(t, sp.DiagMatrix) and isinstance(t.args[0], sp.MatrixBase):
+            return sp.ImmutableMatrix(sp.diag(*list(t.args[0])))
+        if isinstance(t, sp.MatrixExpr) and not isinstance(t, sp.MatrixBase) and t.args and all(
+                isinstance(a, sp.MatrixBase) or not isinstance(a, sp.MatrixExpr) for a in t.args):
+            done = t.doit()  # a product, sum, transpose, sigma(.) or softmax of explicit matrices
+            return sp.ImmutableMatrix(done) if isinstance(done, sp.MatrixBase) else t
+        return t
+    return expr.replace(lambda t: isinstance(t, sp.MatrixExpr), one)
 
 
 class EntryMatrix(Display):
@@ -515,7 +543,21 @@ class EntryMatrix(Display):
         if not (rows.is_number and cols.is_number):
             return self
         return sp.ImmutableMatrix(int(rows), int(cols),
-                                  lambda r, c: entry.subs({k: r + 1, l: c + 1}, simultaneous=True).doit())
+                                  lambda r, c: written_out(entry.xreplace({k: r + 1, l: c + 1})).doit())
+
+
+def written_out(expr):
+    """Sums with numeric limits written out term by term, from the inside (what Sum.doit gives, without its
+    search for a closed form, which is slow on sums of sigmoids)."""
+    def one(total):
+        if len(total.limits) != 1:
+            return total
+        var, lo, hi = total.limits[0]
+        if not (lo.is_Integer and hi.is_Integer) or hi - lo > 1000:
+            return total
+        return sp.Add(*[total.function.xreplace({var: sp.Integer(i)}) for i in range(int(lo), int(hi) + 1)])
+    return expr.replace(lambda t: isinstance(t, sp.Sum), one) if isinstance(expr, sp.Basic) and expr.has(sp.Sum) \
+        else expr
 
 
 class GradientOf(Display):

@@ -134,6 +134,9 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
                 continue
             except numeval.Unsupported:
                 pass
+            if _numeric_first(a, b):
+                yield from _matrix_cases(a, b, sub, rng)
+                continue
             key = tuple(sorted(sub.items(), key=lambda kv: str(kv[0])))
             ea = _concrete_at(a, key)
             eb = _concrete_at(b, key)
@@ -164,6 +167,58 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
                         yield where, x, y
                 else:
                     yield where, va, vb
+
+
+def _numeric_first(a, b) -> bool:
+    """Sides with functions of matrices (sigma(Xw), diag, entrywise products): their matrices are given numbers
+    before they are made explicit (written out with symbolic entries they grow too large to check quickly)."""
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+    heavy = (ElementwiseApplyFunction, sp.DiagMatrix, sp.HadamardProduct, mo.VecSoftmax, mo.LogSumExpOf)
+    return any(isinstance(e, sp.Basic) and e.has(*heavy) for e in (a, b))
+
+
+def _matrix_cases(a, b, sub: dict, rng: random.Random):
+    """(where, a value, b value) at POINTS random points: each matrix of the sides replaced by the point's
+    numbers at this size (entry (i, j) of X the point's x_ij, as the index-notation lines name it), then made
+    explicit."""
+    from sympy.matrices.expressions.matexpr import MatrixElement
+
+    key = tuple(sorted(sub.items(), key=lambda kv: str(kv[0])))
+    sides = [(e.subs(sub), _numeric_first(e, e)) for e in (a, b)]
+    cached = [None if heavy else _concrete_at(e, key) for e, heavy in
+              zip((a, b), (h for _, h in sides))]  # a side without them: written out once, as before
+    a, b = sides[0][0], sides[1][0]
+    mats = sorted({m for (e, heavy) in sides if heavy for m in e.atoms(sp.MatrixSymbol)}, key=str)
+    first = None
+    for n in range(POINTS):
+        drawn = numeval.Point(rng, opposite=first if n == 1 else None)
+        first = first or drawn
+        env = {}
+        for m in mats:
+            if not all(sp.sympify(d).is_number for d in m.shape):
+                raise numeval.Unsupported(f"{m} has no size here")
+            rows, cols = (int(d) for d in m.shape)
+            env[m] = sp.ImmutableMatrix(rows, cols, lambda i, j, m=m: sp.Float(drawn.get(numeval.key_of(
+                mo.to_indexed(MatrixElement(m, i, j)))), DIGITS))
+        ea, eb = (mo.concrete(e.xreplace(env)) if c is None else c for (e, _), c in zip(sides, cached))
+        if isinstance(ea, sp.MatrixBase) or isinstance(eb, sp.MatrixBase):
+            if not (isinstance(ea, sp.MatrixBase) and isinstance(eb, sp.MatrixBase)) or ea.shape != eb.shape:
+                yield (lambda sub=sub: sub), ea, eb
+                return
+            ea, eb = sp.Tuple(*ea), sp.Tuple(*eb)
+        indexed = ea.atoms(sp.Indexed) | eb.atoms(sp.Indexed)
+        labels = {i.base.label for i in indexed}
+        free = sorted(indexed | {s for s in ea.free_symbols | eb.free_symbols
+                                 if isinstance(s, sp.Symbol) and s not in labels}, key=str)
+        point = {s: sp.Float(drawn.get(numeval.key_of(s)), DIGITS) for s in free}
+        va, vb = ea.xreplace(point), eb.xreplace(point)
+        where = (lambda sub=sub, drawn=drawn: {**sub, **drawn.as_sympy()})
+        if isinstance(va, sp.Tuple):
+            for x, y in zip(va, vb):
+                yield where, x, y
+        else:
+            yield where, va, vb
 
 
 def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None):

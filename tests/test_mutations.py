@@ -187,7 +187,7 @@ MUTATIONS = [
       r"= \left(X^{T}\right)^{-1}"),
     M("logdet-drop-transpose", MATRIX, "logdet", r"\therefore", r"\left(X^{T}\right)^{-1}", r"X^{-1}"),
     M("aXinvb-drop-minus", MATRIX, "aXinvb", r"\therefore", r"= - \left(X^{T}", r"= \left(X^{T}"),
-    M("norm-digit", MATRIX, "norm-x-a", r"\therefore", r"= \frac{1}{2}", r"= \frac{1}{4}"),
+    M("norm-digit", MATRIX, "norm-x-a", r"\therefore", r"+ 2 x_{k}}{2 \sqrt", r"+ 2 x_{k}}{4 \sqrt"),
     M("norm-factor-in-denominator", MATRIX, "norm-x-a", r"\therefore", r"\frac{1}{\sqrt{", r"\frac{1}{2 \sqrt{"),
     M("norm-drop-denominator-factor", MATRIX, "norm-x-a", r"\therefore",
       r"\frac{1}{\sqrt{\left(- a^{T} + x^{T}\right) \left(- a + x\right)}}",

@@ -136,6 +136,7 @@ def solve(problem) -> Solution:
     truth = mo.EntryMatrix(true_entry, k, l if cols != 1 else sp.Symbol("_unused"), rows, cols)
     closed = _closed_form(f, wrt)
     rule = then(ENTRIES_ASSEMBLED, layout)
+    recognised = False  # the matrix form read from the entry (at given sizes the answer stays explicit)
     if closed is not None and (closed.has(sp.Sum, MatrixElement) or closed.has(sp.HadamardPower)):
         closed = None  # SymPy's form with its own 0-based index sums inside: recognised from the entry instead
     if closed is None:
@@ -145,10 +146,12 @@ def solve(problem) -> Solution:
             closed = None
         if closed is not None:
             rule = then(ENTRIES_ASSEMBLED, IN_MATRIX_NOTATION.at(reading=_reading(closed)), layout)
+            recognised = True
     chain = [closed] if closed is not None else []
     part.add(mo.Partial(fname, wrt), assembled, chain=chain, therefore=True, value=truth,
              rule=rule, assume={"ranges": {k: rows, l: cols}})
-    answer = chain[0] if chain else (assembled.doit() if rows.is_number and cols.is_number else assembled)
+    concrete = rows.is_number and cols.is_number
+    answer = chain[0] if chain and not (concrete and recognised) else assembled.doit() if concrete else assembled
     return Solution([part], {"gradient": Answer(answer)}, data={"layout": "denominator"})
 
 
