@@ -511,9 +511,13 @@ class _Evaluator:
             if isinstance(v, sp.IndexedBase):
                 raise Ambiguous(f"'{v}' is a vector: a sum of it and a number means nothing")
         shapes = [_shape_entries(v, self.ctx) for _, v in terms]
-        if any(isinstance(v, mo.EntryMatrix) for _, v in terms) or (
-                any(s is not None and s[2] == 1 and not _is_matrix(v) for s, (_, v) in zip(shapes, terms))
-                and any(s is None and isinstance(v, sp.Basic) and v.is_number for s, (_, v) in zip(shapes, terms))):
+        explicit = any(isinstance(v, sp.MatrixBase) for _, v in terms)
+        displayed = any(s is not None and not isinstance(v, (sp.MatrixBase, sp.MatrixExpr, sp.IndexedBase))
+                        for s, (_, v) in zip(shapes, terms))
+        number = any(s is None and isinstance(v, sp.Basic) and v.is_number for s, (_, v) in zip(shapes, terms)) \
+            and all(s[2] == 1 for s in shapes if s is not None)  # a number beside vectors (not matrices)
+        if any(isinstance(v, mo.EntryMatrix) for _, v in terms) or (explicit and displayed) or (
+                (explicit or displayed) and number):  # diag(p) - p p^T, 1 - sigma(x): entry by entry
             return _entrywise_sum(terms, shapes)
         total = None
         values = [v for _, v in terms]
@@ -631,7 +635,7 @@ class _Evaluator:
         left, right = self.value(a), self.value(b)
         sa, sb = _shape_entries(left, self.ctx), _shape_entries(right, self.ctx)
         if sa is None or sb is None or not _same_size(sa[1], sb[1]) or not _same_size(sa[2], sb[2]):
-            raise ReadError("\\odot of things that are not vectors or matrices of one shape")
+            raise Ambiguous("\\odot of things that are not vectors or matrices of one shape means nothing")
         return _built(lambda r, c: sa[0](r, c) * sb[0](r, c), sa[1], sa[2])
 
     def r_slash(self, node):
@@ -1467,7 +1471,7 @@ def _matmul(sa, sb):
     """The product of two matrices given entry by entry (a column times a row: the outer product)."""
     (fa, ra, ca), (fb, rb, cb) = sa, sb
     if not _same_size(ca, rb):
-        raise ReadError(f"a product of a matrix with {ca} columns and one with {rb} rows")
+        raise Ambiguous(f"a product of a matrix with {ca} columns and one with {rb} rows means nothing")
     one = sp.Integer(1)
     if ca == 1:
         def entry(r, c):
@@ -1490,10 +1494,10 @@ def _entrywise_sum(terms, shapes):
     rows, cols = sized[0][1], sized[0][2]
     for s in sized:
         if not (_same_size(s[1], rows) and _same_size(s[2], cols)):
-            raise ReadError("a sum of matrices of different shapes")
+            raise Ambiguous("a sum of matrices of different shapes means nothing")
     for s, (_, v) in zip(shapes, terms):
         if s is None and not (isinstance(v, sp.Basic) and v.is_number and cols == 1):
-            raise ReadError("a sum of a matrix and something that is not one of its shape")
+            raise Ambiguous("a sum of a matrix and something that is not a matrix of its shape means nothing")
 
     def entry(r, c):
         return sp.Add(*[sign * (s[0](r, c) if s is not None else v) for s, (sign, v) in zip(shapes, terms)])

@@ -107,7 +107,7 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
     """Yield (substitution, a_value, b_value) at concrete lengths, indices and random points."""
     subs0 = {k: v for k, v in assume.items() if k not in ("distinct", "ranges")}
     ranges = assume.get("ranges", {})
-    a, b = a.subs(subs0), b.subs(subs0)
+    a, b = _at_values(a, subs0), _at_values(b, subs0)
     distinct = assume.get("distinct")
     lengths, indices = _lengths_and_indices([a, b], ranges)
     for length in lengths:
@@ -164,6 +164,15 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
                         yield where, x, y
                 else:
                     yield where, va, vb
+
+
+def _at_values(e, values: dict):
+    """e with the values of the assumptions substituted; given values of entries (x_1 = 1) reach the entries
+    that a sum of given length runs over (sum_j exp(x_j), j = 1..3), which are written out first."""
+    if values and isinstance(e, sp.Basic) and e.has(sp.Sum) and any(isinstance(k, sp.Indexed) for k in values):
+        e = e.replace(lambda t: isinstance(t, sp.Sum) and all(lim[1].is_number and lim[2].is_number
+                                                              for lim in t.limits), lambda t: t.doit())
+    return e.subs(values)
 
 
 def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None):

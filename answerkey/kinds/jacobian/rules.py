@@ -13,15 +13,9 @@ ON_THE_DIAGONAL = rule("entry_on_the_diagonal", "the case ${k} = {i}$ (on the di
 OFF_THE_DIAGONAL = rule("entry_off_the_diagonal", r"the case ${k} \neq {i}$ (off the diagonal)")
 BOTH_CASES = rule("both_cases_in_one", r"both cases in one: ${delta}$ is 1 where ${k} = {i}$ and 0 elsewhere")
 IN_TERMS_OF_OUTPUT = rule("in_terms_of_the_output", "written with ${yi}$")
-VECTOR_LAYOUT = rule("vector_jacobian_layout", "numerator layout: row ${i}$ holds the derivatives of ${yi}$, "
-                                               "column ${k}$ those along ${xk}$")
-SOFTMAX_MATRIX = rule("softmax_jacobian_matrix", "the entries ${diagonal}$ form ${diag}$, the entries ${outer}$ "
-                                                 "the outer product ${outer_matrix}$")
-DIAGONAL_MATRIX = rule("elementwise_jacobian_matrix", "an elementwise function: ${yi}$ depends on ${xi}$ alone, so the "
-                                                      "Jacobian is diagonal, ${diag}$ of the derivatives")
-RELU_AT_ZERO = rule("relu_derivative_at_zero", r"relu has no derivative at 0; the key takes $\operatorname{{relu}}'(0) = 0$ "
-                                               "(as deep-learning frameworks do), so an entry with ${xi} = 0$ is 0")
-AFFINE_MATRIX = rule("affine_jacobian_matrix", "the entries ${entry}$ form ${matrix}$; the denominator layout (row "
-                                               "${k}$: the derivatives along ${xk}$) gives the transpose ${transpose}$")
+SOFTMAX_MATRIX = rule("softmax_jacobian_matrix", "${diagonal}$ form ${diag}$, ${outer}$ form ${outer_matrix}$")
+DIAGONAL_MATRIX = rule("elementwise_jacobian_matrix", "diagonal: ${yi}$ depends on ${xi}$ alone")
+RELU_AT_ZERO = rule("relu_derivative_at_zero", r"with $\operatorname{{relu}}'(0) = 0$")
+AFFINE_MATRIX = rule("affine_jacobian_matrix", "the entries ${entry}$ form ${matrix}$")
 WRITTEN_OUT = rule("jacobian_written_out", "at ${size}$, entry by entry")
 OUTPUT_THERE = rule("output_there", "the output there")

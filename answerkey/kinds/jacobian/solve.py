@@ -20,7 +20,7 @@ from ...rules import GIVEN, then
 from .fields import is_vector_form, output_vector, setup, setup_vector
 from .rules import (AFFINE_MATRIX, AFFINE_ROW, BOTH_CASES, DIAGONAL_MATRIX, DIFFERENTIATE_ALONG,
                     IN_TERMS_OF_OUTPUT, JACOBIAN_DETERMINANT, JACOBIAN_LAYOUT, JACOBIAN_THERE, OFF_THE_DIAGONAL,
-                    ON_THE_DIAGONAL, OUTPUT_THERE, RELU_AT_ZERO, SOFTMAX_MATRIX, VECTOR_LAYOUT, WRITTEN_OUT)
+                    ON_THE_DIAGONAL, OUTPUT_THERE, RELU_AT_ZERO, SOFTMAX_MATRIX, WRITTEN_OUT)
 
 
 class Slashed(mo.Display):
@@ -126,13 +126,20 @@ def _solve_vector(problem) -> Solution:
     else:
         g = function_lines(first, yi, entry)
     ranges = {"ranges": {i: m, k: n}}
-    second = Part(intro=f"Its derivative along ${tex(xk)}$, for ${_bounds(k, n)}$:")
+    second = Part(intro=f"Its derivative along ${tex(xk)}$, for ${_bounds(k, n)}$"
+                        + (" (relu has no derivative at 0; the key takes $\\operatorname{relu}'(0) = 0$, as "
+                           f"deep-learning frameworks do, so the entry is 0 where ${tex(x[i])} = 0$)" if form == "relu"
+                           else "") + ":")
     derived = partial_lines(second, yi, g, xk, assume=ranges)
     truth = mo.conventional_diff(g, xk)
     unified, on, off, words = _entry_forms(form, info, i, k)
     deltas = [d for d in derived.atoms(sp.KroneckerDelta) if set(d.args) == {i, k}]
     if deltas:  # the case split, then both cases in one
         on_derived, off_derived = tidy(derived.subs(k, i)), tidy(derived.subs(deltas[0], 0))
+        if sp.expand(mo.value_of(on) - on_derived) == 0:  # the same product, in the order the key writes it
+            on_derived = on
+        if sp.expand(mo.value_of(off) - off_derived) == 0:
+            off_derived = off
         second.add(mo.Partial(yi, x[i]), on_derived, chain=[on] if on != on_derived else [],
                    note=f"where ${tex(k)} = {tex(i)}$", rule=ON_THE_DIAGONAL.at(i=tex(i), k=tex(k)),
                    value=truth.subs(k, i), assume=ranges)
@@ -147,10 +154,15 @@ def _solve_vector(problem) -> Solution:
     value = mo.EntryMatrix(truth, i, k, m, n)
     sized = m.is_number and n.is_number
     assembled, matrix_words = _assembled(form, info, i, k, names)
-    third = Part(intro="The Jacobian matrix:")
-    layout = VECTOR_LAYOUT.at(i=tex(i), k=tex(k), yi=tex(yi), xk=tex(xk))
+    layout = (f"The Jacobian matrix in the numerator layout: row ${tex(i)}$ holds the derivatives of ${tex(yi)}$, "
+              f"column ${tex(k)}$ those along ${tex(xk)}$")
+    if form == "affine":
+        total = assembled.args[1]
+        layout += (f" (the denominator layout, row ${tex(k)}$ the derivatives along ${tex(xk)}$, gives the transpose "
+                   f"${tex(total.T)}$)")
+    third = Part(intro=layout + ":")
     third.add(J, mo.EntryMatrix(mo.Partial(yi, xk), i, k, m, n), chain=[mo.EntryMatrix(unified, i, k, m, n), assembled],
-              rule=then(layout, matrix_words), value=value.doit() if sized else value, therefore=not sized,
+              rule=matrix_words, value=value.doit() if sized else value, therefore=not sized,
               assume=ranges)
     j = mo.fresh_index(taken | {str(k)}, ("j", "l", "q", "s"))
     plain = mo.elementary(mo.value_of(unified), j)
@@ -193,7 +205,7 @@ def _entry_forms(form, info, i, k):
         return entry, entry, entry, None
     on = {"sigmoid": InOrder(mo.sigmoid(x[i]), 1 - mo.sigmoid(x[i])), "tanh": 1 - sp.tanh(x[i]) ** 2,
           "relu": sp.Heaviside(x[i], 0)}[form]
-    rule = RELU_AT_ZERO.at(xi=tex(x[i])) if form == "relu" else None
+    rule = RELU_AT_ZERO if form == "relu" else None
     return InOrder(on, delta) if isinstance(on, InOrder) else on * delta, on, sp.Integer(0), rule
 
 
@@ -211,32 +223,31 @@ def _assembled(form, info, i, k, names):
     elif form == "affine":
         total = sp.Add(*[c * M for c, M in info["matrices"]])
         text = tex(total)
-        words = AFFINE_MATRIX.at(entry=tex(_entry_forms(form, info, i, k)[0]), matrix=tex(total), k=names["k"],
-                                 xk=names["xk"], transpose=tex(total.T))
+        words = AFFINE_MATRIX.at(entry=tex(_entry_forms(form, info, i, k)[0]), matrix=tex(total))
         return Written(sp.Symbol(text), total), words
     else:
         inner = {"sigmoid": f"\\sigma\\left({X}\\right) \\odot \\left(1 - \\sigma\\left({X}\\right)\\right)",
                  "tanh": f"1 - \\tanh^{{2}}\\left({X}\\right)",
                  "relu": f"\\mathbf{{1}}\\left[{X} > 0\\right]"}[form]
         text = f"{diag}\\left({inner}\\right)"
-        words = DIAGONAL_MATRIX.at(yi=names["yi"], xi=names["xi"], diag=diag)
+        words = DIAGONAL_MATRIX.at(yi=names["yi"], xi=names["xi"])
         if form == "relu":
-            words = then(words, RELU_AT_ZERO.at(xi=names["xi"]))
+            words = then(words, RELU_AT_ZERO)
     return Written(sp.Symbol(text), value), words
 
 
 def _at_point(info, point, J, explicit, answers) -> Part:
     x, n, y = info["x"], int(info["n"]), info["name"]
-    at = f"${tex(x)} = " + tex(sp.ImmutableMatrix([point[x[r]] for r in range(1, n + 1)]).T) + "^{T}$"
+    at = f"${tex(x)} = (" + ", ".join(tex(point[x[r]]) for r in range(1, n + 1)) + ")$"
     here = Part(intro=f"At {at}:")
     if info["form"] == "softmax":
         p = sp.ImmutableMatrix([mo.SoftmaxEntry(x, r, n) for r in range(1, n + 1)])
-        here.add(y, Written(sp.Symbol(f"\\operatorname{{softmax}}\\left({tex(x)}\\right)"), p),
-                 chain=[p.subs(point).applyfunc(lambda e: mo.accurate(e, 30))], rule=OUTPUT_THERE, value=p,
-                 assume=dict(point), approx=True)
+        numbers = p.applyfunc(lambda e: mo.accurate(mo.elementary(e).doit().xreplace(point), 30))
+        named = Written(sp.Symbol(f"{tex(y)} = \\operatorname{{softmax}}\\left({tex(x)}\\right)"), p)
+        here.add(named, numbers, rule=OUTPUT_THERE, value=p, assume=dict(point), approx=True)
     exact = sp.ImmutableMatrix(explicit.subs(point).applyfunc(tidy))
     kink = info["form"] == "relu" and any(point[x[r]] == 0 for r in range(1, n + 1))
-    rule = then(JACOBIAN_THERE, RELU_AT_ZERO.at(xi=tex(x[info["i"]]))) if kink else JACOBIAN_THERE
+    rule = then(JACOBIAN_THERE, RELU_AT_ZERO) if kink else JACOBIAN_THERE
     if all(e.is_Rational for e in exact):
         shown = exact
         here.add(J, exact, rule=rule, value=explicit, assume=dict(point), therefore=True)
