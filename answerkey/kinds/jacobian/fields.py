@@ -11,6 +11,8 @@ from ...expr import ExprError, Scope, parse_length
 from ..common import Expr, Fields, Length, Name, Number, check_entry_names, in_domain, point_values
 
 ELEMENTWISE = {"sigmoid": mo.sigmoid, "tanh": sp.tanh, "relu": mo.relu}  # the vector functions of one entry
+RESERVED = {"J": "the Jacobian", "delta": "Kronecker's delta", "sigma": "the sigmoid", "e": "Euler's number",
+            "diag": "the diagonal matrix"}  # names the page of a vector function writes with their own meaning
 SUPPORTED = ("softmax(x); sigmoid(x), tanh(x) or relu(x), elementwise; an affine map A*x + b or W*x, "
              "its matrices in shapes")
 
@@ -101,6 +103,10 @@ def setup_vector(problem) -> dict:
     if wrt not in lengths:
         raise problem.error("wrt", f"'{wrt}' is not a vector of the problem",
                             f"declare it with its length, as in vectors: {{{wrt}: n}}")
+    for field, name in (("name", c.name), ("wrt", wrt)):
+        if name in RESERVED:
+            raise problem.error(field, f"'{name}' is a name the page uses itself ({RESERVED[name]})",
+                                "call it something else")
     if c.name == wrt or c.name in lengths or c.name in shapes:
         raise problem.error("name", f"'{c.name}' is the output's name and a vector or matrix of the function",
                             "name the output otherwise, e.g. name: p")
