@@ -37,9 +37,10 @@ def setup(problem):
     if c.function is not None or c.outputs is None:
         raise problem.error("function" if c.function is not None else "outputs",
                             "give either outputs (scalar functions) or function (one vector function)")
-    for field in ("vectors", "shapes"):
-        if getattr(c, field):
-            raise problem.error(field, f"{field} belong to a vector function (function:), not to outputs")
+    for field in ("vectors", "shapes", "name"):
+        if field in c.model_fields_set:
+            verb = "belongs" if field == "name" else "belong"
+            raise problem.error(field, f"{field} {verb} to a vector function (function:), not to outputs")
     if isinstance(c.wrt, str):
         raise problem.error("wrt", "list the variables of the outputs, as in wrt: [x, y]")
     if not 1 <= len(c.wrt) <= 8:
