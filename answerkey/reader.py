@@ -16,7 +16,12 @@ Conventions of the house notation, as a student reads them:
 - `a_1 + a_2 + \\dots + a_n` and `(a_1, a_2, \\dots, a_n)` are read by the pattern that their last two written
   terms show, checked against the terms before the dots;
 - `\\mathbf{1}[c]` is 1 where c holds and 0 elsewhere; max, min, relu and |.| have the key's conventions at
-  their kinks (a tie splits equally, relu'(0) = 0, |.|'(0) = 0).
+  their kinks (a tie splits equally, relu'(0) = 0, |.|'(0) = 0);
+- vector notation is read entry by entry: `\\operatorname{diag}(v)`, `v^{T}`, `u v^{T}` (the outer product),
+  `u \\odot v`, `\\sigma(x)` and `\\mathbf{1}[x > 0]` of a whole vector, a number beside a vector (`1 - \\sigma(x)`:
+  that number in every entry), `p_i` of a vector the problem names p -- explicit at a given length, [e_rq]_{rq}
+  at a symbolic one (the checks make it explicit at n = 2, 3, 4); a sum or product of shapes that do not fit
+  means nothing (Ambiguous).
 """
 from __future__ import annotations
 
