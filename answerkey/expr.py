@@ -47,6 +47,7 @@ class Scope:
     matrices: dict[str, tuple] = field(default_factory=dict)  # name -> (rows, cols)
     values: dict[str, sp.Expr] = field(default_factory=dict)  # params: name -> number
     known: set[str] | None = None  # if given, the only free names allowed (e.g. a graph's nodes)
+    entrywise: dict[str, sp.Expr] = field(default_factory=dict)  # a vector function's i-th output: x is x[i]
     allow_compare: bool = False
 
 
@@ -162,6 +163,8 @@ class _Builder:
         if name in self.scope.matrices:
             rows, cols = self.scope.matrices[name]
             return sp.MatrixSymbol(name, rows, cols)
+        if name in self.scope.entrywise and name in self.scope.vectors:  # x in a vector function: its entry x_i
+            return mo.vector(name)[self.scope.entrywise[name]]
         if name in self.scope.vectors:
             raise ExprError(f"'{name}' is a vector: use an entry {name}[i] or a function of the "
                             f"whole vector (softmax, logsumexp)", node)
@@ -324,6 +327,10 @@ class _Builder:
             raise ExprError("starred arguments are not allowed", node)
         if fname == "Sum":
             return self._sum(node)
+        if fname == "softmax" and node.args and isinstance(node.args[0], ast.Name) \
+                and node.args[0].id in self.scope.entrywise:  # the i-th output of the vector softmax(x)
+            x, n = self._vector_arg(node, "softmax")
+            return mo.SoftmaxEntry(x, self.scope.entrywise[node.args[0].id], n)
         if fname in ("softmax", "logsumexp") and len(node.args) == 1 and self.scope.matrices:
             arg = self.build(node.args[0])  # in a problem of matrices: of a column (softmax(U*v))
             if not isinstance(arg, sp.MatrixExpr) or arg.shape[1] != 1:

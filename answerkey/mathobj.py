@@ -399,6 +399,33 @@ def component(vec, k):
     raise TypeError(f"cannot take a component of {vec!r}")
 
 
+def vector_length(vector):
+    """The length of a vector of symbolic length as the page writes it (DotsVector, softmax, e_i, [e_k]_k), or
+    None."""
+    if isinstance(vector, DotsVector):
+        return vector.args[2]
+    if isinstance(vector, (Softmax, UnitVector)):
+        return vector.args[1]
+    if isinstance(vector, EntryMatrix):
+        return vector.args[3]
+    if isinstance(vector, (sp.Add, sp.Mul)):
+        for a in vector.args:
+            if is_vector(a):
+                return vector_length(a)
+    return None
+
+
+def explicit_vector(vector):
+    """A vector of the display objects whose length is a number, as an explicit column; anything else as it
+    is."""
+    if isinstance(vector, sp.MatrixBase) or not is_vector(vector):
+        return vector
+    n = vector_length(vector)
+    if n is None or not sp.sympify(n, strict=True).is_number:
+        return vector
+    return sp.ImmutableMatrix([component(vector, sp.Integer(r)) for r in range(1, int(n) + 1)])
+
+
 def is_vector(expr) -> bool:
     if isinstance(expr, (Softmax, UnitVector, DotsVector, sp.MatrixBase)):
         return True
@@ -543,7 +570,8 @@ class EntryMatrix(Display):
         if not (rows.is_number and cols.is_number):
             return self
         return sp.ImmutableMatrix(int(rows), int(cols),
-                                  lambda r, c: written_out(entry.xreplace({k: r + 1, l: c + 1})).doit())
+                                  lambda r, c: written_out(entry.subs({k: r + 1, l: c + 1},
+                                                                                simultaneous=True)).doit())
 
 
 def written_out(expr):

@@ -202,6 +202,10 @@ def _compare_now(a, b, assume, rng, tolerance, index, rounding=None):
     a, b = (v[0] if isinstance(v, sp.Tuple) and len(v) == 1 else v for v in (a, b))  # a flat shape (n)
     if a == b:
         return None
+    if isinstance(a, sp.MatrixBase) != isinstance(b, sp.MatrixBase):  # p beside its numbers (p of length 3)
+        a, b = mo.explicit_vector(a), mo.explicit_vector(b)
+        if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase):
+            index = None
     try:
         a = verify._prepare(a, index)
         b = verify._prepare(b, index)
@@ -377,19 +381,7 @@ def _check_claims(problem, number, line, text, main, claimed, assume, rng, toler
                         f"{sp.N(sp.sympify(verdict.right, strict=True), 8)}")
 
 
-def _length(vector):
-    """The length of a vector of symbolic length as the page writes it (DotsVector, softmax, e_i, [e_k]_k)."""
-    if isinstance(vector, mo.DotsVector):
-        return vector.args[2]
-    if isinstance(vector, (mo.Softmax, mo.UnitVector)):
-        return vector.args[1]
-    if isinstance(vector, mo.EntryMatrix):
-        return vector.args[3]
-    if isinstance(vector, (sp.Add, sp.Mul)):
-        for a in vector.args:
-            if mo.is_vector(a):
-                return _length(a)
-    return None
+_length = mo.vector_length  # the length of a vector of symbolic length as the page writes it
 
 
 def _general(value, claimed, assume: dict, ctx):

@@ -16,7 +16,12 @@ Conventions of the house notation, as a student reads them:
 - `a_1 + a_2 + \\dots + a_n` and `(a_1, a_2, \\dots, a_n)` are read by the pattern that their last two written
   terms show, checked against the terms before the dots;
 - `\\mathbf{1}[c]` is 1 where c holds and 0 elsewhere; max, min, relu and |.| have the key's conventions at
-  their kinks (a tie splits equally, relu'(0) = 0, |.|'(0) = 0).
+  their kinks (a tie splits equally, relu'(0) = 0, |.|'(0) = 0);
+- vector notation is read entry by entry: `\\operatorname{diag}(v)`, `v^{T}`, `u v^{T}` (the outer product),
+  `u \\odot v`, `\\sigma(x)` and `\\mathbf{1}[x > 0]` of a whole vector, a number beside a vector (`1 - \\sigma(x)`:
+  that number in every entry), `p_i` of a vector the problem names p -- explicit at a given length, [e_rq]_{rq}
+  at a symbolic one (the checks make it explicit at n = 2, 3, 4); a sum or product of shapes that do not fit
+  means nothing (Ambiguous).
 """
 from __future__ import annotations
 
@@ -422,6 +427,13 @@ class _Evaluator:
                 return self.node_value(candidate)
             if candidate in ctx.scalars:
                 return ctx.scalars[candidate]
+        if base in ctx.labels and not primes:  # p_i: an entry of the vector that the name p stands for
+            shaped = _shape_entries(ctx.labels[base], ctx)
+            if shaped is not None and shaped[2] == 1:
+                (i,) = self.indices(sub, 1)
+                if isinstance(ctx.labels[base], sp.MatrixBase) and not i.is_number:
+                    raise ReadError(f"a symbolic entry {base}_{sub} of a vector of given length")
+                return shaped[0](i, sp.Integer(1))
         if base == "e" and ctx.unit_length is not None and not primes:
             (i,) = self.indices(sub, 1)
             return mo.UnitVector(i, ctx.unit_length)
@@ -513,6 +525,15 @@ class _Evaluator:
             (shape,) = shapes
             terms = [(s_, v.sized(shape[::-1] if v.transposed else shape) if isinstance(v, (_Ones, _Scaled)) else v)
                      for s_, v in terms]
+        shapes = [_shape_entries(v, self.ctx) for _, v in terms]
+        explicit = any(isinstance(v, sp.MatrixBase) for _, v in terms)
+        displayed = any(s is not None and not isinstance(v, (sp.MatrixBase, sp.MatrixExpr, sp.IndexedBase))
+                        for s, (_, v) in zip(shapes, terms))
+        number = any(s is None and isinstance(v, sp.Basic) and v.is_number for s, (_, v) in zip(shapes, terms)) \
+            and all(s[2] == 1 for s in shapes if s is not None)  # a number beside vectors (not matrices)
+        if any(isinstance(v, mo.EntryMatrix) for _, v in terms) or (explicit and displayed) or (
+                (explicit or displayed) and number):  # diag(p) - p p^T, 1 - sigma(x): entry by entry
+            return _entrywise_sum(terms, shapes)
         total = None
         values = [v for _, v in terms]
         mixed = any(_is_matrix(v) for v in values) and not all(_is_matrix(v) for v in values)
@@ -641,6 +662,17 @@ class _Evaluator:
             self.rounded[count] = (relative, unit * Decimal(10) ** power)
         return _mul(left, right)
 
+    def r_hadamard(self, node):
+        """u \\odot v: the entrywise product of two vectors (or matrices) of one shape."""
+        a, _, b = node.children
+        left, right = self.value(a), self.value(b)
+        if _is_matrix(left) and _is_matrix(right) and left.shape == right.shape:
+            return sp.HadamardProduct(left, right)  # of matrix expressions: sigma(Xw) (.) (1 - sigma(Xw))
+        sa, sb = _shape_entries(left, self.ctx), _shape_entries(right, self.ctx)
+        if sa is None or sb is None or not _same_size(sa[1], sb[1]) or not _same_size(sa[2], sb[2]):
+            raise Ambiguous("\\odot of things that are not vectors or matrices of one shape means nothing")
+        return _built(lambda r, c: sa[0](r, c) * sb[0](r, c), sa[1], sa[2])
+
     def r_slash(self, node):
         a, _, b = node.children
         return _mul(self.value(a), sp.Pow(self.scalar(self.value(b)), -1))
@@ -725,6 +757,11 @@ class _Evaluator:
             return _Ones(not base.transposed)
         if sup.data == "neg_top":
             return sp.Inverse(base).T
+        transpose = any(_is_token(k, "TOP") for k in kids) or (len(kids) == 1 and _letter(kids[0]) == "T")
+        shaped = _shape_entries(base, self.ctx) if transpose and not _is_matrix(base) else None
+        if shaped is not None:  # p^T, a bmatrix^T: the transpose, entry by entry
+            f, rows, cols = shaped
+            return _built(lambda r, c: f(c, r), cols, rows)
         if any(_is_token(k, "TOP") for k in kids) or (len(kids) == 1 and _letter(kids[0]) == "T"
                                                       and _is_matrix(base)):
             if not _is_matrix(base):
@@ -1043,6 +1080,21 @@ class _Evaluator:
                "relu": mo.relu, "sigmoid": mo.sigmoid, "sigma": mo.sigmoid}
         if fname == "sigma" and "sigma" in self.ctx.scalars:
             raise Ambiguous("σ(...) is the sigmoid, and σ a constant of the problem: the page can be read both ways")
+        if fname == "diag" and len(args) == 1 and _is_matrix(args[0]) and args[0].shape[1] == 1:
+            return sp.DiagMatrix(args[0])  # diag of a matrix expression's column: diag(sigma(Xw))
+        if fname == "diag":
+            shaped = _shape_entries(args[0], self.ctx) if len(args) == 1 else None
+            if shaped is None or shaped[2] != 1:
+                raise ReadError("diag of something that is not a vector")
+            f, n, _ = shaped
+            if power is not None:
+                raise ReadError("a power of diag(...)")
+            return _built(lambda r, c: sp.KroneckerDelta(r, c) * f(r, sp.Integer(1)), n, n)
+        shaped = _shape_entries(args[0], self.ctx) if fname in one and len(args) == 1 else None
+        if shaped is not None and shaped[2] == 1 and not _is_matrix(args[0]):
+            f, n, _ = shaped  # sigma(x), tanh^2(x) of a vector x: entry by entry
+            fn, exponent = one[fname], (power if power is not None else sp.Integer(1))
+            return _built(lambda r, c: fn(f(r, c)) ** exponent, n, sp.Integer(1))
         if fname in one and len(args) == 1 and _is_matrix(args[0]) and args[0].shape != (1, 1):
             value = mo.elementwise(one[fname], args[0])  # sigma(Xw): entry by entry
         elif fname in ("softmax", "logsumexp") and len(args) == 1 and _is_matrix(args[0]):
@@ -1109,22 +1161,39 @@ class _Evaluator:
     def r_ones(self, node):
         return _Ones(identity="I" in str(node.children[0]))
 
-    def r_hadamard(self, node):
-        a, _, b = node.children
-        left, right = self.value(a), self.value(b)
-        if not (_is_matrix(left) and _is_matrix(right) and left.shape == right.shape):
-            raise ReadError("\\odot between things that are not matrices of one shape")
-        return sp.HadamardProduct(left, right)
-
     def r_indicator(self, node):
         cond = [c for c in node.children if not _is_token(c)][0]
-        return sp.Piecewise((1, self.condition(cond)), (0, True))
+        values, rels = self.condition_parts(cond)
+        shapes = [_shape_entries(v, self.ctx) for v in values]
+        vectors = [s for s in shapes if s is not None and s[2] == 1]
+        if vectors:  # 1[x > 0] of a vector x: entry by entry
+            n = vectors[0][1]
+            if any(s is None and _has_vector(v) for s, v in zip(shapes, values)) \
+                    or not all(_same_size(s[1], n) for s in vectors):
+                raise ReadError("a condition on vectors of different lengths")
+
+            def entry(r, c):
+                at = [s[0](r, c) if s is not None else v for s, v in zip(shapes, values)]
+                return sp.Piecewise((1, sp.And(*[_rel(rel, a, b) for rel, a, b in zip(rels, at, at[1:])])), (0, True))
+
+            return _built(entry, n, sp.Integer(1))
+        return sp.Piecewise((1, sp.And(*[_rel(r, a, b) for r, a, b in zip(rels, values, values[1:])])), (0, True))
 
     def r_indicator_sub(self, node):
         sub = str(node.children[1])
         text = sub[2:-1] if sub.startswith("_{") else sub[1:]
         triples = read_condition(text, self.ctx)
         return sp.Piecewise((1, sp.And(*[_rel(r, a, b) for r, a, b in triples])), (0, True))
+
+    def condition_parts(self, node):
+        """A condition's sides and its relations, in order."""
+        kids = node.children
+        saved, self.index_letters = self.index_letters, True  # in a condition, k is an index
+        try:
+            values = [self.value(c) for c in kids if not _is_token(c, "REL")]
+        finally:
+            self.index_letters = saved
+        return values, [_relation(str(c)) for c in kids if _is_token(c, "REL")]
 
     def condition(self, node):
         kids = node.children
@@ -1413,11 +1482,106 @@ def _is_matrix(v) -> bool:
 
 
 def _mul(a, b):
+    if isinstance(a, mo.EntryMatrix) or isinstance(b, mo.EntryMatrix) or (
+            isinstance(a, sp.MatrixBase) != isinstance(b, sp.MatrixBase)
+            and any(mo.is_vector(v) and not isinstance(v, sp.MatrixBase) for v in (a, b))):
+        sa, sb = _shape_entries(a), _shape_entries(b)
+        if sa is not None and sb is not None:  # p p^T, diag(p) times a matrix: the matrix product
+            return _matmul(sa, sb)
+        if (sa is None) != (sb is None):  # a number times a matrix: entry by entry
+            (f, rows, cols), c = (sa, b) if sb is None else (sb, a)
+            if isinstance(c, sp.IndexedBase) or _is_matrix(c) or isinstance(c, sp.MatrixBase):
+                raise ReadError("a product of a matrix and a vector's name")
+            return _built(lambda r, q: c * f(r, q), rows, cols)
     if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
         return a * b
     if _is_matrix(a) or _is_matrix(b):
         return (a * b).doit(deep=False) if _is_matrix(a) and _is_matrix(b) else a * b  # one flat product
     return a * b
+
+
+# Vectors and matrices written in vector notation (diag(p) - p p^T, sigma(x) \\odot (1 - sigma(x))), taken entry
+# by entry: explicit at a given size, [e_rq]_{rq} (an EntryMatrix) at a symbolic one, so that the check makes
+# them explicit at n = 2, 3, 4.
+
+_ROW, _COL, _SUM = mo.index("_r"), mo.index("_q"), mo.index("_t")
+
+
+def _shape_entries(v, ctx=None):
+    """(entry of (row, column), rows, columns) of a vector or matrix the page writes by name or in vector
+    notation -- a vector of the problem (x), a vector the display objects give (softmax(x), the label p), an
+    explicit matrix, [e_kl]_{kl} -- or None (a number, a matrix symbol)."""
+    if isinstance(v, sp.IndexedBase):
+        for base, n in (ctx.vectors.values() if ctx is not None else ()):
+            if base == v:
+                return (lambda r, c: v[r]), sp.sympify(n, strict=True), sp.Integer(1)
+        return None
+    if isinstance(v, sp.MatrixBase):
+        return (lambda r, c: v[int(r) - 1, int(c) - 1]), sp.Integer(v.rows), sp.Integer(v.cols)
+    if isinstance(v, mo.EntryMatrix):
+        entry, k, l, rows, cols = v.args
+        return (lambda r, c: entry.subs({k: r, l: c}, simultaneous=True)), rows, cols
+    if isinstance(v, sp.Basic) and not isinstance(v, sp.MatrixExpr) and mo.is_vector(v):
+        n = mo.vector_length(v)
+        if n is not None:
+            return (lambda r, c: mo.component(v, r)), sp.sympify(n, strict=True), sp.Integer(1)
+    return None
+
+
+def _has_vector(v) -> bool:
+    return isinstance(v, sp.IndexedBase) or (isinstance(v, sp.Basic) and mo.is_vector(v))
+
+
+def _same_size(a, b) -> bool:
+    return sp.expand(sp.sympify(a, strict=True) - sp.sympify(b, strict=True)) == 0
+
+
+def _built(entry, rows, cols):
+    """The matrix whose (r, c) entry is entry(r, c): explicit when its size is a number."""
+    rows, cols = sp.sympify(rows, strict=True), sp.sympify(cols, strict=True)
+    if rows.is_number and cols.is_number:
+        return sp.ImmutableMatrix(int(rows), int(cols), lambda a, b: entry(sp.Integer(a + 1), sp.Integer(b + 1)))
+    r = _ROW if rows != 1 else sp.Integer(1)
+    c = _COL if cols != 1 else sp.Integer(1)
+    return mo.EntryMatrix(entry(r, c), _ROW, _COL if cols != 1 else mo.index("_unused"), rows, cols)
+
+
+def _matmul(sa, sb):
+    """The product of two matrices given entry by entry (a column times a row: the outer product)."""
+    (fa, ra, ca), (fb, rb, cb) = sa, sb
+    if not _same_size(ca, rb):
+        raise Ambiguous(f"a product of a matrix with {ca} columns and one with {rb} rows means nothing")
+    one = sp.Integer(1)
+    if ca == 1:
+        def entry(r, c):
+            return fa(r, one) * fb(one, c)
+    elif ca.is_number:
+        def entry(r, c):
+            return sp.Add(*[fa(r, sp.Integer(t)) * fb(sp.Integer(t), c) for t in range(1, int(ca) + 1)])
+    else:
+        def entry(r, c):
+            return sp.Sum(fa(r, _SUM) * fb(_SUM, c), (_SUM, 1, ca))
+    if ra == 1 and cb == 1:
+        return entry(one, one)
+    return _built(entry, ra, cb)
+
+
+def _entrywise_sum(terms, shapes):
+    """A sum of matrices written in vector notation, entry by entry; a number beside vectors is a vector of
+    that number in every entry (1 - sigma(x))."""
+    sized = [s for s in shapes if s is not None]
+    rows, cols = sized[0][1], sized[0][2]
+    for s in sized:
+        if not (_same_size(s[1], rows) and _same_size(s[2], cols)):
+            raise Ambiguous("a sum of matrices of different shapes means nothing")
+    for s, (_, v) in zip(shapes, terms):
+        if s is None and not (isinstance(v, sp.Basic) and v.is_number and cols == 1):
+            raise Ambiguous("a sum of a matrix and something that is not a matrix of its shape means nothing")
+
+    def entry(r, c):
+        return sp.Add(*[sign * (s[0](r, c) if s is not None else v) for s, (sign, v) in zip(shapes, terms)])
+
+    return _built(entry, rows, cols)
 
 
 def _hand_derivative(top, bottom):

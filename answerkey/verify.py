@@ -107,7 +107,7 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
     """Yield (substitution, a_value, b_value) at concrete lengths, indices and random points."""
     subs0 = {k: v for k, v in assume.items() if k not in ("distinct", "ranges")}
     ranges = assume.get("ranges", {})
-    a, b = a.subs(subs0), b.subs(subs0)
+    a, b = _at_values(a, subs0), _at_values(b, subs0)
     distinct = assume.get("distinct")
     lengths, indices = _lengths_and_indices([a, b], ranges)
     for length in lengths:
@@ -134,7 +134,8 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
                 continue
             except numeval.Unsupported:
                 pass
-            if _numeric_first(a, b):
+            if _numeric_first(a, b) and all(sp.sympify(d).subs(sub).is_number for e in (a, b)
+                                            for m in e.atoms(sp.MatrixSymbol) for d in m.shape):
                 yield from _matrix_cases(a, b, sub, rng)
                 continue
             key = tuple(sorted(sub.items(), key=lambda kv: str(kv[0])))
@@ -175,7 +176,7 @@ def _numeric_first(a, b) -> bool:
     from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
     heavy = (ElementwiseApplyFunction, sp.DiagMatrix, sp.HadamardProduct, mo.VecSoftmax, mo.LogSumExpOf)
-    return any(isinstance(e, sp.Basic) and e.has(*heavy) for e in (a, b))
+    return any(isinstance(e, sp.Basic) and e.has(*heavy) and not e.has(mo.GradientOf) for e in (a, b))
 
 
 def _matrix_cases(a, b, sub: dict, rng: random.Random):
@@ -196,8 +197,6 @@ def _matrix_cases(a, b, sub: dict, rng: random.Random):
         first = first or drawn
         env = {}
         for m in mats:
-            if not all(sp.sympify(d).is_number for d in m.shape):
-                raise numeval.Unsupported(f"{m} has no size here")
             rows, cols = (int(d) for d in m.shape)
             env[m] = sp.ImmutableMatrix(rows, cols, lambda i, j, m=m: sp.Float(drawn.get(numeval.key_of(
                 mo.to_indexed(MatrixElement(m, i, j)))), DIGITS))
@@ -219,6 +218,13 @@ def _matrix_cases(a, b, sub: dict, rng: random.Random):
                 yield where, x, y
         else:
             yield where, va, vb
+def _at_values(e, values: dict):
+    """e with the values of the assumptions substituted; given values of entries (x_1 = 1) reach the entries
+    that a sum of given length runs over (sum_j exp(x_j), j = 1..3), which are written out first."""
+    if values and isinstance(e, sp.Basic) and e.has(sp.Sum) and any(isinstance(k, sp.Indexed) for k in values):
+        e = e.replace(lambda t: isinstance(t, sp.Sum) and all(lim[1].is_number and lim[2].is_number
+                                                              for lim in t.limits), lambda t: t.doit())
+    return e.subs(values)
 
 
 def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None):

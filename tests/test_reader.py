@@ -760,3 +760,111 @@ def test_mutated_printed_lines_raise_only_read_error(printed_lines):
             pass
         except Exception as exc:  # noqa: BLE001
             pytest.fail(f"{mutated!r}: {type(exc).__name__}: {exc}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Vector notation (the jacobian kind's vector form): diag(v), v^T, u v^T, u \odot v, a function or an
+# indicator of a whole vector, a number beside a vector, p_i of a vector the problem names p. Read entry by
+# entry: explicit at a given length, [e_rq]_{rq} at a symbolic one (compared here at n = 2, 3, 4).
+
+
+def _sized_vectors(size) -> reader.Context:
+    """x of length `size` (a number or n), and p = softmax(x) as the problem's name for the output."""
+    ctx = reader.Context()
+    ctx.vectors["x"] = (X, size)
+    ctx.indices["n"] = n
+    ctx.labels["p"] = mo.Softmax(X, size)
+    ctx.shape = (size, size)
+    return ctx
+
+
+def _softmax_by_hand(N):
+    exps = [sp.exp(X[r]) for r in range(1, N + 1)]
+    return [e / sp.Add(*exps) for e in exps]
+
+
+def _explicit(value, N):
+    """A value read at a symbolic length, made explicit at n = N."""
+    v = value.subs(n, N)
+    v = v.doit() if isinstance(v, mo.EntryMatrix) else v
+    return sp.ImmutableMatrix(v)
+
+
+def _same_matrix(got, want, N, seed=3):
+    rng = random.Random(seed)
+    assert got.shape == want.shape
+    for _ in range(3):
+        at = {X[r]: sp.Float(rng.uniform(-2, 2), 30) for r in range(1, N + 1)}
+        for a, b in zip(got, want):
+            a = _plain(sp.sympify(a)).doit().xreplace(at)
+            assert abs(sp.N(a - sp.sympify(b).xreplace(at), 30)) < 1e-20, (a, b)
+
+
+@pytest.mark.parametrize("N", [2, 3, 4])
+def test_softmax_jacobian_in_vector_notation_is_diag_minus_outer_product(N):
+    """diag(p) - p p^T with p = softmax(x): against SymPy's own jacobian of softmax written out by hand."""
+    p = _softmax_by_hand(N)
+    want = sp.Matrix(p).jacobian([X[r] for r in range(1, N + 1)])
+    for size in (sp.Integer(N), n):
+        got = reader.read_expr(r"\operatorname{diag}\left(p\right) - p p^{T}", _sized_vectors(size))
+        if size == n:
+            assert isinstance(got, mo.EntryMatrix)  # symbolic: entry by entry, made explicit by the check
+        _same_matrix(_explicit(got, N), want, N)
+
+
+@pytest.mark.parametrize("N", [2, 3])
+def test_outer_and_inner_products_of_a_vector_and_its_transpose(N):
+    p = _softmax_by_hand(N)
+    outer = reader.read_expr("p p^{T}", _sized_vectors(sp.Integer(N)))
+    _same_matrix(outer, sp.ImmutableMatrix(N, N, lambda r, c: p[r] * p[c]), N)
+    at = {X[r]: sp.Rational(r, 3) for r in range(1, N + 1)}
+    for size in (sp.Integer(N), n):
+        inner = reader.read_expr(r"p^{\top} p", _sized_vectors(size))  # a number: a sum over the entries
+        value = _plain(sp.sympify(inner).subs(n, N)).doit().xreplace(at)
+        assert abs(sp.N(value - sum(q ** 2 for q in p).xreplace(at), 30)) < 1e-20
+    with pytest.raises(reader.Ambiguous):  # x is the problem's vector: x^T x names no entries (unchanged)
+        reader.read_expr("x^{T} x", _sized_vectors(sp.Integer(N)))
+
+
+@pytest.mark.parametrize("N", [2, 3, 4])
+def test_functions_of_a_whole_vector_are_read_entry_by_entry(N):
+    sigma = [1 / (1 + sp.exp(-X[r])) for r in range(1, N + 1)]
+    cases = {
+        r"\operatorname{diag}\left(\sigma\left(x\right) \odot \left(1 - \sigma\left(x\right)\right)\right)":
+            sp.diag(*[s * (1 - s) for s in sigma]),
+        r"\operatorname{diag}\left(1 - \tanh^{2}\left(x\right)\right)": sp.diag(*[1 - sp.tanh(X[r]) ** 2
+                                                                                for r in range(1, N + 1)]),
+        r"\operatorname{diag}\left(\mathbf{1}\left[x > 0\right]\right)":
+            sp.diag(*[sp.Piecewise((1, X[r] > 0), (0, True)) for r in range(1, N + 1)]),
+        r"2 \operatorname{diag}\left(x\right)": sp.diag(*[2 * X[r] for r in range(1, N + 1)]),
+    }
+    for text, want in cases.items():
+        for size in (sp.Integer(N), n):
+            got = reader.read_expr(text, _sized_vectors(size))
+            _same_matrix(_explicit(got, N), sp.ImmutableMatrix(want), N)
+
+
+def test_an_entry_of_a_named_vector_and_its_derivative():
+    ctx = _sized_vectors(n)
+    assert reader.read_expr("p_{i}", ctx) == mo.SoftmaxEntry(X, i, n)
+    got = reader.read_expr(r"\dfrac{\partial p_{i}}{\partial x_{k}}", ctx)
+    want = reader.read_expr(r"p_{i} \left(\delta_{ik} - p_{k}\right)", ctx)
+    for N in (2, 3):
+        for a in range(1, N + 1):
+            for b in range(1, N + 1):
+                at = {X[r]: sp.Float(r / 3 - 0.4, 30) for r in range(1, N + 1)}
+                g = _plain(got.subs({n: N, i: a, k: b})).doit().xreplace(at)
+                w = _plain(want.subs({n: N, i: a, k: b})).doit().xreplace(at)
+                assert abs(sp.N(g - w, 30)) < 1e-20
+
+
+@pytest.mark.parametrize("text", [
+    r"\operatorname{diag}\left(p\right) + x",        # a matrix plus a vector
+    r"x \odot \operatorname{diag}\left(p\right)",    # shapes differ
+    r"\operatorname{diag}\left(2\right)",             # diag of a number
+    r"\operatorname{diag}\left(p\right) + 1",          # a matrix plus a number
+    r"x^{T} \operatorname{diag}\left(p\right) x x",  # a vector's name in a product
+])
+def test_vector_notation_that_means_nothing_is_not_read(text):
+    with pytest.raises(reader.ReadError):
+        reader.read_expr(text, _sized_vectors(sp.Integer(3)))
