@@ -1,0 +1,2 @@
+def confirm(problem, solution):
+    return []
