@@ -76,6 +76,10 @@ class KeyPrinter(LatexPrinter):
         tex = f"\\det\\left({self._print(expr.arg)}\\right)"
         return f"{tex}^{{{exp}}}" if exp else tex
 
+    def _print_Identity(self, expr):
+        """I_n, the identity of size n (not SymPy's \\mathbb{I}, which a reader takes for an indicator)."""
+        return f"I_{{{self._print(expr.rows)}}}"
+
     def _print_MatrixElement(self, expr):
         if expr.parent.shape == (1, 1) and not isinstance(expr.parent, sp.MatrixSymbol):
             return self._print(expr.parent)  # the one entry of a 1 x 1 product is the product

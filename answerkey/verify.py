@@ -105,7 +105,7 @@ def _concrete_at(expr, sub: tuple):
 
 def numeric_cases(a, b, assume: dict, rng: random.Random):
     """Yield (substitution, a_value, b_value) at concrete lengths, indices and random points."""
-    subs0 = {k: v for k, v in assume.items() if k not in ("distinct", "ranges")}
+    subs0 = {k: v for k, v in assume.items() if k not in ("distinct", "ranges", "holds")}
     ranges = assume.get("ranges", {})
     a, b = a.subs(subs0), b.subs(subs0)
     distinct = assume.get("distinct")
@@ -128,6 +128,8 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
             both = {**lsub, **isub}  # k != n: at the length too, not only at the index
             if distinct and sp.sympify(distinct[0], strict=True).subs(both) == sp.sympify(distinct[1], strict=True).subs(both):
                 continue
+            if not all(_holds(rel, x, y, both) for rel, x, y in assume.get("holds", ())):
+                continue  # a condition of the line on its sizes (m >= n) that these sizes break
             sub = {**lsub, **isub}
             try:  # the fast route: evaluate both sides as they are, sums as loops
                 yield from _fast_cases(a, b, sub, rng)
@@ -164,6 +166,15 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
                         yield where, x, y
                 else:
                     yield where, va, vb
+
+
+def _holds(rel: str, a, b, sub: dict) -> bool:
+    """Whether a condition of a line (rel one of < > ≤ ≥) holds at these sizes and indices; one that
+    still holds names after them cannot rule a case out."""
+    a, b = (sp.sympify(v, strict=True).subs(sub) for v in (a, b))
+    if not (a.is_number and b.is_number):
+        return True
+    return bool({"<": a < b, ">": a > b, "≤": a <= b, "≥": a >= b}[rel])
 
 
 def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None):

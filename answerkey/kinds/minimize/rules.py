@@ -5,13 +5,9 @@ from ...rules import rule
 
 SUMS_SPLIT = rule("sums_split", r"the sum split, constants out: $\sum_{{i=1}}^{{m}} c = m c$")
 FACTORED = rule("factored", "factored")
-COLLECTED = rule("collected", "collected in the variables")
-SOLVED_FOR = rule("solved_for", r"the solution of ${equations}$")
 SUBSTITUTED_BACK = rule("substituted_back", "the solution substituted back: the gradient vanishes")
 GRADIENT_EXPANDED = rule("gradient_expanded", "expanded: the gradient is affine in ${variable}$")
-NORMAL_EQUATIONS_SOLVED = rule("normal_equations_solved",
-                               r"the solution of ${matrix} {variable} = {right}$ ({why})")
-CONSTANT_HESSIAN = rule("constant_hessian", r"the derivative of ${gradient}$ along ${variable}$")
+NORMAL_EQUATIONS_SOLVED = rule("normal_equations_solved", r"the solution of ${equations}$ ({why})")
 NEWTON_STEP = rule("newton_step", r"Newton's step ${point} - H^{{-1}} \nabla {f}$")
 NEWTON_GRADIENT = rule("newton_gradient", "the gradient at the current point")
 NEWTON_HESSIAN = rule("newton_hessian", "the Hessian at the current point")
