@@ -86,6 +86,8 @@ def critical_points(problem, forms, variables, f) -> list[dict]:
     try:
         if not polynomial and len(variables) == 1:
             found = sp.solveset(eqs[0], variables[0], sp.S.Reals)
+            if found is sp.S.EmptySet:
+                return []
             if not isinstance(found, sp.FiniteSet):
                 raise _cannot(problem, f"SymPy's solveset gives {found}, not a finite list of points")
             solutions = [{variables[0]: v} for v in found]
