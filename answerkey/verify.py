@@ -114,6 +114,8 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
         indices.discard(length)
     heavy = any(e.has(sp.Inverse, sp.Determinant, mo.GradientOf) for e in (a, b))  # explicit inverses grow fast
     sizes = [2, 3, 4] if len(lengths) == 1 and not heavy else [2, 3]
+    # an explicit inverse (adjugate / determinant) cancels digits: A A^{-1} b - b is 1e-27, not 0, at 30
+    digits = 2 * DIGITS if any(e.has(sp.Inverse) for e in (a, b)) else DIGITS
     length_options = [dict(zip(lengths, combo)) for combo in itertools.product(sizes, repeat=len(lengths))] \
         if lengths else [{}]
     for lsub in length_options:
@@ -132,7 +134,7 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
                 continue  # a condition of the line on its sizes (m >= n) that these sizes break
             sub = {**lsub, **isub}
             try:  # the fast route: evaluate both sides as they are, sums as loops
-                yield from _fast_cases(a, b, sub, rng)
+                yield from _fast_cases(a, b, sub, rng, digits=digits)
                 continue
             except numeval.Unsupported:
                 pass
@@ -145,7 +147,7 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
                     return
                 ea, eb = sp.Tuple(*ea), sp.Tuple(*eb)
             try:  # explicit at this size: evaluate the entries quickly
-                yield from _fast_cases(ea, eb, {}, rng, sub)
+                yield from _fast_cases(ea, eb, {}, rng, sub, digits=digits)
                 continue
             except numeval.Unsupported:
                 pass
@@ -177,13 +179,13 @@ def _holds(rel: str, a, b, sub: dict) -> bool:
     return bool({"<": a < b, ">": a > b, "≤": a <= b, "≥": a >= b}[rel])
 
 
-def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None):
+def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None, digits: int = DIGITS):
     """(where, a value, b value) at POINTS random points by numeval; raises Unsupported before yielding
     anything when an expression holds something it does not know. Tuples are compared entry by entry."""
     env = {k: int(v) for k, v in sub.items()}
     pairs = list(zip(a, b)) if isinstance(a, sp.Tuple) else [(a, b)]
     results = []
-    with mpmath.workdps(DIGITS):
+    with mpmath.workdps(digits):
         for n in range(POINTS):  # the second point has the first one's signs flipped
             point = numeval.Point(rng, opposite=results[0][0] if n == 1 else None)
             values = [(numeval.evaluate(x, env, point), numeval.evaluate(y, env, point)) for x, y in pairs]

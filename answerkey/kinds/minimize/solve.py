@@ -103,13 +103,32 @@ def critical_points(problem, forms, variables, f) -> list[dict]:
         point = {v: sp.simplify(sol[v].xreplace(back)) for v in variables}
         if any(p.is_real is False for p in point.values()):
             continue
-        if any(p.is_real is None for p in point.values()):
+        if not all(_surely_real(p) for p in point.values()):
             raise _cannot(problem, "whether a solution is real depends on the constants")
         if not _defined(f, point) or not all(_defined(e.xreplace(back), point) for e in eqs):
             continue
         points.append(point)
     return sorted(points, key=lambda p: [sp.default_sort_key(p[v]) if not p[v].is_number else (0, float(p[v]))
                                          for v in variables])
+
+
+def _surely_real(value) -> bool:
+    """A solution that is real whatever the real constants and data: SymPy says so, or it is a rational
+    function of them (sums of data included), without i and without roots."""
+    if value.is_real:
+        return True
+    roots = [p for p in value.atoms(sp.Pow) if not p.exp.is_integer]
+    return not value.has(sp.I) and not roots and not value.has(sp.log, sp.exp, sp.LambertW)
+
+
+class Parened(mo.Display):
+    """A negative number put into a form, in brackets (4 (-1)^3 - 4 (-1)); its value is the number."""
+
+    def value(self):
+        return self.args[0]
+
+    def _latex(self, printer):
+        return f"\\left({printer._print(self.args[0])}\\right)"
 
 
 def _defined(e, point) -> bool:
@@ -122,8 +141,11 @@ def _defined(e, point) -> bool:
 
 def substituted(form, point):
     """The form with the point's values put in, unevaluated (3 (-1)^2 - 3)."""
+    values = {v: Parened(p) if p.is_number and p.is_negative else p for v, p in point.items()}
     with sp.evaluate(False):
-        return form.xreplace({v: (sp.Integer(p) if isinstance(p, int) else p) for v, p in point.items()})
+        shown = form.xreplace(values)
+        return shown.replace(lambda e: isinstance(e, sp.Pow) and isinstance(e.base, Parened),
+                             lambda e: sp.Pow(e.base.args[0], e.exp, evaluate=False))  # SymPy brackets (-1)^3
 
 
 def _scalar(problem, info) -> Solution:
