@@ -591,10 +591,28 @@ def written_out(expr):
 class GradientOf(Display):
     """The gradient of a scalar f of matrices with respect to X, entry by entry (denominator layout):
     args (f, X). Made explicit only at concrete sizes, where it is the matrix of d f / d x_ij of the
-    explicit f -- the reference that a closed form is checked against."""
+    explicit f -- the reference that a closed form is checked against. A third argument is the point where
+    it is taken (args (f, X, at)): substituting X gives it ("d f / d w at w = w*")."""
+
+    def _eval_subs(self, old, new):
+        if len(self.args) == 2 and old == self.args[1] and new != old:
+            return GradientOf(self.args[0], self.args[1], new)
+        return None
 
     def doit(self, **hints):
-        f, X = self.args
+        f, X, *at = self.args
+        if at:
+            inner = GradientOf(f, X).doit(**hints)
+            if isinstance(inner, GradientOf):
+                return self
+            point = at[0].doit() if isinstance(at[0], sp.Basic) else at[0]
+            if isinstance(point, sp.MatrixExpr) and not isinstance(point, sp.MatrixBase):
+                if not all(sp.sympify(d, strict=True).is_number for d in point.shape):
+                    return self
+                point = point.as_explicit()
+            entries = X if isinstance(X, sp.MatrixBase) else X.as_explicit()
+            names = [to_indexed(e) if isinstance(e, MatrixElement) else e for e in entries]
+            return inner.xreplace(dict(zip(names, list(point))))
         if isinstance(X, sp.MatrixBase):
             entries = X
         elif all(sp.sympify(d, strict=True).is_number for d in X.shape):

@@ -76,6 +76,10 @@ class KeyPrinter(LatexPrinter):
         tex = f"\\det\\left({self._print(expr.arg)}\\right)"
         return f"{tex}^{{{exp}}}" if exp else tex
 
+    def _print_Identity(self, expr):
+        """I_n, the identity of size n (not SymPy's \\mathbb{I}, which a reader takes for an indicator)."""
+        return f"I_{{{self._print(expr.rows)}}}"
+
     def _print_MatrixElement(self, expr):
         if expr.parent.shape == (1, 1) and not isinstance(expr.parent, sp.MatrixSymbol):
             return self._print(expr.parent)  # the one entry of a 1 x 1 product is the product
@@ -121,9 +125,6 @@ class KeyPrinter(LatexPrinter):
         if exp.is_Integer and 2 <= exp <= 3:  # u (.) u: as the reader reads it
             return " \\odot ".join([self.parenthesize(base, PRECEDENCE["Mul"], False)] * int(exp))
         return super()._print_HadamardPower(expr)
-
-    def _print_Identity(self, expr):
-        return "\\mathbf{I}"
 
     def _print_DiagMatrix(self, expr):
         return f"\\operatorname{{diag}}\\left({self._print(expr.args[0])}\\right)"

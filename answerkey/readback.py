@@ -135,13 +135,15 @@ def _conditions(note: str | None, context) -> dict:
         except reader.ReadError:
             continue
         for rel, a, b in triples:
-            if rel == "=" and isinstance(a, sp.Symbol):
+            if rel == "=" and isinstance(a, (sp.Symbol, sp.MatrixSymbol)):  # k = i; w = w^* (a vector's value)
                 out[a] = b
             elif rel == "≠" and any(isinstance(v, sp.Symbol) and v.is_integer for v in (a, b)):  # k != i
                 out["distinct"] = (a, b)
             elif rel in ("<", "≤", ">", "≥", "≠") and not any(  # a domain: x > -1, 0 < p < 1, x != 0 (not 1 <= k <= n)
                     s.is_integer for v in (a, b) if isinstance(v, sp.Basic) for s in v.free_symbols):
                 out["domain"] = out.get("domain", ()) + (claims.relation_of(a, b, rel),)
+            elif rel in ("<", ">", "≤", "≥"):  # "for $m \geq n$": only the sizes where it holds
+                out.setdefault("holds", []).append((rel, a, b))
     return out
 
 
@@ -198,10 +200,25 @@ def _canonical(expr):
     return expr.replace(lambda e: isinstance(e, sp.Sum), rename)
 
 
+def _shape_of(v):
+    """The shape of a matrix-valued side (a matrix expression, d f / d W), or None."""
+    if isinstance(v, mo.GradientOf):
+        return v.args[1].shape
+    if isinstance(v, (sp.MatrixExpr, sp.MatrixBase)) and not isinstance(v, mo.EntryMatrix):
+        return v.shape
+    return None
+
+
 def _compare_now(a, b, assume, rng, tolerance, index, rounding=None):
     a, b = (v[0] if isinstance(v, sp.Tuple) and len(v) == 1 else v for v in (a, b))  # a flat shape (n)
     if a == b:
         return None
+    for zero, other in ((a, b), (b, a)):  # "= 0" beside a vector or a matrix: the zero of its shape
+        shape = _shape_of(other)
+        if zero == 0 and not isinstance(zero, (sp.MatrixExpr, sp.MatrixBase)) and shape is not None \
+                and shape != (1, 1):
+            a, b = (sp.ZeroMatrix(*shape), b) if zero is a else (a, sp.ZeroMatrix(*shape))
+            break
     if isinstance(a, sp.MatrixBase) != isinstance(b, sp.MatrixBase):  # p beside its numbers (p of length 3)
         a, b = mo.explicit_vector(a), mo.explicit_vector(b)
         if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase):
@@ -274,7 +291,7 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
     text = item.math if item.math is not None else " = ".join(
         c for n, c in enumerate(item.cells) if n < 2 or c != item.cells[1])
     read = reader.read(text, ctx)
-    assume = {**ctx.values, **{k: v for k, v in line.assume.items() if k not in ("distinct", "domain")}}
+    assume = {**ctx.values, **{k: v for k, v in line.assume.items() if k not in ("distinct", "domain", "holds")}}
     assume = _merged(_merged(assume, assumed or {}), {} if standing(item.note) else _conditions(item.note, ctx))
     tolerance = verify.TOLERANCE
     rounding = read.rounding  # printed decimals are right to their last digit, no further

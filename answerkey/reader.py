@@ -434,6 +434,9 @@ class _Evaluator:
                 if isinstance(ctx.labels[base], sp.MatrixBase) and not i.is_number:
                     raise ReadError(f"a symbolic entry {base}_{sub} of a vector of given length")
                 return shaped[0](i, sp.Integer(1))
+        if base == "I" and not primes and "I" not in ctx.matrices and "I" not in ctx.scalars:
+            (size,) = self.indices(sub, 1)  # I_n: the identity matrix of size n, when I is no name of the problem
+            return sp.Identity(size)
         if base == "e" and ctx.unit_length is not None and not primes:
             (i,) = self.indices(sub, 1)
             return mo.UnitVector(i, ctx.unit_length)
@@ -736,13 +739,13 @@ class _Evaluator:
     def r_power(self, node):
         base_node, _, sup = node.children
         kids = sup.children
-        label = sup.data == "iterate"
-        if label:
-            number = [c for c in kids if _is_token(c, "NUMBER")][0]
+        label = sup.data in ("iterate", "star")
+        if label:  # x^{(1)}: a step's point; w^{\ast}: an optimum
+            mark = "*" if sup.data == "star" else str([c for c in kids if _is_token(c, "NUMBER")][0])
             if _is_token(base_node) or base_node.data in ("letter", "greek", "word"):
                 tok = base_node if _is_token(base_node) else base_node.children[0]
-                return self.name(_name_of(tok), None, 0, sup_label=str(number))
-            raise ReadError("a step label (x^{(t)}) on something that is not a name")
+                return self.name(_name_of(tok), None, 0, sup_label=mark)
+            raise ReadError("a label (x^{(t)}, w^{\\ast}) on something that is not a name")
         base = self.ev(base_node)
         if isinstance(base, _Braced):
             raise Ambiguous("braces print nothing: {a + b}^2 reads as a + b^2")
@@ -777,7 +780,9 @@ class _Evaluator:
                 return sp.Inverse(base).T
             raise ReadError("only the powers T, -1 and -T of a matrix can be read")
         if isinstance(base, sp.MatrixBase):
-            raise ReadError("a power of an explicit matrix")
+            if exponent == -1 and base.is_square and not base.free_symbols and base.det() != 0:
+                return sp.ImmutableMatrix(base.inv())  # the inverse of a matrix of numbers
+            raise ReadError("a power of an explicit matrix (only the inverse of an invertible matrix of numbers)")
         return sp.Pow(base, exponent)
 
     def sup_value(self, sup):

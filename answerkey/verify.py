@@ -105,7 +105,7 @@ def _concrete_at(expr, sub: tuple):
 
 def numeric_cases(a, b, assume: dict, rng: random.Random):
     """Yield (substitution, a_value, b_value) at concrete lengths, indices and random points."""
-    subs0 = {k: v for k, v in assume.items() if k not in ("distinct", "ranges")}
+    subs0 = {k: v for k, v in assume.items() if k not in ("distinct", "ranges", "holds")}
     ranges = assume.get("ranges", {})
     a, b = _at_values(a, subs0), _at_values(b, subs0)
     distinct = assume.get("distinct")
@@ -114,6 +114,8 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
         indices.discard(length)
     heavy = any(e.has(sp.Inverse, sp.Determinant, mo.GradientOf) for e in (a, b))  # explicit inverses grow fast
     sizes = [2, 3, 4] if len(lengths) == 1 and not heavy else [2, 3]
+    # an explicit inverse (adjugate / determinant) cancels digits: A A^{-1} b - b is 1e-27, not 0, at 30
+    digits = 2 * DIGITS if any(e.has(sp.Inverse) for e in (a, b)) else DIGITS
     length_options = [dict(zip(lengths, combo)) for combo in itertools.product(sizes, repeat=len(lengths))] \
         if lengths else [{}]
     for lsub in length_options:
@@ -128,9 +130,11 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
             both = {**lsub, **isub}  # k != n: at the length too, not only at the index
             if distinct and sp.sympify(distinct[0], strict=True).subs(both) == sp.sympify(distinct[1], strict=True).subs(both):
                 continue
+            if not all(_holds(rel, x, y, both) for rel, x, y in assume.get("holds", ())):
+                continue  # a condition of the line on its sizes (m >= n) that these sizes break
             sub = {**lsub, **isub}
             try:  # the fast route: evaluate both sides as they are, sums as loops
-                yield from _fast_cases(a, b, sub, rng)
+                yield from _fast_cases(a, b, sub, rng, digits=digits)
                 continue
             except numeval.Unsupported:
                 pass
@@ -147,7 +151,7 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
                     return
                 ea, eb = sp.Tuple(*ea), sp.Tuple(*eb)
             try:  # explicit at this size: evaluate the entries quickly
-                yield from _fast_cases(ea, eb, {}, rng, sub)
+                yield from _fast_cases(ea, eb, {}, rng, sub, digits=digits)
                 continue
             except numeval.Unsupported:
                 pass
@@ -218,6 +222,8 @@ def _matrix_cases(a, b, sub: dict, rng: random.Random):
                 yield where, x, y
         else:
             yield where, va, vb
+
+
 def _at_values(e, values: dict):
     """e with the values of the assumptions substituted; given values of entries (x_1 = 1) reach the entries
     that a sum of given length runs over (sum_j exp(x_j), j = 1..3), which are written out first."""
@@ -227,13 +233,22 @@ def _at_values(e, values: dict):
     return e.subs(values)
 
 
-def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None):
+def _holds(rel: str, a, b, sub: dict) -> bool:
+    """Whether a condition of a line (rel one of < > ≤ ≥) holds at these sizes and indices; one that
+    still holds names after them cannot rule a case out."""
+    a, b = (sp.sympify(v, strict=True).subs(sub) for v in (a, b))
+    if not (a.is_number and b.is_number):
+        return True
+    return bool({"<": a < b, ">": a > b, "≤": a <= b, "≥": a >= b}[rel])
+
+
+def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None, digits: int = DIGITS):
     """(where, a value, b value) at POINTS random points by numeval; raises Unsupported before yielding
     anything when an expression holds something it does not know. Tuples are compared entry by entry."""
     env = {k: int(v) for k, v in sub.items()}
     pairs = list(zip(a, b)) if isinstance(a, sp.Tuple) else [(a, b)]
     results = []
-    with mpmath.workdps(DIGITS):
+    with mpmath.workdps(digits):
         for n in range(POINTS):  # the second point has the first one's signs flipped
             point = numeval.Point(rng, opposite=results[0][0] if n == 1 else None)
             values = [(numeval.evaluate(x, env, point), numeval.evaluate(y, env, point)) for x, y in pairs]

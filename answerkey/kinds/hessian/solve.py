@@ -41,14 +41,19 @@ class Partial2(mo.Display):
         return f"\\frac{{\\partial^{{2}} {printer._print(name)}}}{{{bottom}}}"
 
 
-def _definiteness(matrix) -> str | None:
+def definiteness(matrix) -> str | None:
     """positive definite, negative definite, positive or negative semidefinite, indefinite (None where
-    the entries are not numbers): by the leading principal minors for definiteness (Sylvester), by all
+    the entries are not numbers and their assumptions do not decide): by the leading principal minors for definiteness (Sylvester), by all
     principal minors for semidefiniteness."""
     matrix = sp.Matrix(matrix)
-    if matrix.free_symbols:
-        return None
     n = matrix.rows
+    if matrix.free_symbols:  # constants: decided only where their assumptions decide (2m > 0 for a length m)
+        leading = [sp.factor(matrix[:k, :k].det()) for k in range(1, n + 1)]
+        if all(m.is_positive for m in leading):
+            return "positive definite"
+        if all(m.is_negative if k % 2 == 0 else m.is_positive for k, m in enumerate(leading)):
+            return "negative definite"
+        return None
     leading = [matrix[:k, :k].det() for k in range(1, n + 1)]
     if all(m > 0 for m in leading):
         return "positive definite"
@@ -68,7 +73,7 @@ def _definiteness(matrix) -> str | None:
 def verdict(hessian_at, gradient_at) -> tuple[str, str] | None:
     """What the Hessian at a point says of it: (the sentence, the answer in short); None where the point's
     numbers hold constants (the answer depends on them)."""
-    definite = _definiteness(hessian_at)
+    definite = definiteness(hessian_at)
     if definite is None or any(g.free_symbols for g in gradient_at):
         return None
     if any(g != 0 for g in gradient_at):
@@ -84,19 +89,11 @@ def verdict(hessian_at, gradient_at) -> tuple[str, str] | None:
             "undecided by the second derivatives")
 
 
-def solve(problem) -> Solution:
-    c = problem.fields
-    if c.shapes:
-        from .fields import setup_matrix
-        from .matrix import solve_matrix
-
-        return solve_matrix(problem, *setup_matrix(problem))
-    f, variables, point = setup(problem)
-    fname = sp.Symbol(c.name)
+def second_partials(fname, f, variables, grads, therefore: bool = True):
+    """The second partials, each the derivative of a first one (grads, in the order of variables), and the
+    Hessian assembled: (the part, the Hessian as derived). Shared with the kinds that classify points."""
     n = len(variables)
-    first = Part(intro="The first partial derivatives:")
-    g = function_lines(first, mo.Applied(fname, *variables), f)
-    grads = [partial_lines(first, fname, g, v) for v in variables]
+    name = str(fname)
     second = Part(intro="Each second partial derivative is the derivative of a first one:")
     entries = {}
     for i, v in enumerate(variables):
@@ -107,7 +104,7 @@ def solve(problem) -> Solution:
             result = tidy(sp.diff(grads[i], w))
             second.add(Partial2(fname, v, w, f), mo.PartialOf(grads[i], w), chain=[result] if result != grads[i] else [],
                        rule=DERIVATIVE_OF_FIRST_PARTIAL if i == j else
-                       DERIVATIVE_ALONG.at(f=c.name, v=tex(v), w=tex(w)),
+                       DERIVATIVE_ALONG.at(f=name, v=tex(v), w=tex(w)),
                        value=truth)
             entries[i, j] = entries[j, i] = result
             if j != i:
@@ -115,36 +112,64 @@ def solve(problem) -> Solution:
                            rule=MIXED_PARTIALS_AGREE)
     hessian = sp.ImmutableMatrix(n, n, lambda i, j: entries[i, j])
     truth = sp.ImmutableMatrix(sp.hessian(f, variables))
-    H = sp.Symbol("H")
     shown = sp.ImmutableMatrix(n, n, lambda i, j: Partial2(fname, variables[min(i, j)], variables[max(i, j)], f))
-    second.add(H, shown, chain=[hessian], rule=HESSIAN_ASSEMBLED, value=truth, therefore=point is None)
+    second.add(sp.Symbol("H"), shown, chain=[hessian], rule=HESSIAN_ASSEMBLED, value=truth, therefore=therefore)
+    return second, hessian
+
+
+def test_at(problem, fname, f, variables, point, grads, hessian, field: str = "at", intro: str | None = None,
+            substituted=None, rule=FIRST_PARTIALS_THERE, minors: bool = True):
+    """The gradient and the Hessian at the point, and what they say of it (D for two variables, the
+    leading principal minors for more, unless not `minors`): (the part, the gradient there, the Hessian
+    there, the verdict of `verdict` or None). `substituted`: the first partials with the point put in,
+    shown before their values. Shared with the kinds that classify points."""
+    n = len(variables)
+    H = sp.Symbol("H")
+    truth = sp.ImmutableMatrix(sp.hessian(f, variables))
+    at = ", ".join(f"${tex(v)} = {tex(point[v])}$" for v in variables)
+    here = Part(intro=intro if intro is not None else f"At the point {at}:")
+    grad_at = sp.ImmutableMatrix([tidy(e.subs(point)) for e in grads])
+    hess_at = sp.ImmutableMatrix(hessian.subs(point).applyfunc(tidy))
+    undefined_at(problem, [*grad_at, *hess_at], point, field)  # sqrt(x) at 0: no second derivative there
+    shown = [substituted, grad_at] if substituted is not None and substituted != grad_at else [grad_at]
+    here.add(mo.Applied(sp.Symbol(f"\\nabla {fname}"), *[point[v] for v in variables]), shown[0], chain=shown[1:],
+             rule=rule, value=sp.ImmutableMatrix([sp.diff(f, v) for v in variables]).subs(point))
+    here.add(H, hess_at, note=f"at {at}", rule=HESSIAN_THERE, value=truth, assume=dict(point),
+             therefore=True)
+    if n == 2 and minors:
+        a, b, d = hess_at[0, 0], hess_at[1, 1], hess_at[0, 1]
+        D = sp.Symbol("D")
+        x, y = variables
+        form = Partial2(fname, x, x, f) * Partial2(fname, y, y, f) - Partial2(fname, x, y, f) * Partial2(fname, y, x, f)
+        numbers = mo.Shown(sp.Add(mo.Times(a, b), sp.Mul(-1, sp.Pow(d, 2, evaluate=False), evaluate=False),
+                                  evaluate=False))
+        here.add(D, form, chain=[numbers, a * b - d ** 2], note=f"at {at}", value=truth.det(),
+                 assume=dict(point), rule=HESSIAN_DETERMINANT)
+    elif minors:
+        for k in range(1, n + 1):
+            sub = sp.ImmutableMatrix(hess_at[:k, :k])
+            here.add(sp.Determinant(sub), sub.det(), rule=LEADING_MINOR.at(k=k),
+                     value=sp.Determinant(sub))
+    return here, grad_at, hess_at, verdict(hess_at, grad_at)
+
+
+def solve(problem) -> Solution:
+    c = problem.fields
+    if c.shapes:
+        from .fields import setup_matrix
+        from .matrix import solve_matrix
+
+        return solve_matrix(problem, *setup_matrix(problem))
+    f, variables, point = setup(problem)
+    fname = sp.Symbol(c.name)
+    first = Part(intro="The first partial derivatives:")
+    g = function_lines(first, mo.Applied(fname, *variables), f)
+    grads = [partial_lines(first, fname, g, v) for v in variables]
+    second, hessian = second_partials(fname, f, variables, grads, therefore=point is None)
     answers = {"hessian": Answer(hessian, description="the Hessian matrix")}
     parts = [first, second]
     if point:
-        at = ", ".join(f"${tex(v)} = {tex(point[v])}$" for v in variables)
-        here = Part(intro=f"At the point {at}:")
-        grad_at = sp.ImmutableMatrix([tidy(e.subs(point)) for e in grads])
-        hess_at = sp.ImmutableMatrix(hessian.subs(point).applyfunc(tidy))
-        undefined_at(problem, [*grad_at, *hess_at], point, "at")  # sqrt(x) at 0: no second derivative there
-        here.add(mo.Applied(sp.Symbol(f"\\nabla {c.name}"), *[point[v] for v in variables]), grad_at,
-                 rule=FIRST_PARTIALS_THERE, value=sp.ImmutableMatrix([sp.diff(f, v) for v in variables]).subs(point))
-        here.add(H, hess_at, note=f"at {at}", rule=HESSIAN_THERE, value=truth, assume=dict(point),
-                 therefore=True)
-        if n == 2:
-            a, b, d = hess_at[0, 0], hess_at[1, 1], hess_at[0, 1]
-            D = sp.Symbol("D")
-            x, y = variables
-            form = Partial2(fname, x, x, f) * Partial2(fname, y, y, f) - Partial2(fname, x, y, f) * Partial2(fname, y, x, f)
-            numbers = mo.Shown(sp.Add(mo.Times(a, b), sp.Mul(-1, sp.Pow(d, 2, evaluate=False), evaluate=False),
-                                      evaluate=False))
-            here.add(D, form, chain=[numbers, a * b - d ** 2], note=f"at {at}", value=truth.det(),
-                     assume=dict(point), rule=HESSIAN_DETERMINANT)
-        else:
-            for k in range(1, n + 1):
-                sub = sp.ImmutableMatrix(hess_at[:k, :k])
-                here.add(sp.Determinant(sub), sub.det(), rule=LEADING_MINOR.at(k=k),
-                         value=sp.Determinant(sub))
-        said = verdict(hess_at, grad_at)
+        here, grad_at, hess_at, said = test_at(problem, fname, f, variables, point, grads, hessian)
         parts.append(here)
         if said is not None:
             words, short = said

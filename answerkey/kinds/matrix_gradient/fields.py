@@ -54,9 +54,15 @@ def setup(problem):
 
 def context(problem):
     """The matrices and vectors of the spec's shapes, their entries (W: w_kl, x: x_k), the function."""
+    f, wrt = setup(problem)
+    return matrix_context(f, wrt, problem.fields.name)
+
+
+def matrix_context(f, wrt, name: str):
+    """What the names of a page about f(wrt) mean: the matrices and vectors of f, their entries, the
+    integer sizes, the constants, and f itself (shared with the kinds whose variable is a matrix)."""
     from ...reader import Context, Function
 
-    f, wrt = setup(problem)
     ctx = Context()
     for m in f.atoms(sp.MatrixSymbol) | {wrt}:
         ctx.matrices[m.name] = m
@@ -68,6 +74,6 @@ def context(problem):
     for s in f.free_symbols:
         if isinstance(s, sp.Symbol) and not isinstance(s, sp.MatrixSymbol):
             (ctx.indices if s.is_integer else ctx.scalars)[s.name] = s
-    ctx.functions[problem.fields.name] = Function([wrt], f)
+    ctx.functions[name] = Function([wrt], f)
     ctx.shape = wrt.shape
     return ctx

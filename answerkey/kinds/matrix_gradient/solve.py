@@ -91,11 +91,19 @@ def named_rule(f, X):
 def solve(problem) -> Solution:
     c = problem.fields
     f, wrt = setup(problem)
-    fname = sp.Symbol(c.name)
+    part, answer = gradient_part(problem, f, wrt, c.name)
+    return Solution([part], {"gradient": Answer(answer)}, data={"layout": "denominator"})
+
+
+def gradient_part(problem, f, wrt, name: str):
+    """The lines of d f / d wrt: the function given, in index notation, one entry's derivative and the
+    entries assembled, with the closed form (or the closed form of a named identity): (the part, the
+    gradient as the answer gives it). Shared with the kinds that need a matrix gradient."""
+    fname = sp.Symbol(name)
     part = Part()
     lhs = mo.Applied(fname, wrt)
     part.add(lhs, f, rule=GIVEN, value=f)
-    layout = DENOMINATOR_LAYOUT.at(variable=c.wrt)
+    layout = DENOMINATOR_LAYOUT.at(variable=wrt.name)
     rule = named_rule(f, wrt)
     g = None
     if rule is None:
@@ -106,14 +114,14 @@ def solve(problem) -> Solution:
         if g is not None and (g.has(MatrixElement) or g.has(sp.MatrixSymbol) or g.has(sp.MatrixExpr)):
             g = None
     if g is None:
-        closed, name = rule if rule else (_closed_form(f, wrt), DERIVATIVE_OF_INVERSE if f.has(sp.Inverse)
-                                          else MATRIX_CALCULUS)
+        closed, rule_name = rule if rule else (_closed_form(f, wrt), DERIVATIVE_OF_INVERSE if f.has(sp.Inverse)
+                                               else MATRIX_CALCULUS)
         if closed is None:
             raise CannotDerive(f"{problem.doc.file}: {problem.label}: cannot derive the gradient of {f} with respect "
-                               f"to {c.wrt}: it is neither in index notation nor a known identity")
+                               f"to {wrt.name}: it is neither in index notation nor a known identity")
         part.add(mo.Partial(fname, wrt), closed, therefore=True, value=mo.GradientOf(f, wrt),
-                 rule=then(name, layout))
-        return Solution([part], {"gradient": Answer(closed)}, data={"layout": "denominator"})
+                 rule=then(rule_name, layout))
+        return part, closed
     part.add(lhs, g, rule=IN_INDEX_NOTATION, value=f)
     rows, cols = wrt.shape
     taken = {str(s) for m in f.atoms(sp.MatrixSymbol) | {wrt} for d in m.shape
@@ -152,7 +160,7 @@ def solve(problem) -> Solution:
              rule=rule, assume={"ranges": {k: rows, l: cols}})
     concrete = rows.is_number and cols.is_number
     answer = chain[0] if chain and not (concrete and recognised) else assembled.doit() if concrete else assembled
-    return Solution([part], {"gradient": Answer(answer)}, data={"layout": "denominator"})
+    return part, answer
 
 
 def _reading(closed) -> str:
