@@ -57,7 +57,7 @@ FUNCTIONS = {
     "sigmoid": mo.sigmoid, "relu": mo.relu, "abs": sp.Abs,
     "max": sp.Max, "min": sp.Min,
 }
-SPECIAL = {"Sum", "softmax", "logsumexp", "trace", "det", "inv"}
+SPECIAL = {"Sum", "softmax", "logsumexp", "trace", "det", "inv", "sum"}
 CONSTANTS = {"pi": sp.pi, "E": sp.E}
 ALLOWED_NAMES = sorted(set(FUNCTIONS) | SPECIAL)
 # Python's keywords an instructor may mean as a name (lambda for a weight decay, in, as, ...)
@@ -341,6 +341,14 @@ class _Builder:
         if fname == "logsumexp":
             x, n = self._vector_arg(node, "logsumexp")
             return mo.LogSumExp(x, n)
+        if fname == "sum":  # of a column of a problem of matrices: 1^T v, the sum of its entries
+            if len(node.args) != 1:
+                raise ExprError("sum() takes one argument", node)
+            arg = self.build(node.args[0])
+            if not isinstance(arg, sp.MatrixExpr) or arg.shape[1] != 1:
+                raise ExprError("sum() takes a column vector of shapes (a matrix expression of one column)", node,
+                                "for a sum over an index write Sum(term, (i, 1, n))")
+            return sp.OneMatrix(1, arg.shape[0]) * arg
         if fname in ("trace", "det", "inv"):
             if len(node.args) != 1:
                 raise ExprError(f"{fname}() takes one argument", node)

@@ -61,21 +61,30 @@ def _why(A, w):
     """Why A is invertible (a clause), the condition the page states for the checks (m >= n), and the
     rule's short words."""
     terms = _args(A)
-    gram = [t for t in terms if isinstance(t, sp.MatMul) and len(t.args) == 2 and t.args[0] == t.args[1].T
-            and isinstance(t.args[1], sp.MatrixSymbol)]
+
+    def factors(t):  # (1/m) X^T X: the matrices of a product with a positive number in front
+        coeff, mats = t.as_coeff_matrices() if isinstance(t, sp.MatMul) else (sp.S.One, [t])
+        return mats if (coeff.is_positive or not coeff.is_number and coeff.is_positive is not False
+                        and all(s.is_positive for s in coeff.free_symbols)) else None
+
+    gram = [t for t in terms if (fs := factors(t)) is not None and len(fs) == 2 and fs[0] == fs[1].T
+            and isinstance(fs[1], sp.MatrixSymbol)]
     ridge = [t for t in terms if t not in gram and isinstance(t, sp.MatMul) and isinstance(t.args[-1], sp.Identity)
              and len(t.args) == 2 and t.args[0].is_Symbol]
     shown = tex(mo.Shown(_ordered(A)))
     if len(gram) == 1 and len(terms) == 1:
-        X = gram[0].args[1]
+        X = factors(gram[0])[1]
         rows, cols = X.shape
         return (f"when ${shown}$ is invertible, that is when ${tex(X)}$ has full column rank (independent columns, "
                 f"which needs ${tex(rows)} \\geq {tex(cols)}$)", sp.Ge(rows, cols, evaluate=False), "full column rank")
     if len(gram) == 1 and len(ridge) == 1 and len(terms) == 2:
         lam = ridge[0].args[0]
+        X = factors(gram[0])[1]
+        coeff = gram[0].as_coeff_matrices()[0] if isinstance(gram[0], sp.MatMul) else sp.S.One
+        scaled = "" if coeff == 1 else tex(coeff) + " "
         return (f"for ${tex(lam)} > 0$: then ${shown}$ is positive definite "
-                f"($v^{{T}} ({shown}) v = \\lVert {tex(gram[0].args[1])} v \\rVert^{{2}} + {tex(lam)} \\lVert v \\rVert^{{2}} > 0$ "
-                f"for $v \\neq 0$), hence invertible, whatever the rank of ${tex(gram[0].args[1])}$",
+                f"($v^{{T}} ({shown}) v = {scaled}\\lVert {tex(X)} v \\rVert^{{2}} + {tex(lam)} \\lVert v \\rVert^{{2}} > 0$ "
+                f"for $v \\neq 0$), hence invertible, whatever the rank of ${tex(X)}$",
                 None, f"invertible for ${tex(lam)} > 0$")
     return (f"when ${shown}$ is invertible", None, "when it is invertible")
 
