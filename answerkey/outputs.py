@@ -115,17 +115,25 @@ def _answer_record(answer) -> dict:
 
 
 def answers_json(spec, solutions) -> str:
+    problems: list = []
+    for p, s in zip(spec.problems, solutions):
+        entry = {"kind": p.kind.name, **({"points": p.points} if p.points is not None else {}),
+                 "verified": bool(s.verified), "readback": s.readback or None,
+                 "answers": {label: answer_record(a) for label, a in s.answers.items()}}
+        if p.group is None:
+            problems.append({"number": p.number, "id": p.id, **entry})
+            continue
+        if p.group.first:  # a problem of parts: its parts, each with its answers, under it
+            problems.append({"number": p.number, "id": p.group.id,
+                             **({"points": p.group.points} if p.group.points is not None else {}),
+                             "verified": True, "parts": []})
+        problems[-1]["parts"].append({"part": p.part, **entry})
+        problems[-1]["verified"] = problems[-1]["verified"] and entry["verified"]
     data = {
         "spec": spec.file,
         "title": spec.title,
         "seed": spec.seed,
-        "problems": [
-            {"number": p.number, "id": p.id, **({"part": p.part} if p.part else {}),
-             **({"points": p.points} if p.points is not None else {}), "kind": p.kind.name, "verified": bool(s.verified),
-             "readback": s.readback or None,
-             "answers": {label: answer_record(a) for label, a in s.answers.items()}}
-            for p, s in zip(spec.problems, solutions)
-        ],
+        "problems": problems,
     }
     if spec.student:
         data["student"] = spec.student

@@ -64,8 +64,8 @@ class Problem:
 
     @property
     def ref(self) -> str:
-        """How the key names the problem: 4, or 4a for part (a) of problem 4."""
-        return f"{self.number}{self.part}" if self.part else str(self.number)
+        """How the key names the problem: 4, or 4.a for part (a) of problem 4 (answers.csv: 4.a.LABEL)."""
+        return f"{self.number}.{self.part}" if self.part else str(self.number)
 
     @functools.cached_property
     def group_statement_tex(self) -> str | None:

@@ -34,10 +34,10 @@ def _problem_at(tex_text: str, line_no: int) -> str | None:
     for i, line in enumerate(tex_text.splitlines(), start=1):
         if i > line_no:
             break
-        m = re.match(r"% problem (\d+[a-z]?)$", line)
+        m = re.match(r"% problem (\d+(?:\.[a-z])?)$", line)
         if m:
             current = m.group(1)
-        elif re.match(r"% end problem \d+[a-z]?$", line):
+        elif re.match(r"% end problem \d+(?:\.[a-z])?$", line):
             current = None
     return current
 

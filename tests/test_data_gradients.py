@@ -182,7 +182,7 @@ def test_problem_of_parts_builds_each_part_of_its_kind_with_its_points(tmp_path)
     path = tmp_path / "parts.yaml"
     path.write_text(yaml.safe_dump(PARTS, sort_keys=False))
     spec = load_spec(path)
-    assert [p.ref for p in spec.problems] == ["1a", "1b", "1c", "2"]
+    assert [p.ref for p in spec.problems] == ["1.a", "1.b", "1.c", "2"]
     assert [p.kind.name for p in spec.problems] == ["matrix_gradient", "matrix_gradient", "hessian", "gradient"]
     solutions = solve_all(spec)
     assert all(s.verified for s in solutions)
@@ -197,9 +197,38 @@ def test_problem_of_parts_builds_each_part_of_its_kind_with_its_points(tmp_path)
         assert text.index(r"Let $L(w)") < text.index(r"\textbf{(a)}")  # the problem's statement once, first
     from answerkey import outputs
 
-    data = json.loads(outputs.answers_json(spec, solutions))
-    assert [(p["number"], p.get("part"), p.get("points")) for p in data["problems"]] == \
-        [(1, "a", 6.0), (1, "b", 4.0), (1, "c", 2.0), (2, None, 1.0)]
+    data = json.loads(outputs.answers_json(spec, solutions))  # the parts' answers under their parts
+    first, second = data["problems"]
+    assert (first["number"], first["id"], first["points"], first["verified"]) == (1, "ls", 10.0, True)
+    assert [(p["part"], p["kind"], p["points"]) for p in first["parts"]] == \
+        [("a", "matrix_gradient", 6.0), ("b", "matrix_gradient", 4.0), ("c", "hessian", 2.0)]
+    assert first["parts"][2]["answers"]["hessian_at"]["value"] == [[12, 6], [6, 0]]
+    assert (second["number"], second["points"], "parts" in second) == (2, 1.0, False)
+
+
+def test_variants_of_a_problem_of_parts_share_its_draws_and_name_columns_by_part(tmp_path):
+    import csv
+
+    import yaml
+
+    from answerkey import build
+
+    data = {"title": "V", "problems": [{
+        "id": "q", "params": {"c": {"randint": [2, 9], "default": 3}}, "function": "c*x**2 + x*y",
+        "parts": [{"kind": "gradient", "wrt": ["x", "y"], "at": {"x": 1, "y": 1}},
+                  {"kind": "hessian", "wrt": ["x", "y"]}]}]}
+    path = tmp_path / "v.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    options = build.Options(out=str(tmp_path / "out"), pdf=False, variants=4, seed=1, jobs=1)
+    result = build.run(path, options)
+    assert result.exit_code == 0, result.failures
+    rows = list(csv.DictReader((tmp_path / "out" / "v-variants" / "answers.csv").open()))
+    assert len(rows) == 4 and "1.a.gradient_at" in rows[0] and "1.b.hessian" in rows[0]
+    for row in rows:  # one draw of c for both parts: the gradient's x entry 2c + 1, the Hessian's corner 2c
+        grad = sp.sympify(row["1.a.gradient_at"])
+        hess = sp.sympify(row["1.b.hessian"])
+        assert grad[0, 0] - 1 == hess[0, 0] and hess[0, 0] in {2 * c for c in range(2, 10)}, row
+    assert len({row["1.b.hessian"] for row in rows}) > 1  # the draws differ between variants
 
 
 @pytest.mark.parametrize("change, message", [
