@@ -29,15 +29,21 @@ def matrix_form(entry, matrices: dict, k, rows, l=None, cols=None):
     """The matrix expression whose (k, l) entry (k-th for a column) is `entry`, or None.
 
     `matrices`: {entry base name (x, w): the problem's MatrixSymbol (X, w)}."""
-    try:
-        form = _Form(matrices)
-        if l is None:
-            out = form.column(sp.sympify(entry), k, rows)
-        else:
-            out = form.matrix(sp.sympify(entry), k, rows, l, cols)
-    except _No:
-        return None
-    return out
+    entry = sp.sympify(entry)
+    for attempt in (entry, _split_exponentials(entry)):  # e^{x_k + x_l} / Z^2: as e^{x_k} e^{x_l} / (Z Z)
+        try:
+            form = _Form(matrices)
+            return form.column(attempt, k, rows) if l is None else form.matrix(attempt, k, rows, l, cols)
+        except _No:
+            continue
+    return None
+
+
+def _split_exponentials(e):
+    """e^{a + b} written e^a e^b, and the products expanded (sums of exponentials stay)."""
+    split = e.replace(lambda t: isinstance(t, sp.exp) and isinstance(t.args[0], sp.Add),
+                      lambda t: sp.Mul(*[sp.exp(a) for a in t.args[0].args]))
+    return sp.expand(split, power_exp=False, power_base=False, log=False, multinomial=False)
 
 
 def combine_sums(expr):
@@ -181,10 +187,21 @@ class _Form:
         if isinstance(e, sp.Sum) and len(e.limits) == 1:
             return self.sandwich(e, k, rows, l, cols)
         factors = sp.Mul.make_args(e)
+        deltas = [f for f in factors if isinstance(f, sp.KroneckerDelta) and set(f.args) == {k, l}]
+        if deltas and rows == cols:  # delta_kl g_k -> diag(g)
+            rest = sp.Mul(*[f for f in factors if f is not deltas[0]]).xreplace({l: k})
+            if k not in rest.free_symbols:
+                return self.scalar(rest) * sp.Identity(rows) if rest != 1 else sp.Identity(rows)
+            return sp.DiagMatrix(self.column(rest, k, rows))
         const = [f for f in factors if not f.free_symbols & {k, l}]
         left = [f for f in factors if k in f.free_symbols and l not in f.free_symbols]
         right = [f for f in factors if l in f.free_symbols and k not in f.free_symbols]
         both = [f for f in factors if {k, l} <= f.free_symbols]
+        squared = [f for f in const if isinstance(f, sp.Pow) and f.exp == -2 and isinstance(f.base, sp.Sum)]
+        if squared and any(isinstance(f, sp.exp) for f in left) and any(isinstance(f, sp.exp) for f in right):
+            left.append(1 / squared[0].base)  # e^{a_k} e^{a_l} / Z^2: a softmax on each side
+            right.append(1 / squared[0].base)
+            const = [f for f in const if f is not squared[0]]
         for side in (left, right):  # e^{a_k} / sum_j e^{a_j}: the denominator goes with its softmax
             if any(isinstance(f, sp.exp) for f in side):
                 dens = [f for f in const if isinstance(f, sp.Pow) and f.exp == -1 and isinstance(f.base, sp.Sum)]

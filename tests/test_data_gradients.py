@@ -269,3 +269,22 @@ problems:
     with pytest.raises(SpecError) as info:
         solve_all(load_spec(path))
     assert str(info.value).startswith(f"{path}:4:") and "problem 1(a)" in str(info.value)
+
+
+def test_the_hessian_of_softmax_cross_entropy_is_diag_p_minus_p_p_transpose(tmp_path):
+    """-y^T x + logsumexp(x) with respect to x: diag(p) - p p^T, p = softmax(x), against SymPy's own hessian of
+    the function written out at n = 3."""
+    spec = load_spec(write_spec(tmp_path, {"kind": "hessian", "id": "ce", "name": "L",
+                                           "function": "-y.T*x + logsumexp(x)",
+                                           "shapes": {"x": ["n", 1], "y": ["n", 1]}, "wrt": "x"}))
+    (solution,) = solve_all(spec)
+    answer = solution.answers["hessian"].expr
+    assert render.solution_block(spec.problems[0], solution).count(r"\operatorname{diag}") >= 1
+    xs = sp.symbols("x0:3")
+    loss = sp.log(sum(sp.exp(t) for t in xs))  # the -y^T x term has no second derivative
+    want = sp.hessian(loss, xs)
+    x = next(m for m in answer.atoms(sp.MatrixSymbol) if m.name == "x")
+    got = answer.xreplace({x: sp.ImmutableMatrix(xs)}).subs(x.shape[0], 3).doit()
+    got = sp.ImmutableMatrix(got.as_explicit() if not isinstance(got, sp.MatrixBase) else got)
+    point = {t: v for t, v in zip(xs, (0.3, -1.2, 2.0))}
+    assert max(abs(float((got - want)[i, j].subs(point))) for i in range(3) for j in range(3)) < 1e-12

@@ -37,7 +37,14 @@ def _confirm_matrix(problem, solution) -> list[str]:
         loss = sp.ImmutableMatrix(loss.doit()).as_explicit()[0, 0] if isinstance(loss, sp.MatrixExpr) else loss.doit()
         fn = sp.lambdify(entries, loss, modules="mpmath")
         key = hessian.xreplace({m: v for m, v in explicit.items()}).xreplace(scalars).xreplace(at_size)
-        key = sp.ImmutableMatrix(key.doit()) if isinstance(key, sp.MatrixExpr) else key
+        entries_of = {(m.name.lower() if m.shape[1] != 1 else m.name): v for m, v in explicit.items()}
+        key = key.doit() if isinstance(key, sp.Basic) else key  # a matrix form, or the entries at this size
+        key = key.replace(lambda t: isinstance(t, sp.Indexed) and str(t.base) in entries_of
+                          and all(i.is_Integer for i in t.indices),  # x_i, w_kl: the entries of the matrices
+                          lambda t: entries_of[str(t.base)][int(t.indices[0]) - 1,
+                                                             int(t.indices[1]) - 1 if len(t.indices) > 1 else 0])
+        key = sp.ImmutableMatrix(key.as_explicit() if isinstance(key, sp.MatrixExpr) and not isinstance(
+            key, sp.MatrixBase) else key)
         point = [mpmath.mpf(v) for v in explicit[w]]
         n = len(entries)
         for i in range(n):
