@@ -20,8 +20,8 @@ def test_every_example_spec_builds_verified(spec, tmp_path):
     data = json.loads((tmp_path / f"{spec.stem}.answers.json").read_text(encoding="utf-8"))
     assert data["problems"] and all(p["verified"] for p in data["problems"])
     # the page is the proof: every displayed line of every example read back from its LaTeX and checked
-    for problem in data["problems"]:
-        assert problem["readback"]["unread"] == [], (problem["id"], problem["readback"])
+    for problem in [part for p in data["problems"] for part in p.get("parts", [p])]:  # a problem, or its parts
+        assert problem["readback"]["unread"] == [], (problem.get("id"), problem.get("part"), problem["readback"])
         assert problem["readback"]["checked"] + problem["readback"]["definitions"] > 0
     tex = (tmp_path / f"{spec.stem}.tex").read_text(encoding="utf-8")
     assert "not read back" not in tex and "displayed lines read back from the page and checked" in tex
