@@ -93,6 +93,12 @@ class KeyPrinter(LatexPrinter):
             bracketed = [_bracket_one_by_one(a) for a in args]
             if bracketed != args:
                 return self._print_MatMul(sp.MatMul(*bracketed, evaluate=False))
+        if expr.could_extract_minus_sign() and len(args) > 1 and not (args[0].is_Rational and not args[0].is_Integer):
+            # SymPy prints the rest at the precedence of a sum, so that - X^T (a (.) b) lost its brackets
+            rest = args[1:] if args[0] == -1 else [-args[0]] + args[1:]
+            if not sp.MatMul(*rest, evaluate=False).could_extract_minus_sign():
+                return "- " + (self._print_MatMul(sp.MatMul(*rest, evaluate=False)) if len(rest) > 1
+                               else self.parenthesize(rest[0], PRECEDENCE["Mul"], False))
         if args and args[0].is_Rational and not args[0].is_Integer:
             c = args[0]
             sign = "- " if c < 0 else ""

@@ -16,7 +16,7 @@ from answerkey.errors import VerificationError
 
 from .kindutil import write_spec
 
-SIZES = {"n": 3, "d": 3, "C": 4, "h": 3}
+SIZES = {"n": 3, "d": 3, "C": 4, "h": 3, "m": 4}
 
 
 def _sig(t):
@@ -63,6 +63,12 @@ LOSSES = {
                               lambda M: sum(_dot(M["A"][i], [M["X"][j][i] for j in range(SIZES["n"])])
                                             for i in range(SIZES["n"])) * _dot(M["u"], _mv(M["X"], M["u"])),
                               r"\left(u^{T} X u\right) A^{T}"),
+    # a minus sign before X^T (a (.) b (.) y): SymPy's printer dropped the brackets, and the build failed
+    "nested-elementwise": (dict(function="-y.T*log(sigmoid(tanh(exp(X*w))))", wrt="w",
+                                shapes={"X": ["m", "n"], "w": ["n", 1], "y": ["m", 1]}),
+                           lambda M: -_dot(M["y"], [mpmath.log(_sig(mpmath.tanh(mpmath.e ** z)))
+                                                    for z in _mv(M["X"], M["w"])]),
+                           r"= - X^{T} \left(\left(- \sigma"),
 }
 
 
@@ -166,3 +172,23 @@ def test_answers_csv_names_a_part_problem_part_label(tmp_path):
     rows = list(csv.DictReader((tmp_path / "out" / "p-variants" / "answers.csv").open(encoding="utf-8")))
     assert {"1.a.gradient", "1.b.hessian", "2.gradient"} <= set(rows[0]), rows[0].keys()
     assert all(row["1.b.hessian"].startswith("Matrix(") and row["2.gradient"] for row in rows)
+
+
+@pytest.mark.parametrize("kind, function, shapes, wrt", [
+    ("matrix_gradient", "(X*x - y).T*(X*x - y)", {"X": ["m", "n"], "x": ["n", 1], "y": ["m", 1]}, "x"),
+    ("hessian", "(X*w - x).T*(X*w - x)", {"X": ["m", "n"], "w": ["n", 1], "x": ["m", 1]}, "w"),
+    ("minimize", "(A*a - b).T*(A*a - b)", {"A": ["m", "n"], "a": ["n", 1], "b": ["m", 1]}, "a"),
+])
+def test_a_matrix_and_a_vector_of_one_letter_are_refused_by_every_kind_of_shapes(tmp_path, kind, function, shapes,
+                                                                                 wrt):
+    """X beside x: both would write entries x_... (minimize raised SymPy's IndexException; hessian printed x_p
+    beside x_pi); the hint names a letter the spec does not use."""
+    from answerkey.errors import SpecError
+
+    path = write_spec(tmp_path, {"kind": kind, "id": "c", "function": function, "shapes": shapes, "wrt": wrt})
+    with pytest.raises(SpecError) as info:
+        solve_all(load_spec(path))
+    text = str(info.value)
+    assert text.startswith(f"{path}:") and "would both have entries named" in text
+    hint = text.rsplit("the vector to ", 1)[1].rstrip(")")
+    assert hint.lower() not in {n.lower() for n in shapes}
