@@ -255,6 +255,12 @@ class _Builder:
         if op == "-":
             return left - right
         if op in ("*", "@"):
+            from sympy.matrices.expressions.matexpr import MatrixElement
+
+            if isinstance(left, sp.MatrixExpr) != isinstance(right, sp.MatrixExpr) and any(
+                    not isinstance(v, sp.MatrixExpr) and v.has(MatrixElement) for v in (left, right)):
+                # sigmoid(u.T*v)*(u.T*u): SymPy's product would write the entry of u^T v out as a 0-based sum
+                return sp.MatMul(left, right).doit(deep=False)
             return left * right
         if op == "/":
             if right == 0:

@@ -681,6 +681,9 @@ class LogSumExpOf(sp.Function):
             return sp.log(sum(sp.exp(e) for e in v))
         return None
 
+    def _eval_is_commutative(self):
+        return True  # a number, though its argument is a matrix (logsumexp(W*x)*(y.T*y) is a product of numbers)
+
     def written_out(self):
         v = self.args[0]
         d = sp.Dummy("j", integer=True)

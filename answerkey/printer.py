@@ -86,8 +86,19 @@ class KeyPrinter(LatexPrinter):
         return super()._print_MatrixElement(expr)
 
     def _print_MatMul(self, expr):
-        """SymPy's, with a fractional coefficient as a fraction (1/2, not the bracketed decimal (0.5))."""
+        """SymPy's, with a fractional coefficient as a fraction (1/2, not the bracketed decimal (0.5)); a scalar
+        u^T v beside a vector or matrix in brackets, (u^T u) u, since u^T u u is no product of matrices."""
         args = list(expr.args)
+        if any(isinstance(a, sp.MatrixExpr) and a.shape != (1, 1) for a in args):
+            bracketed = [_bracket_one_by_one(a) for a in args]
+            if bracketed != args:
+                return self._print_MatMul(sp.MatMul(*bracketed, evaluate=False))
+        if expr.could_extract_minus_sign() and len(args) > 1 and not (args[0].is_Rational and not args[0].is_Integer):
+            # SymPy prints the rest at the precedence of a sum, so that - X^T (a (.) b) lost its brackets
+            rest = args[1:] if args[0] == -1 else [-args[0]] + args[1:]
+            if not sp.MatMul(*rest, evaluate=False).could_extract_minus_sign():
+                return "- " + (self._print_MatMul(sp.MatMul(*rest, evaluate=False)) if len(rest) > 1
+                               else self.parenthesize(rest[0], PRECEDENCE["Mul"], False))
         if args and args[0].is_Rational and not args[0].is_Integer:
             c = args[0]
             sign = "- " if c < 0 else ""
@@ -112,6 +123,9 @@ class KeyPrinter(LatexPrinter):
 
     def _print_OneByOne(self, expr):
         return self._print(expr.args[0])
+
+    def _print_BracketedOneByOne(self, expr):
+        return f"\\left({self._print(expr.args[0])}\\right)"
 
     def _print_OneMatrix(self, expr):
         rows, cols = expr.shape
@@ -426,3 +440,20 @@ def _print_integer(self, expr):
 
 
 KeyPrinter._print_Integer = _print_integer
+
+
+class BracketedOneByOne(mo.OneByOne):
+    """A OneByOne that prints in brackets: a scalar u^T v as a factor beside a vector or matrix."""
+
+
+def _bracket_one_by_one(arg):
+    """A scalar factor of a product of matrices with its u^T v factors bracketed (the factors of a product
+    only: sigma(u^T v) keeps its own brackets)."""
+    if isinstance(arg, sp.MatrixExpr):
+        return arg
+    if type(arg) is mo.OneByOne:
+        return BracketedOneByOne(*arg.args)
+    if isinstance(arg, sp.Mul) and any(type(f) is mo.OneByOne for f in arg.args):
+        return sp.Mul(*[BracketedOneByOne(*f.args) if type(f) is mo.OneByOne else f for f in arg.args],
+                      evaluate=False)
+    return arg

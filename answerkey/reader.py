@@ -616,6 +616,12 @@ class _Evaluator:
                            else mo.sigmoid(self.scalar(arg)))
                 i += 2
                 continue
+            if isinstance(f, _Args) and _is_matrix(f.value) and f.value.shape == (1, 1) and any(
+                    _is_matrix(g) and g.shape != (1, 1) for g in (h.value if isinstance(h, _Args) else h
+                                                                  for h in factors)):
+                out.append(mo.OneByOne(f.value))  # (u^T u) u: a bracketed 1 x 1 product beside a vector, a number
+                i += 1
+                continue
             out.append(f.value if isinstance(f, _Args) else f)
             i += 1
         return self.multiply(out)

@@ -100,7 +100,17 @@ def _close(a, b, tolerance=TOLERANCE, rounding=None) -> bool:
 def _concrete_at(expr, sub: tuple):
     """The expression at concrete lengths and indices, made explicit; shared by the lines of a
     derivation, which all mean the same quantity."""
-    return mo.concrete(expr.subs(dict(sub)))
+    return mo.concrete(_at_sizes(expr, dict(sub)))
+
+
+def _at_sizes(expr, sub: dict):
+    """expr.subs(sub), with the sizes of its matrices replaced everywhere first: SymPy's subs skips a Sum whose
+    free symbols do not name the size (a MatrixSymbol's free symbols leave out its shape), so W of h rows stayed
+    W of h rows inside sum_i w_{k i} x_i when h was given."""
+    if isinstance(expr, sp.Basic):
+        dims = {d for m in expr.atoms(sp.MatrixSymbol) for d in m.shape}
+        expr = expr.xreplace({k: sp.sympify(v) for k, v in sub.items() if k in dims})
+    return expr.subs(sub)
 
 
 def numeric_cases(a, b, assume: dict, rng: random.Random):
@@ -190,7 +200,7 @@ def _matrix_cases(a, b, sub: dict, rng: random.Random):
     from sympy.matrices.expressions.matexpr import MatrixElement
 
     key = tuple(sorted(sub.items(), key=lambda kv: str(kv[0])))
-    sides = [(e.subs(sub), _numeric_first(e, e)) for e in (a, b)]
+    sides = [(_at_sizes(e, sub), _numeric_first(e, e)) for e in (a, b)]
     cached = [None if heavy else _concrete_at(e, key) for e, heavy in
               zip((a, b), (h for _, h in sides))]  # a side without them: written out once, as before
     a, b = sides[0][0], sides[1][0]

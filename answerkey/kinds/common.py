@@ -90,6 +90,21 @@ def check_entry_names(problem, f, lengths: dict, field: str = "function") -> Non
                                        f"{m.group(1)}", f"rename it, e.g. to {m.group(1).upper()}{m.group(2)}")
 
 
+def check_shape_entries(problem, shapes: dict) -> None:
+    """A matrix W's entries print w_ij and a vector w's w_i: a spec of shapes with both is an error naming them
+    (their entries would be one letter on the page), with a free name to rename to."""
+    entries: dict[str, str] = {}
+    for name, (rows, cols) in shapes.items():
+        entry = name if cols == 1 else name.lower()
+        if entry in entries:
+            taken = {n.lower() for n in shapes}
+            free = next((c for c in "yzuvabcdpqrst" if c not in taken), None)
+            raise problem.error(("shapes", name), f"'{name}' and '{entries[entry]}' would both have entries "
+                                                  f"named {entry}: the key writes a matrix's entries in lower case",
+                                "rename one of them" + (f", e.g. the vector to {free}" if free else ""))
+        entries[entry] = name
+
+
 def check_sums(problem, f, lengths: dict, field: str = "function") -> None:
     """Every entry a sum reaches lies inside its vector: Sum(x[i], (i, 1, n)) with vectors {x: 4} is an
     error naming both (the sum runs to n, x has 4 entries), as is x[i + 1] running past the end."""

@@ -8,7 +8,8 @@ from pydantic import Field
 from ... import mathobj as mo
 from ...expr import Scope
 from ...expr import ExprError, parse_length
-from ..common import (Expr, Fields, Length, Name, Number, check_entry_names, function_context, in_domain,
+from ..common import (Expr, Fields, Length, Name, Number, check_entry_names, check_shape_entries,
+                      function_context, in_domain,
                       point_values)
 
 
@@ -35,6 +36,7 @@ def setup_matrix(problem):
         raise problem.error("wrt", "with shapes, wrt is one vector", "e.g. wrt: w with shapes: {w: [n, 1]}")
     if c.wrt not in shapes or shapes[c.wrt][1] != 1:
         raise problem.error("wrt", f"'{c.wrt}' is not a vector of shapes", "declare it as [n, 1] in shapes")
+    check_shape_entries(problem, shapes)
     if c.at is not None:
         raise problem.error("at", "a point needs scalar variables", "leave out shapes: to use at:")
     f = problem.expr("function", Scope(matrices=shapes))

@@ -6,7 +6,7 @@ import sympy as sp
 
 from ... import mathobj as mo
 from ...expr import ExprError, Scope, parse_length
-from ..common import Expr, Fields, Length, Name
+from ..common import Expr, Fields, Length, Name, check_shape_entries
 
 
 class MatrixGradientFields(Fields):
@@ -33,14 +33,7 @@ def setup(problem):
             raise problem.error(("shapes", name), exc.message) from None
     if c.wrt not in shapes:
         raise problem.error("wrt", f"'{c.wrt}' has no shape", "declare it in shapes")
-    entries: dict[str, str] = {}  # the key writes a matrix W's entries w_ij and a vector x's x_i
-    for name, (rows, cols) in shapes.items():
-        entry = name if cols == 1 else name.lower()
-        if entry in entries:
-            raise problem.error(("shapes", name), f"'{name}' and '{entries[entry]}' would both have entries "
-                                                  f"named {entry}: the key writes a matrix's entries in lower case",
-                                "rename one of them, e.g. the vector to y")
-        entries[entry] = name
+    check_shape_entries(problem, shapes)  # the key writes a matrix W's entries w_ij and a vector x's x_i
     f = problem.expr("function", Scope(matrices=shapes))
     if isinstance(f, sp.MatrixExpr):
         if f.shape != (1, 1):

@@ -76,6 +76,20 @@ def _closed_form(f, wrt):
     return closed
 
 
+def _scalar_krons(closed):
+    """closed with each Kronecker product of a matrix and a 1 x 1 product written as that number times the
+    matrix ((u^T X u) A^T), or None when another Kronecker product is left (no notation of the course)."""
+    def scalar_times(t):
+        ones = [a for a in t.args if a.shape == (1, 1)]
+        rest = [a for a in t.args if a.shape != (1, 1)]
+        if len(ones) != len(t.args) - 1 or len(rest) != 1:
+            return t
+        return sp.Mul(*[mo.OneByOne(a) for a in ones]) * rest[0]
+
+    out = closed.replace(lambda t: isinstance(t, sp.KroneckerProduct), scalar_times)
+    return None if out.has(sp.KroneckerProduct) else out
+
+
 def named_rule(f, X):
     """Identities that index notation does not reach: (closed form, its rule), or None."""
     if X.shape[0] != X.shape[1]:
@@ -147,6 +161,8 @@ def gradient_part(problem, f, wrt, name: str):
     recognised = False  # the matrix form read from the entry (at given sizes the answer stays explicit)
     if closed is not None and (closed.has(sp.Sum, MatrixElement) or closed.has(sp.HadamardPower)):
         closed = None  # SymPy's form with its own 0-based index sums inside: recognised from the entry instead
+    if closed is not None and closed.has(sp.KroneckerProduct):
+        closed = _scalar_krons(closed)  # A^T (x) (u^T X u): SymPy's way of writing a number times A^T
     if closed is None:
         matrices = {mo.entry_name(m): m for m in f.atoms(sp.MatrixSymbol) | {wrt}}
         closed = matrix_form(entry, matrices, k, rows, *((l, cols) if cols != 1 else ()))

@@ -12,7 +12,8 @@ from pydantic import Field, StrictInt
 from ... import mathobj as mo
 from ...expr import ExprError, Scope, parse_length
 from ..matrix_gradient.fields import matrix_context
-from ..common import (Expr, Fields, Length, Name, Number, check_entry_names, check_sums, function_context, in_domain,
+from ..common import (Expr, Fields, Length, Name, Number, check_entry_names, check_shape_entries, check_sums,
+                      function_context, in_domain,
                       point_values)
 
 
@@ -105,6 +106,7 @@ def _matrix(problem):
         raise problem.error("wrt", f"'{c.wrt}' has no shape", "declare it in shapes")
     if "I" in shapes:
         raise problem.error(("shapes", "I"), "I is the identity matrix of the key", "rename the matrix")
+    check_shape_entries(problem, shapes)
     f = problem.expr("function", Scope(matrices=shapes))
     if isinstance(f, sp.MatrixExpr):
         if f.shape != (1, 1):
