@@ -364,9 +364,8 @@ def master_files(name, spec, rows, directory: Path, pdf: bool):
                 if number == problem.ref and label not in labels:
                     labels.append(label)
         columns.append((problem.ref, labels))
-    # a part's answers are PROBLEM.PART.LABEL (1.b.hessian), as the contract names them; the key says 1b
-    prefix = {p.ref: f"{p.number}.{p.part}" if p.part else str(p.number) for p in spec.problems}
-    header = ["variant", "seed", "student_id"] + [f"{prefix[n]}.{label}" for n, labels in columns for label in labels]
+    # a part's answers are PROBLEM.PART.LABEL (1.b.hessian), as the contract names them (its ref is 1.b)
+    header = ["variant", "seed", "student_id"] + [f"{n}.{label}" for n, labels in columns for label in labels]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
