@@ -226,9 +226,8 @@ def solve(problem) -> Solution:
     rule = {"correlate": WINDOW_PRODUCTS, "convolve": WINDOW_PRODUCTS_FLIPPED, "max_pool": WINDOW_MAX,
             "avg_pool": WINDOW_MEAN}[s.op]
     out = []
-    shown = 0
     for m in range(maps):
-        rows = []
+        rows, shown = [], 0
         for i in range(size["height"]):
             row = []
             for j in range(size["width"]):
@@ -299,18 +298,21 @@ def describe(problem) -> str:
             name = f"k_{{{f + 1}}}" if s.filters_given else "k"
             shown.append(arrays(name, kernel, [f"channel {c + 1}" for c in range(s.channels)]
                                 if s.channels_given else []))
-        kernel = "the kernels $k_1, \\dots, k_{%d}$ (one per filter)" % s.filters if s.filters_given else "the kernel $k$"
+        names = [f"$k_{{{f + 1}}}$" for f in range(s.filters)]
+        kernel = (f"the kernels {', '.join(names[:-1])} and {names[-1]} (one per filter)" if s.filters <= 4 else
+                  f"the kernels $k_1, \\dots, k_{{{s.filters}}}$ (one per filter)") if s.filters_given else "the kernel $k$"
         text = f"Compute {what} of the input $x$ with {kernel}"
     else:
         size = f"${s.size['height']} \\times {s.size['width']}$" if s.dims == 2 else f"{s.size['width']}"
         text = f"Compute {what} of the input $x$ with a window of size {size}"
 
     def ax(d):
-        return f"{d['width']}" if s.dims == 1 or d["width"] == d["height"] else f"{d['height']} \\times {d['width']}"
+        return f"${d['width']}$" if s.dims == 1 or d["width"] == d["height"] else \
+            f"(height ${d['height']}$, width ${d['width']}$)"
 
-    text += f", stride ${ax(s.stride)}$ and padding ${ax(s.padding)}$"
+    text += f", stride {ax(s.stride)} and padding {ax(s.padding)}"
     if any(v != 1 for v in s.dilation.values()):
-        text += f", dilation ${ax(s.dilation)}$"
+        text += f", dilation {ax(s.dilation)}"
     if s.bias is not None:
         text += ", bias " + ", ".join(f"${tex(b)}$" for b in s.bias[:s.filters if s.filters_given else 1])
     text += f" ({'1-D' if s.dims == 1 else '2-D'}"
@@ -318,7 +320,9 @@ def describe(problem) -> str:
         text += f", {s.channels} input channels"
     text += "):\n\\[ " + " \\qquad ".join(shown) + " \\]\n"
     n = problem.fields.show
-    text += f"Work out the first {n} output entr{'y' if n == 1 else 'ies'} window by window, then the whole output."
+    each = " of each output map" if (s.filters if s.k is not None else s.channels) > 1 else ""
+    text += (f"Work out the first {n} output entr{'y' if n == 1 else 'ies'}{each} window by window, then the whole "
+             "output.")
     if problem.fields.rounding == "floor":
         text += " A window that does not fit is dropped."
     return text
