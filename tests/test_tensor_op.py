@@ -219,3 +219,17 @@ def test_errors_at_their_fields(tmp_path, problem, field, message):
     assert message in text, text
     assert isinstance(info.value, SpecError), text
     assert f"{field}:" in text or field in text, text
+
+
+def test_max_pooling_shows_every_entry_of_the_window_and_a_wrong_maximum_fails(tmp_path):
+    problem = {"kind": "tensor_op", "op": "max_pool", "input": [[5, 1, 1], [1, 5, 1], [1, 1, 5]], "kernel": 2,
+               "stride": 1}
+    spec, (solution,) = solve(tmp_path, problem)
+    p = spec.problems[0]
+    block = render.solution_block(p, solution)
+    line = "y_{11} = \\max\\left(x_{11}, x_{12}, x_{21}, x_{22}\\right) = \\max\\left(5, 1, 1, 5\\right) = 5"
+    assert line in block  # in the window's order, the repeated 5 and 1 kept
+    assert outputs(solution, 1) == [[[5, 5], [5, 5]]]
+    for old, new in ((line, line[:-1] + "4"), ("\\max\\left(5, 1, 1, 5\\right)", "\\max\\left(4, 1, 1, 4\\right)")):
+        with pytest.raises(VerificationError):
+            readback.check(p, solution, block.replace(old, new, 1), p.kind.context(p))

@@ -68,6 +68,17 @@ def _matrix(rows) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(rows)
 
 
+class WindowMax(mo.Display):
+    """max(a, b, ...) of a window's entries in the window's order, repeats kept (SymPy's Max sorts them and
+    drops repeats); its value is the largest."""
+
+    def value(self):
+        return sp.Max(*self.args)
+
+    def _latex(self, printer):
+        return "\\max\\left(" + ", ".join(printer._print(a) for a in self.args) + "\\right)"
+
+
 def padded(s, channel) -> list:
     """A channel with its zero padding, as rows."""
     ph, pw = s.padding["height"], s.padding["width"]
@@ -108,8 +119,8 @@ def window(s, m: int, i: int, j: int):
             raise CannotPool(i, j)
         nums = [values[n] for n in names]
         if s.op == "max_pool":
-            return (sp.Max(*names, evaluate=False) if len(names) > 1 else names[0],
-                    sp.Max(*nums, evaluate=False) if len(nums) > 1 else nums[0], max(nums))
+            return (WindowMax(*names) if len(names) > 1 else names[0],
+                    WindowMax(*nums) if len(nums) > 1 else nums[0], max(nums))
         count = s.size["height"] * s.size["width"]
         return (mo.Shown(sp.Mul(sp.Add(*names, evaluate=False), sp.Pow(count, -1, evaluate=False), evaluate=False)),
                 mo.Shown(sp.Mul(sp.Add(*nums, evaluate=False), sp.Pow(count, -1, evaluate=False), evaluate=False)),
