@@ -233,3 +233,11 @@ def test_max_pooling_shows_every_entry_of_the_window_and_a_wrong_maximum_fails(t
     for old, new in ((line, line[:-1] + "4"), ("\\max\\left(5, 1, 1, 5\\right)", "\\max\\left(4, 1, 1, 4\\right)")):
         with pytest.raises(VerificationError):
             readback.check(p, solution, block.replace(old, new, 1), p.kind.context(p))
+
+
+def test_a_wrong_entry_is_one_error_at_its_place(tmp_path):
+    with pytest.raises(SpecError) as info:
+        solve(tmp_path, {"kind": "tensor_op", "input": [[1, "a"], [2, 3]], "kernel": [[1]]})
+    text = str(info.value)
+    assert "input.0.1" in text and "'a'" in text, text
+    assert "input.0.0" not in text and "input.1.0" not in text, text  # no error for the numbers around it

@@ -19,15 +19,17 @@ from ..common import Fields, Number, _exact
 from ..conv_output_shape.fields import Padding, Size
 
 
-Vector = list[Number]
-Matrix = list[Vector]
-Array = Union[Vector, Matrix, list[Matrix], list[list[Matrix]]]
+# Arrays nested up to 3 (an input) or 4 (a kernel of several filters) deep; the depths are told apart, and
+# ragged or misplaced entries reported at their positions, by setup (one type, so that a wrong entry gets one
+# error at its place rather than one per reading of the union).
+Array3 = list[Union[Number, list[Union[Number, list[Number]]]]]
+Array4 = list[Union[Number, list[Union[Number, list[Union[Number, list[Number]]]]]]]
 
 
 class TensorFields(Fields):
     op: Literal["correlate", "convolve", "max_pool", "avg_pool"] = "correlate"
-    input: Union[Vector, Matrix, list[Matrix]]
-    kernel: Union[StrictInt, Size, Array]
+    input: Array3
+    kernel: Union[StrictInt, Size, Array4]
     dims: Literal[1, 2] | None = None
     stride: Union[StrictInt, Size, None] = None  # default: 1 for a correlation or convolution, the kernel for a pooling
     padding: Union[StrictInt, Padding] = 0
