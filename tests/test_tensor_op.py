@@ -241,3 +241,14 @@ def test_a_wrong_entry_is_one_error_at_its_place(tmp_path):
     text = str(info.value)
     assert "input.0.1" in text and "'a'" in text, text
     assert "input.0.0" not in text and "input.1.0" not in text, text  # no error for the numbers around it
+
+
+def test_wide_arrays_get_room_for_their_columns(tmp_path):
+    """amsmath's matrices hold 10 columns unless told: a 12-column input must not break TeX."""
+    problem = {"kind": "tensor_op", "input": [list(range(12)), list(range(12, 0, -1))], "kernel": [[1, -1]],
+               "show": 1}
+    spec, (solution,) = solve(tmp_path, problem)
+    p = spec.problems[0]
+    assert "\\setcounter{MaxMatrixCols}" in render.solution_block(p, solution)
+    assert "\\setcounter{MaxMatrixCols}" in p.kind.describe(p)
+    assert outputs(solution, 1) == [[[-1] * 11, [1] * 11]]

@@ -330,6 +330,9 @@ def describe(problem) -> str:
     if s.channels_given:
         text += f", {s.channels} input channels"
     text += "):\n\\[ " + " \\qquad ".join(shown) + " \\]\n"
+    widest = max([len(ch[0]) for ch in s.x] + [len(ch[0]) for kernel in (s.k or []) for ch in kernel])
+    if widest > 10:  # amsmath's matrices have 10 columns unless told
+        text = f"\\setcounter{{MaxMatrixCols}}{{{max(200, widest + 2 * s.padding['width'])}}}" + text
     n = problem.fields.show
     each = " of each output map" if (s.filters if s.k is not None else s.channels) > 1 else ""
     text += (f"Work out the first {n} output entr{'y' if n == 1 else 'ies'}{each} window by window, then the whole "
