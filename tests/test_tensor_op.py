@@ -112,6 +112,31 @@ def test_random_correlations_and_convolutions_match_conv2d(tmp_path, seed):
     assert got == [[list(r) for r in m] for m in want.tolist()], problem
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_random_uneven_stride_padding_dilation_by_axis_match_conv2d(tmp_path, seed):
+    rng = random.Random(300 + seed)
+    h, w, kh, kw = rng.randint(4, 7), rng.randint(4, 7), rng.randint(1, 3), rng.randint(1, 3)
+    st, pd, dl = ([rng.randint(lo, hi) for _ in range(2)] for lo, hi in ((1, 3), (0, 2), (1, 2)))
+    x, k = draw_matrix(rng, h, w), draw_matrix(rng, kh, kw, -2, 2)
+    problem = {"kind": "tensor_op", "input": x, "kernel": k, "rounding": "floor",
+               "stride": {"height": st[0], "width": st[1]}, "padding": {"height": pd[0], "width": pd[1]},
+               "dilation": {"height": dl[0], "width": dl[1]}}
+    want = conv2d([x], [[k]], None, tuple(st), tuple(pd), tuple(dl))
+    assert outputs(solved(tmp_path, problem), 1) == [want[0].tolist()], problem
+
+
+def test_the_example_spec_is_read_back_in_full():
+    from pathlib import Path
+
+    from answerkey.build import load_spec, solve_all
+
+    spec = load_spec(Path(__file__).resolve().parent.parent / "answerkey/kinds/tensor_op/example.yaml")
+    solutions = solve_all(spec, jobs=1)
+    for solution in solutions:
+        assert solution.verified and solution.unread == [], solution.unread
+    assert [s.answers["output"].expr.tolist() for s in solutions][2:] == [[[6, 5], [3, 4]], [[6, 6], [1, 5]]]
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_random_poolings_match_max_pool2d_and_avg_pool2d(tmp_path, seed):
     rng = random.Random(100 + seed)
