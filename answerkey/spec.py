@@ -287,6 +287,14 @@ def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Prob
         own = any(k in part for k in DEFINING)  # a part with its own function takes none of the problem's definitions
         inherited = [k for k in shared if kind is not None and k in kind.fields.model_fields and k not in part
                      and not own]
+        if own and kind is not None:
+            missing = [k for k in shared if k in kind.fields.model_fields and k not in part
+                       and kind.fields.model_fields[k].is_required()]
+            if missing:
+                errors.add(doc.where(path + ("parts", j), f"problem {i + 1}({chr(ord('a') + j)}) ({pid})", missing[0]),
+                           "missing: a part with a function of its own takes none of the problem's "
+                           f"fields", f"set {missing[0]} in the part too")
+                continue
         used.update(inherited)
         merged = dict(part)
         for k in inherited:
@@ -307,6 +315,12 @@ def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Prob
         problem = _problem(doc, i, merged, errors, part_path, letter, group)
         if problem is not None:
             out.append(problem)
+    given = [p.get("points") for p in parts]
+    if points is not None and given and all(isinstance(g, (int, float)) and not isinstance(g, bool) for g in given) \
+            and abs(sum(given) - points) > 1e-9:
+        errors.add(doc.where(path + ("points",), label, "points"),
+                   f"the problem has {points:g} points and its parts {' + '.join(f'{g:g}' for g in given)} = "
+                   f"{sum(given):g}", "make them agree, or leave out the problem's points")
     for k in shared:
         if k not in used:
             errors.add(doc.where(path + (k,), label, k, key=True), f"no part uses '{k}'",

@@ -236,6 +236,7 @@ def test_variants_of_a_problem_of_parts_share_its_draws_and_name_columns_by_part
     ({"kind": "gradient"}, "a problem of parts has no kind of its own"),
     ({"where": "c > 1"}, "put the condition on the part"),
     ({"parts": []}, "expected a list of parts"),
+    ({"points": 11}, "the problem has 11 points and its parts 6 + 4 + 2 = 12"),
 ])
 def test_problem_of_parts_errors_are_clear(tmp_path, change, message):
     import copy
@@ -251,6 +252,21 @@ def test_problem_of_parts_errors_are_clear(tmp_path, change, message):
     with pytest.raises(SpecError) as info:
         solve_all(load_spec(path))
     assert message in str(info.value) and "bad.yaml:" in str(info.value)
+
+
+def test_a_part_with_its_own_function_is_told_that_it_inherits_no_field(tmp_path):
+    import yaml
+
+    from answerkey.errors import SpecError
+
+    data = {"title": "T", "problems": [{"id": "p", "function": "x**2*y", "wrt": ["x", "y"],
+                                        "parts": [{"kind": "gradient"}, {"kind": "hessian", "function": "x*y"}]}]}
+    path = tmp_path / "own.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(SpecError) as info:
+        solve_all(load_spec(path))
+    assert "problem 1(b) (p): wrt: missing: a part with a function of its own takes none of the problem's fields" \
+        in str(info.value)
 
 
 def test_an_inherited_field_is_reported_where_the_problem_wrote_it(tmp_path):
