@@ -110,7 +110,8 @@ def _semidefinite(H, n):
         if not (coeff.is_positive or coeff.is_number and coeff > 0):  # 2, 2/m (m a size: positive)
             if coeff.free_symbols and all(s.is_real for s in coeff.free_symbols) and coeff.is_polynomial() and \
                     len(coeff.free_symbols) == 1 and sp.Poly(coeff).degree() == 1 and sp.Poly(coeff).LC() > 0:
-                why.add(f"${tex(coeff)} \\geq 0$ (taken as given)")
+                (sym,) = coeff.free_symbols
+                why.add(f"${tex(coeff)} \\geq 0$ for ${tex(sym)} \\geq 0$")
             else:
                 return None
         if factors == [sp.Identity(n)]:

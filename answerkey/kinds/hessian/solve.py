@@ -186,7 +186,7 @@ def describe(problem) -> str:
         from .fields import setup_matrix
 
         f, w = setup_matrix(problem)
-        return f"Compute the Hessian of ${c.name}({tex(w)}) = {tex(f)}$ with respect to ${tex(w)}$. Is {c.name} convex?"
+        return f"Compute the Hessian of ${c.name}({tex(w)}) = {tex(f)}$ with respect to ${tex(w)}$."
     f, variables, point = setup(problem)
     args = ", ".join(tex(v) for v in variables)
     text = f"Compute the Hessian matrix of ${c.name}({args}) = {tex(f)}$"
