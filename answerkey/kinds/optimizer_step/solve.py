@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import sympy as sp
+from pylatex.utils import NoEscape
 
-from ... import mathobj as mo
+from ... import mathobj as mo, render
 from ...calculus import function_lines, partial_lines
 from ...derivation import Answer, Part, Solution
 from ...printer import tex
@@ -90,53 +91,53 @@ def label(q: str, tag, t: int) -> str:
     return f"{LETTER[q]}_{{{tag}}}^{{({t})}}" if tag else f"{LETTER[q]}^{{({t})}}"
 
 
-def rules_text(info, fname: str) -> str:
-    """The update rules with the problem's numbers, for each parameter theta (elementwise)."""
+def rules_text(info, fname: str) -> tuple[str, list[str]]:
+    """The update rules with the problem's numbers, for each parameter theta (elementwise): the sentence
+    that introduces them and the rules, one a line (aligned at =)."""
     opt, lr = info["opt"], info["lr"]
     params = ", ".join(f"${tex(v)}$" for v in info["names"])
-    each = "" if len(info["names"]) == 1 else f" (for each parameter $\\theta$ of {params}, elementwise)"
     theta = "\\theta" if len(info["names"]) > 1 else tex(info["names"][0])
+    each = "" if len(info["names"]) == 1 else f", for each parameter $\\theta$ of {params} (elementwise)"
     wd = info["weight_decay"]
-    if info["f"] is not None:
-        g = f"\\partial {fname} / \\partial {theta}" + (f" \\,({theta}^{{(t-1)}})" if True else "")
-    else:
-        g = "the given gradient of step $t$"
-    g = f"$g^{{(t)}} = {g}$" if info["f"] is not None else f"$g^{{(t)}}$ = {g}"
+    g = f"\\frac{{\\partial {fname}}}{{\\partial {theta}}}\\Big|_{{{theta}^{{(t-1)}}}}" if info["f"] is not None \
+        else "\\text{the given gradient of step } t"
     if wd and opt != "adamw":
-        g += f" $+ {const(wd)}\\, {theta}^{{(t-1)}}$ (weight decay)"
+        g += f" + {const(wd)}\\, {theta}^{{(t-1)}}"
     e = info.get("epsilon")
-    eps = "" if not e else f" + {const(e)}"
-    step = {
-        "sgd": f"{theta}^{{(t)}} = {theta}^{{(t-1)}} - {const(lr)}\\, g^{{(t)}}",
-        "momentum": f"v^{{(t)}} = {const(info.get('beta', 0))}\\, v^{{(t-1)}} + g^{{(t)}}$, "
-                    f"${theta}^{{(t)}} = {theta}^{{(t-1)}} - {const(lr)}\\, v^{{(t)}}",
-        "nesterov": f"v^{{(t)}} = {const(info.get('beta', 0))}\\, v^{{(t-1)}} + g^{{(t)}}$, "
-                    f"${theta}^{{(t)}} = {theta}^{{(t-1)}} - {const(lr)}\\,(g^{{(t)}} + "
-                    f"{const(info.get('beta', 0))}\\, v^{{(t)}})",
-        "adagrad": f"s^{{(t)}} = s^{{(t-1)}} + (g^{{(t)}})^2$, ${theta}^{{(t)}} = {theta}^{{(t-1)}} - "
-                   f"{const(lr)}\\, g^{{(t)}} / (\\sqrt{{s^{{(t)}}}}{eps})",
-        "rmsprop": f"v^{{(t)}} = {const(info.get('rho', 0))}\\, v^{{(t-1)}} + {const(1 - info.get('rho', 0))}\\, "
-                   f"(g^{{(t)}})^2$, ${theta}^{{(t)}} = {theta}^{{(t-1)}} - {const(lr)}\\, g^{{(t)}} / "
-                   f"(\\sqrt{{v^{{(t)}}}}{eps})",
-    }
-    if opt in ("adam", "adamw"):
+    eps = "" if not e else f" + {shown(e)[0]}"
+    lines = [f"g^{{(t)}} &= {g}"]
+    beta = const(info.get("beta", 0))
+    update = f"{theta}^{{(t)}} &= {theta}^{{(t-1)}} - {const(lr)}"
+    if opt == "sgd":
+        lines.append(f"{update}\\, g^{{(t)}}")
+    elif opt in ("momentum", "nesterov"):
+        lines.append(f"v^{{(t)}} &= {beta}\\, v^{{(t-1)}} + g^{{(t)}}")
+        lines.append(f"{update}\\, v^{{(t)}}" if opt == "momentum"
+                     else f"{update}\\, \\left(g^{{(t)}} + {beta}\\, v^{{(t)}}\\right)")
+    elif opt == "adagrad":
+        lines.append(f"s^{{(t)}} &= s^{{(t-1)}} + \\left(g^{{(t)}}\\right)^{{2}}")
+        lines.append(f"{update}\\, \\frac{{g^{{(t)}}}}{{\\sqrt{{s^{{(t)}}}}{eps}}}")
+    elif opt == "rmsprop":
+        r = info["rho"]
+        lines.append(f"v^{{(t)}} &= {const(r)}\\, v^{{(t-1)}} + {const(1 - r)} \\left(g^{{(t)}}\\right)^{{2}}")
+        lines.append(f"{update}\\, \\frac{{g^{{(t)}}}}{{\\sqrt{{v^{{(t)}}}}{eps}}}")
+    else:
         b1, b2 = info["beta1"], info["beta2"]
+        lines += [f"m^{{(t)}} &= {const(b1)}\\, m^{{(t-1)}} + {const(1 - b1)}\\, g^{{(t)}}",
+                  f"v^{{(t)}} &= {const(b2)}\\, v^{{(t-1)}} + {const(1 - b2)} \\left(g^{{(t)}}\\right)^{{2}}",
+                  f"\\hat{{m}}^{{(t)}} &= \\frac{{m^{{(t)}}}}{{1 - {const(b1)}^{{t}}}}, \\qquad "
+                  f"\\hat{{v}}^{{(t)}} = \\frac{{v^{{(t)}}}}{{1 - {const(b2)}^{{t}}}}"]
         decay = f" - {const(lr)} \\cdot {const(wd)}\\, {theta}^{{(t-1)}}" if opt == "adamw" and wd else ""
-        step[opt] = (f"m^{{(t)}} = {const(b1)}\\, m^{{(t-1)}} + {const(1 - b1)}\\, g^{{(t)}}$, "
-                     f"$v^{{(t)}} = {const(b2)}\\, v^{{(t-1)}} + {const(1 - b2)}\\, (g^{{(t)}})^2$, "
-                     f"$\\hat{{m}}^{{(t)}} = m^{{(t)}} / (1 - {const(b1)}^t)$, "
-                     f"$\\hat{{v}}^{{(t)}} = v^{{(t)}} / (1 - {const(b2)}^t)$, "
-                     f"${theta}^{{(t)}} = {theta}^{{(t-1)}}{decay} - {const(lr)}\\, \\hat{{m}}^{{(t)}} / "
-                     f"(\\sqrt{{\\hat{{v}}^{{(t)}}}}{eps})")
+        lines.append(f"{theta}^{{(t)}} &= {theta}^{{(t-1)}}{decay} - {const(lr)}\\, "
+                     f"\\frac{{\\hat{{m}}^{{(t)}}}}{{\\sqrt{{\\hat{{v}}^{{(t)}}}}{eps}}}")
     states = {"momentum": "$v^{(0)} = 0$", "nesterov": "$v^{(0)} = 0$", "adagrad": "$s^{(0)} = 0$",
               "rmsprop": "$v^{(0)} = 0$", "adam": "$m^{(0)} = v^{(0)} = 0$", "adamw": "$m^{(0)} = v^{(0)} = 0$"}
     start = f", from {states[opt]}" if opt in states else ""
-    note = ""
-    if opt == "nesterov":
-        note = " (PyTorch's form of Nesterov momentum: the gradient at the current iterate, the step looking ahead)"
-    if opt == "adamw":
-        note = " (the weight decay decoupled from the gradient)"
-    return (f"{NAMES[opt]}{note}{each}{start}, for $t = 1, 2, \\dots$: {g}; ${step[opt]}$.")
+    note = {"nesterov": " (PyTorch's form of Nesterov momentum: the gradient at the current iterate, the step "
+                        "looking ahead along the new velocity)",
+            "adamw": " (the weight decay decoupled from the gradient)",
+            "adam": "" if not wd else " (the weight decay added to the gradient, as an L2 penalty)"}.get(opt, "")
+    return f"The update rules of {NAMES[opt]}{note}{each}{start}, for $t = 1, 2, \\dots$:", lines
 
 
 def solve(problem) -> Solution:
@@ -146,10 +147,11 @@ def solve(problem) -> Solution:
     fname = sp.Symbol(c.name)
     labels = symbol_names(names)
     parts = []
-    intro = rules_text(info, c.name)
+    words, rule_lines = rules_text(info, c.name)
+    intro = ""
     partials = truths = None
     if f is not None:
-        head = Part(intro=intro + " The gradient:")
+        head = Part(intro="The gradient:")
         g = function_lines(head, mo.Applied(fname, *names), f)
         if len(names) > 1:
             head.add(mo.Nabla(fname, *names), sp.ImmutableMatrix([mo.Partial(fname, v) for v in names]),
@@ -288,7 +290,9 @@ def solve(problem) -> Solution:
     else:
         answers["theta"] = Answer(sp.ImmutableMatrix(theta) if len(theta) > 1 else theta[0],
                                   description=f"the parameters after {info['steps']} step(s)")
-    return Solution(parts, answers, data={"history": history, "diverged": diverged})
+    data = {"history": history, "diverged": diverged, "rules_intro": NoEscape(render.rule_text(words)),
+            "rules": NoEscape(" \\\\\n".join(rule_lines))}
+    return Solution(parts, answers, data=data)
 
 
 def _row(part, name: str, text: str, out, val, rule, rough) -> None:
