@@ -264,7 +264,7 @@ def solve(problem) -> Solution:
                 inputs = [num_t, den_t]
                 if opt == "adamw" and info["weight_decay"]:
                     val = val - lr * wd * x
-                    step = rf"{const(lr)} \cdot {const(wd)} \cdot {term(xt[0])} + " + step
+                    step = rf"{const(lr)} \cdot {const(wd)} \cdot {term(xt[0])} - " + step
             text = f"{xt[0]} - {step}" if not step.startswith("-") else f"{xt[0]} + {step[1:]}"
             val = value(val)
             out = shown(val)
