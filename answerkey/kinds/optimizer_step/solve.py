@@ -115,7 +115,7 @@ def rules_text(info, fname: str) -> tuple[str, list[str]]:
         lines.append(f"{update}\\, v^{{(t)}}" if opt == "momentum"
                      else f"{update}\\, \\left(g^{{(t)}} + {beta}\\, v^{{(t)}}\\right)")
     elif opt == "adagrad":
-        lines.append(f"s^{{(t)}} &= s^{{(t-1)}} + \\left(g^{{(t)}}\\right)^{{2}}")
+        lines.append("s^{(t)} &= s^{(t-1)} + \\left(g^{(t)}\\right)^{2}")
         lines.append(f"{update}\\, \\frac{{g^{{(t)}}}}{{\\sqrt{{s^{{(t)}}}}{eps}}}")
     elif opt == "rmsprop":
         r = info["rho"]
@@ -281,7 +281,7 @@ def solve(problem) -> Solution:
             end = Part(intro=f"After step {t} the iterate is past $10^{{6}}$ in size: the iteration diverges "
                              "(the learning rate is too large for this function); the steps stop here.")
             name = sp.Symbol(f"{labels[i][0]}^{{({t})}}")
-            end.add(sp.Abs(name), sp.Integer(BOUND), relation=">", value=abs(theta[i]), therefore=True)
+            end.add(sp.Abs(name), sp.Pow(10, 6, evaluate=False), relation=">", value=abs(theta[i]), therefore=True)
             parts.append(end)
             break
     answers = {}
