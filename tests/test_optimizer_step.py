@@ -131,3 +131,20 @@ def test_a_wrong_row_fails_the_read_back(tmp_path):
     bad = block.replace(r"0.9 \cdot \left(-6\right) - 4.8", r"0.9 \cdot \left(-6\right) - 4.7")
     with pytest.raises(VerificationError):
         readback.check(p, solution, bad, p.kind.context(p))
+
+
+@pytest.mark.parametrize("opt, lr, steps", [("adam", 0.1, 6), ("sgd", 0.001, 6)])
+def test_rosenbrock_every_row_read_back(opt, lr, steps, tmp_path):
+    """A steep function, big polynomial rationals: the rounded point no longer gives the gradient to 6 digits
+    (the row then writes the previous iterate by name) and exact iteration would multiply digits; every row
+    is still read back and the iterates are numpy's."""
+    problem = {"kind": "optimizer_step", "optimizer": opt, "function": "(1 - x)**2 + 100*(y - x**2)**2",
+               "wrt": ["x", "y"], "at": {"x": -1.2, "y": 1}, "learning_rate": lr, "steps": steps}
+    _, (solution,) = solve(tmp_path, problem)
+    assert solution.verified and solution.readback["unread"] == []
+
+    def grad(t, p):
+        x, y = p
+        return [-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)]
+    want = numpy_optimizer(opt, grad, [-1.2, 1], steps, lr=lr)
+    assert answer(solution) == pytest.approx(want[-1], rel=1e-9)

@@ -29,9 +29,12 @@ LETTER = {"g": "g", "m": "m", "v": "v", "s": "s", "mhat": r"\hat{m}", "vhat": r"
 
 
 def value(e):
-    """e exactly where it is rational, else to DIGITS digits."""
+    """e exactly where it is a rational of at most 30 digits above and below (iterating a polynomial exactly
+    multiplies the digits each step), else to DIGITS digits."""
     e = sp.sympify(e, strict=True)
-    return e if e.is_Rational else sp.Float(sp.N(e, DIGITS), DIGITS)
+    if e.is_Rational and abs(e.p) < 10 ** 30 and e.q < 10 ** 30:
+        return e
+    return sp.Float(sp.N(e, DIGITS), DIGITS)
 
 
 def printed(v):
@@ -52,6 +55,20 @@ def shown(v) -> tuple[str, bool]:
     m = re.fullmatch(r"(-?[0-9.]+)(?: \\times 10\^\{(-?[0-9]+)\})?", text)
     back = sp.Rational(m.group(1)) * (sp.Integer(10) ** int(m.group(2)) if m.group(2) else 1)
     return text, not (v.is_Rational and back == v)
+
+
+def as_printed(v):
+    """The number the page prints for v (6 significant digits), exactly."""
+    text, _ = shown(v)
+    m = re.fullmatch(r"(-?[0-9.]+)(?: \\times 10\^\{(-?[0-9]+)\})?", text)
+    if m is None:  # 10^{k}
+        return sp.sympify(v, strict=True)
+    return sp.Rational(m.group(1)) * (sp.Integer(10) ** int(m.group(2)) if m.group(2) else 1)
+
+
+def _close(a, b) -> bool:
+    a, b = sp.N(a, DIGITS), sp.N(b, DIGITS)
+    return bool(abs(a - b) <= sp.Float("1e-6") * max(abs(a), abs(b)) + sp.Float("1e-12"))
 
 
 def _terminates(v) -> bool:
@@ -182,6 +199,11 @@ def solve(problem) -> Solution:
                 at = {w: sp.UnevaluatedExpr(printed(theta[j])) for j, w in enumerate(names)}
                 text = tex(partials[i].xreplace(at))
                 rough = any(r for _, r in theta_tex) and partials[i].free_symbols
+                if rough and not _close(partials[i].xreplace({w: as_printed(x) for w, x in zip(names, theta)}), raw):
+                    # the rounded point does not give the gradient to 6 digits (a steep function): the
+                    # row writes the previous iterate by name, which the page defined row by row
+                    text = tex(partials[i].xreplace({w: sp.Symbol(f"{labels[j][0]}^{{({t - 1})}}")
+                                                     for j, w in enumerate(names)}))
                 rule = GRADIENT_THERE
             else:
                 raw = info["gradients"][t - 1][i]
