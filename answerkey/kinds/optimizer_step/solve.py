@@ -25,6 +25,7 @@ NAMES = {"sgd": "SGD", "momentum": "SGD with momentum (heavy ball)", "nesterov":
          "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW"}
 STATES = {"sgd": [], "momentum": ["v"], "nesterov": ["v"], "adagrad": ["s"], "rmsprop": ["v"],
           "adam": ["m", "v", "mhat", "vhat"], "adamw": ["m", "v", "mhat", "vhat"]}
+STATE_LETTERS = ("g", "m", "v", "s")
 LETTER = {"g": "g", "m": "m", "v": "v", "s": "s", "mhat": r"\hat{m}", "vhat": r"\hat{v}"}
 
 
@@ -99,7 +100,8 @@ def symbol_names(names) -> list[tuple[str, str | None]]:
     out = []
     for i, v in enumerate(names):
         t = tex(v)
-        tag = None if len(names) == 1 else t if re.fullmatch(r"[A-Za-z]", t) else str(i + 1)
+        tag = (None if t not in STATE_LETTERS else t) if len(names) == 1 else \
+            t if re.fullmatch(r"[A-Za-z]", t) else str(i + 1)  # a parameter m: the state m_{m}
         out.append((t, tag))
     return out
 
@@ -113,8 +115,10 @@ def rules_text(info, fname: str) -> tuple[str, list[str]]:
     that introduces them and the rules, one a line (aligned at =)."""
     opt, lr = info["opt"], info["lr"]
     params = ", ".join(f"${tex(v)}$" for v in info["names"])
-    theta = "\\theta" if len(info["names"]) > 1 else tex(info["names"][0])
-    each = "" if len(info["names"]) == 1 else f", for each parameter $\\theta$ of {params} (elementwise)"
+    one = len(info["names"]) == 1 and tex(info["names"][0]) not in STATE_LETTERS
+    theta = tex(info["names"][0]) if one else "\\theta"
+    each = "" if one else f", writing $\\theta$ for the parameter {params}" if len(info["names"]) == 1 else \
+        f", for each parameter $\\theta$ of {params} (elementwise)"
     wd = info["weight_decay"]
     g = f"\\frac{{\\partial {fname}}}{{\\partial {theta}}}\\Big|_{{{theta}^{{(t-1)}}}}" if info["f"] is not None \
         else "\\text{the given gradient of step } t"
