@@ -148,3 +148,22 @@ def test_rosenbrock_every_row_read_back(opt, lr, steps, tmp_path):
         return [-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)]
     want = numpy_optimizer(opt, grad, [-1.2, 1], steps, lr=lr)
     assert answer(solution) == pytest.approx(want[-1], rel=1e-9)
+
+
+def test_the_confirmation_catches_a_wrong_iterate(tmp_path):
+    """confirm.py compares every value of every step: one state value off in the last digit fails."""
+    import dataclasses
+
+    import sympy as sp
+
+    from answerkey.errors import VerificationError
+
+    problem = {"kind": "optimizer_step", "optimizer": "adam", "at": [1, 2], "gradients": [[0.5, -3], [0.25, 1]]}
+    spec, (solution,) = solve(tmp_path, problem)
+    p = spec.problems[0]
+    assert p.kind.confirm(p, solution)
+    history = [dict(row) for row in solution.data["history"]]
+    history[0]["vhat"] = [history[0]["vhat"][0], history[0]["vhat"][1] * (1 + sp.Rational(1, 10 ** 6))]
+    wrong = dataclasses.replace(solution, data={**solution.data, "history": history})
+    with pytest.raises(VerificationError, match="vhat"):
+        p.kind.confirm(p, wrong)

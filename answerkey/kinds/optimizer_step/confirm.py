@@ -106,7 +106,7 @@ def confirm(problem, solution) -> list[str]:
         for q in a:
             for i, (x, y) in enumerate(zip(a[q], b[q])):
                 y = _mp(y)
-                if not agree(x, y, loose=True):
+                if not agree(x, y):
                     raise failure(problem, "theta", f"step {t}: {q} of {names[i]} is {mpmath.nstr(y, 10)} in the key, "
                                                     f"{mpmath.nstr(x, 10)} by direct iteration")
                 count += 1
@@ -116,7 +116,7 @@ def confirm(problem, solution) -> list[str]:
     got = solution.answers["theta"].expr
     got = list(got) if hasattr(got, "shape") else [got]
     for x, y in zip(mine[-1]["theta"], got):
-        if not agree(x, _mp(y), loose=True):
+        if not agree(x, _mp(y)):
             raise failure(problem, "theta", f"{mpmath.nstr(_mp(y), 10)} in the key, {mpmath.nstr(x, 10)} by iteration")
     return [f"theta: every one of the {count} values of the {len(mine)} step(s) agrees with direct iteration of "
             f"PyTorch's algorithm ({how})"]
