@@ -751,6 +751,13 @@ class _Evaluator:
             if _is_token(base_node) or base_node.data in ("letter", "greek", "word"):
                 tok = base_node if _is_token(base_node) else base_node.children[0]
                 return self.name(_name_of(tok), None, 0, sup_label=mark)
+            if base_node.data == "subscripted":  # m_{x}^{(1)}: a step's value of a named quantity, one name
+                atom, sub = base_node.children
+                if _is_token(atom) or atom.data in ("letter", "greek", "word"):
+                    tok = atom if _is_token(atom) else atom.children[0]
+                    text = str(sub)[2:-1] if str(sub).startswith("_{") else str(sub)[1:]
+                    if re.fullmatch(r"[A-Za-z0-9]+", text):
+                        return self.name(f"{_name_of(tok)}_{text}", None, 0, sup_label=mark)
             raise ReadError("a label (x^{(t)}, w^{\\ast}) on something that is not a name")
         base = self.ev(base_node)
         if isinstance(base, _Braced):
@@ -1438,6 +1445,8 @@ def _letter(node) -> str | None:
 
 def _name_of(tok) -> str:
     text = str(tok)
+    if tok.type == "WORD" and text.startswith("\\hat"):  # \hat{m}: its own name, not m's
+        return "hat(" + re.match(r"\\hat\{(.*)\}$", text).group(1) + ")"
     if tok.type == "WORD":
         return re.match(r"\\[a-z]+\{(.*)\}$", text).group(1)
     if tok.type == "GREEK":

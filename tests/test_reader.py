@@ -868,3 +868,26 @@ def test_an_entry_of_a_named_vector_and_its_derivative():
 def test_vector_notation_that_means_nothing_is_not_read(text):
     with pytest.raises(reader.ReadError):
         reader.read_expr(text, _sized_vectors(sp.Integer(3)))
+
+
+def test_a_step_label_on_a_subscripted_or_hatted_name_is_one_name():
+    """An optimizer's table names a step's value of a quantity per coordinate, m_{x}^{(1)}, and the bias-
+    corrected moments \\hat{m}, \\hat{v}: each is one fresh name (\\hat{m} is not m), defined by its line and
+    meaning that value in the lines after it; a label on anything else is still refused."""
+    ctx = reader.Context()
+    names = {}
+    for text in (r"m_{x}^{(1)} = 0.2", r"m_x^{(1)} = 0.2", r"\hat{m}_{y}^{(2)} = 1", r"\hat{v}^{(3)} = 1",
+                 r"\theta_{1}^{(1)} = 2", r"\hat{m} = 3"):
+        (clause,) = reader.read(text, ctx).clauses
+        assert isinstance(clause[0][1], reader.Fresh), text
+        names[text] = clause[0][1].name
+    assert names[r"m_{x}^{(1)} = 0.2"] == names[r"m_x^{(1)} = 0.2"] == "m_x^(1)"
+    assert names[r"\hat{m} = 3"] != "m" and names[r"\hat{m}_{y}^{(2)} = 1"] != "m_y^(2)"
+    assert names[r"\hat{v}^{(3)} = 1"] != "v^(3)" and names[r"\theta_{1}^{(1)} = 2"] == "theta_1^(1)"
+    ctx.labels["m_x^(1)"] = sp.Rational(1, 5)
+    ctx.labels["hat(v)^(3)"] = sp.Integer(4)
+    (clause,) = reader.read(r"m_{y}^{(2)} = 0.9 \cdot m_{x}^{(1)} + \sqrt{\hat{v}^{(3)}}", ctx).clauses
+    assert clause[1][1] == sp.Rational(9, 50) + 2
+    for bad in (r"(a + b)^{(1)} = 2", r"m_{x_1}^{(1)} = 2"):
+        with pytest.raises(reader.ReadError):
+            reader.read(bad, reader.Context())
