@@ -162,7 +162,7 @@ def test_a_size_named_in_the_function_is_that_size(tmp_path):
 PARTS = {
     "title": "Linear regression",
     "problems": [
-        {"id": "ls", "statement": r"Let $L(w) = \|Xw - y\|^2$.", "points": 10,
+        {"id": "ls", "statement": r"Let $L(w) = \|Xw - y\|^2$.", "points": 12,
          "function": "(X*w - y).T*(X*w - y)", "shapes": {"X": ["m", "n"], "w": ["n", 1], "y": ["m", 1]},
          "params": {"c": 3},
          "parts": [
@@ -193,13 +193,13 @@ def test_problem_of_parts_builds_each_part_of_its_kind_with_its_points(tmp_path)
     questions = render.render_questions(spec, solutions)
     for text in (key, questions):
         assert text.count(r"\textbf{(a)}") == 1 and r"\textbf{(c)}" in text
-        assert "(10 points)" in text and "(6 points)" in text and "(4 points)" in text and "(1 point)" in text
+        assert "(12 points)" in text and "(6 points)" in text and "(4 points)" in text and "(1 point)" in text
         assert text.index(r"Let $L(w)") < text.index(r"\textbf{(a)}")  # the problem's statement once, first
     from answerkey import outputs
 
     data = json.loads(outputs.answers_json(spec, solutions))  # the parts' answers under their parts
     first, second = data["problems"]
-    assert (first["number"], first["id"], first["points"], first["verified"]) == (1, "ls", 10.0, True)
+    assert (first["number"], first["id"], first["points"], first["verified"]) == (1, "ls", 12.0, True)
     assert [(p["part"], p["kind"], p["points"]) for p in first["parts"]] == \
         [("a", "matrix_gradient", 6.0), ("b", "matrix_gradient", 4.0), ("c", "hessian", 2.0)]
     assert first["parts"][2]["answers"]["hessian_at"]["value"] == [[12, 6], [6, 0]]
@@ -237,6 +237,7 @@ def test_variants_of_a_problem_of_parts_share_its_draws_and_name_columns_by_part
     ({"where": "c > 1"}, "put the condition on the part"),
     ({"parts": []}, "expected a list of parts"),
     ({"points": 11}, "the problem has 11 points and its parts 6 + 4 + 2 = 12"),
+    ({"points": 12, "parts": [{"kind": "gradient", "wrt": "x", "points": 1}]}, "no part uses 'shapes'"),
 ])
 def test_problem_of_parts_errors_are_clear(tmp_path, change, message):
     import copy
