@@ -46,6 +46,11 @@ def _split_exponentials(e):
     return sp.expand(split, power_exp=False, power_base=False, log=False, multinomial=False)
 
 
+def fewer_sums(new, old) -> bool:
+    """Whether `new` is written with fewer sums than `old` (the sums over one range collected)."""
+    return sp.sympify(new).count(sp.Sum) < sp.sympify(old).count(sp.Sum)
+
+
 def combine_sums(expr):
     """a sum of sums over the same range written as one sum, its summand expanded and factored:
     -sum_j (1 - y_j) sigma_j x_jk + sum_q y_q (1 - sigma_q) x_qk -> sum_q (y_q - sigma_q) x_qk."""
@@ -91,6 +96,10 @@ class _Form:
     # -- a column: the i-th entry -----------------------------------------------------------------
     def column(self, e, i, n):
         e = _softmax_inside(_pull_out(e))
+        if isinstance(e, sp.Add) and i in e.free_symbols:
+            expanded = sp.expand_mul(e)  # -(1 - s) y + (1 - y) s -> s - y
+            if sp.count_ops(expanded) < sp.count_ops(e):
+                e = expanded
         if isinstance(e, sp.Add) and i in e.free_symbols:
             factored = sp.factor_terms(e)
             if not isinstance(factored, sp.Add):

@@ -49,6 +49,11 @@ LOSSES = {
                  lambda M: -sum(t * mpmath.log(_sig(z)) + (1 - t) * mpmath.log(1 - _sig(z))
                                 for z, t in zip(_mv(M["X"], M["w"]), M["y"])),
                  r"X^{T} \left(\sigma\left(X w\right) - y\right)"),
+    "logistic-bias-mean": (dict(function="-(y.T*log(sigmoid(X*w + b)) + (1 - y).T*log(1 - sigmoid(X*w + b)))/m",
+                                shapes={"X": ["m", "n"], "w": ["n", 1], "y": ["m", 1], "b": ["m", 1]}, wrt="w"),
+                           lambda M: -sum(t * mpmath.log(_sig(z + c)) + (1 - t) * mpmath.log(1 - _sig(z + c))
+                                          for z, t, c in zip(_mv(M["X"], M["w"]), M["y"], M["b"])) / SIZES["m"],
+                           r"\frac{1}{m} X^{T} \left(\sigma\left(X w + b\right) - y\right)"),
     "naive-softmax-v": (dict(name="J", function="-y.T*U*v + logsumexp(U*v)",
                              shapes={"U": ["V", "d"], "v": ["d", 1], "y": ["V", 1]}, wrt="v"),
                         lambda M: -sum(a * b for a, b in zip(M["y"], _mv(M["U"], M["v"])))

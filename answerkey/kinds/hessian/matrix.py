@@ -13,7 +13,7 @@ from ...calculus import partial_lines
 from ...derivation import Answer, Part, Solution
 from ...diffsteps import collapse, derive
 from ...errors import CannotDerive
-from ...matrixform import combine_sums, matrix_form
+from ...matrixform import combine_sums, fewer_sums, matrix_form
 from ...printer import tex
 from ... import rules
 from ...rules import GIVEN
@@ -55,7 +55,7 @@ def solve_matrix(problem, f, w) -> Solution:
     entry = partial_lines(first, fname, g, base[k], assume={"ranges": {k: n}})
     true_entry = collapse(sp.diff(g, base[k]), {k: n})
     combined = combine_sums(entry)
-    if combined != entry and len(sp.Add.make_args(combined)) < len(sp.Add.make_args(entry)):
+    if combined != entry and fewer_sums(combined, entry):
         first.add(mo.Partial(fname, base[k]), combined, rule=SUMS_COLLECTED, value=true_entry,
                   assume={"ranges": {k: n}})
         entry = combined
@@ -69,7 +69,7 @@ def solve_matrix(problem, f, w) -> Solution:
                    assume={"ranges": ranges})
     entry2 = forms[-1].expr
     collected = combine_sums(entry2)
-    if collected != entry2 and len(sp.Add.make_args(collected)) < len(sp.Add.make_args(entry2)):
+    if collected != entry2 and fewer_sums(collected, entry2):
         second.add(shown, collected, rule=SUMS_COLLECTED, value=truth, assume={"ranges": ranges})
         entry2 = collected
     matrices = {mo.entry_name(m): m for m in f.atoms(sp.MatrixSymbol) | {w}}

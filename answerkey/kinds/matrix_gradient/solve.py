@@ -13,7 +13,7 @@ from ...derivation import Answer, Part, Solution
 from ...diffsteps import collapse
 from ...errors import CannotDerive
 from ...expr import parse_length
-from ...matrixform import combine_sums, matrix_form
+from ...matrixform import combine_sums, fewer_sums, matrix_form
 from ...rules import GIVEN, then
 from .fields import setup
 from .rules import (DENOMINATOR_LAYOUT, DERIVATIVE_OF_INVERSE, DERIVATIVE_OF_LOG_DET, ENTRIES_ASSEMBLED,
@@ -150,7 +150,7 @@ def gradient_part(problem, f, wrt, name: str):
         raise CannotDerive(f"{problem.doc.file}: {problem.label}: {exc}") from None
     true_entry = collapse(sp.diff(g, entry_var), {k: rows, l: cols})
     combined = combine_sums(entry)
-    if combined != entry and len(sp.Add.make_args(combined)) < len(sp.Add.make_args(entry)):
+    if combined != entry and fewer_sums(combined, entry):
         part.add(mo.Partial(fname, entry_var), combined, rule=SUMS_COLLECTED, value=true_entry,
                  assume={"ranges": {k: rows, l: cols}})
         entry = combined
