@@ -292,8 +292,8 @@ def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Prob
                        and kind.fields.model_fields[k].is_required()]
             if missing:
                 errors.add(doc.where(path + ("parts", j), f"problem {i + 1}({chr(ord('a') + j)}) ({pid})", missing[0]),
-                           "missing: a part with a function of its own takes none of the problem's "
-                           f"fields", f"set {missing[0]} in the part too")
+                           "missing: a part with a function of its own takes none of the problem's fields",
+                           f"set {missing[0]} in the part too")
                 continue
         used.update(inherited)
         merged = dict(part)
