@@ -692,7 +692,7 @@ class LogSumExpOf(sp.Function):
     def doit(self, **hints):
         v = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
         if isinstance(v, sp.MatrixExpr) and not isinstance(v, sp.MatrixBase) and all(
-                sp.sympify(s).is_number for s in v.shape):
+                sp.sympify(s, strict=True).is_number for s in v.shape):
             v = v.as_explicit()
         return LogSumExpOf(v)
 
@@ -705,7 +705,7 @@ class OneByOne(Display):
 
     def doit(self, **hints):
         m = self.args[0]
-        if all(sp.sympify(d).is_number for s in m.atoms(sp.MatrixSymbol) for d in s.shape):
+        if all(sp.sympify(d, strict=True).is_number for s in m.atoms(sp.MatrixSymbol) for d in s.shape):
             return MatrixElement(m, 0, 0).doit(**hints)
         return self
 

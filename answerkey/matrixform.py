@@ -29,7 +29,7 @@ def matrix_form(entry, matrices: dict, k, rows, l=None, cols=None):
     """The matrix expression whose (k, l) entry (k-th for a column) is `entry`, or None.
 
     `matrices`: {entry base name (x, w): the problem's MatrixSymbol (X, w)}."""
-    entry = sp.sympify(entry)
+    entry = sp.sympify(entry, strict=True)
     for attempt in (entry, _split_exponentials(entry)):  # e^{x_k + x_l} / Z^2: as e^{x_k} e^{x_l} / (Z Z)
         try:
             form = _Form(matrices)
@@ -48,13 +48,13 @@ def _split_exponentials(e):
 
 def fewer_sums(new, old) -> bool:
     """Whether `new` is written with fewer sums than `old` (the sums over one range collected)."""
-    return sp.sympify(new).count(sp.Sum) < sp.sympify(old).count(sp.Sum)
+    return sp.sympify(new, strict=True).count(sp.Sum) < sp.sympify(old, strict=True).count(sp.Sum)
 
 
 def combine_sums(expr):
     """a sum of sums over the same range written as one sum, its summand expanded and factored:
     -sum_j (1 - y_j) sigma_j x_jk + sum_q y_q (1 - sigma_q) x_qk -> sum_q (y_q - sigma_q) x_qk."""
-    expr = sp.sympify(expr)
+    expr = sp.sympify(expr, strict=True)
     terms = sp.Add.make_args(sp.expand(expr, deep=False, mul=True, multinomial=False, power_base=False,
                                        power_exp=False, log=False))
     groups: dict = {}

@@ -109,7 +109,7 @@ def _at_sizes(expr, sub: dict):
     W of h rows inside sum_i w_{k i} x_i when h was given."""
     if isinstance(expr, sp.Basic):
         dims = {d for m in expr.atoms(sp.MatrixSymbol) for d in m.shape}
-        expr = expr.xreplace({k: sp.sympify(v) for k, v in sub.items() if k in dims})
+        expr = expr.xreplace({k: sp.sympify(v, strict=True) for k, v in sub.items() if k in dims})
     return expr.subs(sub)
 
 
@@ -148,7 +148,7 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
                 continue
             except numeval.Unsupported:
                 pass
-            if _numeric_first(a, b) and all(sp.sympify(d).subs(sub).is_number for e in (a, b)
+            if _numeric_first(a, b) and all(sp.sympify(d, strict=True).subs(sub).is_number for e in (a, b)
                                             for m in e.atoms(sp.MatrixSymbol) for d in m.shape):
                 yield from _matrix_cases(a, b, sub, rng)
                 continue
@@ -184,13 +184,13 @@ def numeric_cases(a, b, assume: dict, rng: random.Random):
                     yield where, va, vb
 
 
-def _numeric_first(a, b) -> bool:
+def _numeric_first(*sides) -> bool:
     """Sides with functions of matrices (sigma(Xw), diag, entrywise products): their matrices are given numbers
     before they are made explicit (written out with symbolic entries they grow too large to check quickly)."""
     from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
     heavy = (ElementwiseApplyFunction, sp.DiagMatrix, sp.HadamardProduct, mo.VecSoftmax, mo.LogSumExpOf)
-    return any(isinstance(e, sp.Basic) and e.has(*heavy) and not e.has(mo.GradientOf) for e in (a, b))
+    return any(isinstance(e, sp.Basic) and e.has(*heavy) and not e.has(mo.GradientOf) for e in sides)
 
 
 def _matrix_cases(a, b, sub: dict, rng: random.Random):
@@ -200,7 +200,7 @@ def _matrix_cases(a, b, sub: dict, rng: random.Random):
     from sympy.matrices.expressions.matexpr import MatrixElement
 
     key = tuple(sorted(sub.items(), key=lambda kv: str(kv[0])))
-    sides = [(_at_sizes(e, sub), _numeric_first(e, e)) for e in (a, b)]
+    sides = [(_at_sizes(e, sub), _numeric_first(e)) for e in (a, b)]
     cached = [None if heavy else _concrete_at(e, key) for e, heavy in
               zip((a, b), (h for _, h in sides))]  # a side without them: written out once, as before
     a, b = sides[0][0], sides[1][0]

@@ -9,7 +9,6 @@ from pydantic import (BaseModel, ConfigDict, Discriminator, Field, StrictFloat, 
 
 from .. import mathobj as mo
 
-
 Finite = Annotated[StrictFloat, Field(allow_inf_nan=False)]  # .nan and .inf are not numbers of a homework
 Number = Union[StrictInt, Finite]
 Expr = Union[StrictStr, StrictInt, Finite]  # an expression in SymPy syntax (parsed safely)
@@ -68,6 +67,34 @@ def point_values(problem, at: dict, variables: dict) -> dict:
 def _exact(value):
     """A number of the spec as an exact one: 1e-300 as 10^-300 (nsimplify would make it 0), 0.1 as 1/10."""
     return sp.Rational(repr(value)) if isinstance(value, float) else sp.Integer(value)
+
+
+def parse_lengths(problem, vectors: dict) -> dict:
+    """`vectors:` as {name: length} (a positive integer or a size symbol), each error at its entry."""
+    from ..expr import ExprError, parse_length
+
+    lengths = {}
+    for name, length in vectors.items():
+        try:
+            lengths[name] = parse_length(length)
+        except ExprError as exc:
+            raise problem.error(("vectors", name), exc.message) from None
+    return lengths
+
+
+def parse_shapes(problem, shapes: dict) -> dict:
+    """`shapes:` as {name: (rows, cols)}, each error at its entry."""
+    from ..expr import ExprError, parse_length
+
+    out = {}
+    for name, dims in shapes.items():
+        if len(dims) != 2:
+            raise problem.error(("shapes", name), "a shape is [rows, columns]")
+        try:
+            out[name] = tuple(parse_length(d) for d in dims)
+        except ExprError as exc:
+            raise problem.error(("shapes", name), exc.message) from None
+    return out
 
 
 def check_entry_names(problem, f, lengths: dict, field: str = "function") -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sympy as sp
 
 from ... import mathobj as mo
-from ...expr import ExprError, Scope, parse_length
+from ...expr import Scope, parse_length
 from ..common import (Expr, Fields, Length, Name, Number, check_entry_names, check_sums, function_context, in_domain,
-                      point_values)
+                      parse_lengths, point_values)
 
 
 class GradientFields(Fields):
@@ -23,12 +23,7 @@ def setup(problem, fields):
 
     Returns a dict with f, vars (SymPy symbols or entries), args (what f is applied to in the display),
     and, for one vector of symbolic length, vector=(x, n)."""
-    lengths = {}
-    for name, length in fields.vectors.items():
-        try:
-            lengths[name] = parse_length(length)
-        except ExprError as exc:
-            raise problem.error(("vectors", name), exc.message) from None
+    lengths = parse_lengths(problem, fields.vectors)
     f = mo.rename_clashing_indices(problem.expr("function", Scope(vectors=dict(lengths))))
     check_sums(problem, f, lengths)
     check_entry_names(problem, f, lengths)

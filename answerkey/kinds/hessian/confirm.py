@@ -21,14 +21,14 @@ def _confirm_matrix(problem, solution) -> list[str]:
     f, w = setup_matrix(problem)
     hessian = solution.answers["hessian"].expr
     rng = random.Random(11)
-    sizes = sorted({s for m in f.atoms(sp.MatrixSymbol) | {w} for d in m.shape for s in sp.sympify(d).free_symbols},
+    sizes = sorted({s for m in f.atoms(sp.MatrixSymbol) | {w} for d in m.shape for s in sp.sympify(d, strict=True).free_symbols},
                    key=str)
     constants = sorted((s for s in f.free_symbols if not s.is_integer and not isinstance(s, sp.MatrixSymbol)), key=str)
     for size in (2, 3):
         at_size = {s: size + i % 2 for i, s in enumerate(sizes)}
         explicit = {}
         for m in f.atoms(sp.MatrixSymbol) | {w}:
-            rows, cols = (int(sp.sympify(d).subs(at_size)) for d in m.shape)
+            rows, cols = (int(sp.sympify(d, strict=True).subs(at_size)) for d in m.shape)
             explicit[m] = sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Rational(rng.randint(-9, 9), 10))
         scalars = {s: sp.Rational(rng.randint(1, 9), 10) for s in constants}
         entries = sp.symbols(f"_w0:{explicit[w].rows}")

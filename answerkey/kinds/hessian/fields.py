@@ -7,10 +7,8 @@ from pydantic import Field
 
 from ... import mathobj as mo
 from ...expr import Scope
-from ...expr import ExprError, parse_length
-from ..common import (Expr, Fields, Length, Name, Number, check_entry_names, check_shape_entries,
-                      function_context, in_domain,
-                      point_values)
+from ..common import (Expr, Fields, Length, Name, Number, check_entry_names, check_shape_entries, function_context,
+                      in_domain, parse_shapes, point_values)
 
 
 class HessianFields(Fields):
@@ -24,14 +22,7 @@ class HessianFields(Fields):
 def setup_matrix(problem):
     """(f, the vector w) of a problem with shapes."""
     c = problem.fields
-    shapes = {}
-    for name, dims in c.shapes.items():
-        if len(dims) != 2:
-            raise problem.error(("shapes", name), "a shape is [rows, columns]")
-        try:
-            shapes[name] = tuple(parse_length(d) for d in dims)
-        except ExprError as exc:
-            raise problem.error(("shapes", name), exc.message) from None
+    shapes = parse_shapes(problem, c.shapes)
     if not isinstance(c.wrt, str):
         raise problem.error("wrt", "with shapes, wrt is one vector", "e.g. wrt: w with shapes: {w: [n, 1]}")
     if c.wrt not in shapes or shapes[c.wrt][1] != 1:
@@ -86,7 +77,7 @@ def context(problem):
             ctx.matrices[m.name] = m
             ctx.entries[mo.entry_name(m)] = (mo.vector(mo.entry_name(m)), 1 if m.shape[1] == 1 else 2)
             for d in m.shape:
-                for s in sp.sympify(d).free_symbols:
+                for s in sp.sympify(d, strict=True).free_symbols:
                     ctx.indices[s.name] = s
         for s in f.free_symbols:
             if isinstance(s, sp.Symbol) and not isinstance(s, sp.MatrixSymbol):

@@ -47,7 +47,7 @@ def solve_matrix(problem, f, w) -> Solution:
         raise CannotDerive(f"{problem.doc.file}: {problem.label}: cannot write {f} in index notation")
     first.add(lhs, g, rule=IN_INDEX_NOTATION, value=f)
     taken = mo.names_in(g) | {str(s) for m in f.atoms(sp.MatrixSymbol) for d in m.shape
-                              for s in sp.sympify(d).free_symbols}
+                              for s in sp.sympify(d, strict=True).free_symbols}
     k = mo.fresh_index(taken, ("k", "l", "p", "q", "r", "s"))
     l = mo.fresh_index(taken | {str(k)}, ("l", "p", "q", "r", "s", "t"))
     base = mo.vector(mo.entry_name(w))

@@ -7,8 +7,9 @@ import sympy as sp
 from pydantic import Field
 
 from ... import mathobj as mo
-from ...expr import ExprError, Scope, parse_length
-from ..common import Expr, Fields, Length, Name, Number, check_entry_names, in_domain, point_values
+from ...expr import Scope
+from ..common import (Expr, Fields, Length, Name, Number, check_entry_names, in_domain, parse_lengths, parse_shapes,
+                      point_values)
 
 ELEMENTWISE = {"sigmoid": mo.sigmoid, "tanh": sp.tanh, "relu": mo.relu}  # the vector functions of one entry
 RESERVED = {"J": "the Jacobian", "delta": "Kronecker's delta", "sigma": "the sigmoid", "e": "Euler's number",
@@ -85,20 +86,9 @@ def setup_vector(problem) -> dict:
         wrt = c.wrt[0]
     else:
         wrt = c.wrt
-    lengths = {}
-    for name, length in c.vectors.items():
-        try:
-            lengths[name] = parse_length(length)
-        except ExprError as exc:
-            raise problem.error(("vectors", name), exc.message) from None
-    shapes = {}
-    for name, dims in c.shapes.items():
-        if len(dims) != 2:
-            raise problem.error(("shapes", name), "a shape is [rows, columns]")
-        try:
-            shapes[name] = tuple(parse_length(d) for d in dims)
-        except ExprError as exc:
-            raise problem.error(("shapes", name), exc.message) from None
+    lengths = parse_lengths(problem, c.vectors)
+    shapes = parse_shapes(problem, c.shapes)
+    for name in shapes:
         if name in lengths:
             raise problem.error(("shapes", name), f"'{name}' is declared in vectors and in shapes")
     if wrt not in lengths:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ... import mathobj as mo
-from ...expr import ExprError, Scope, parse_length
-from ..common import Expr, Fields, Length, Name, check_shape_entries
+from ...expr import Scope
+from ..common import Expr, Fields, Length, Name, check_shape_entries, parse_shapes
 
 
 class MatrixGradientFields(Fields):
@@ -23,14 +23,7 @@ def setup(problem):
         raise problem.error("symmetric", "symmetric matrices are not supported: the gradient with respect to a "
                                          "symmetric X is G + G^T - diag(G), not the general G derived here",
                             "declare the matrix without symmetric, or write the symmetry into the function")
-    shapes = {}
-    for name, dims in c.shapes.items():
-        if len(dims) != 2:
-            raise problem.error(("shapes", name), "a shape is [rows, columns]")
-        try:
-            shapes[name] = tuple(parse_length(d) for d in dims)
-        except ExprError as exc:
-            raise problem.error(("shapes", name), exc.message) from None
+    shapes = parse_shapes(problem, c.shapes)
     if c.wrt not in shapes:
         raise problem.error("wrt", f"'{c.wrt}' has no shape", "declare it in shapes")
     check_shape_entries(problem, shapes)  # the key writes a matrix W's entries w_ij and a vector x's x_i

@@ -10,11 +10,10 @@ import sympy as sp
 from pydantic import Field, StrictInt
 
 from ... import mathobj as mo
-from ...expr import ExprError, Scope, parse_length
-from ..matrix_gradient.fields import matrix_context
+from ...expr import Scope
 from ..common import (Expr, Fields, Length, Name, Number, check_entry_names, check_shape_entries, check_sums,
-                      function_context, in_domain,
-                      point_values)
+                      function_context, in_domain, parse_lengths, parse_shapes, point_values)
+from ..matrix_gradient.fields import matrix_context
 
 
 class Newton(Fields):
@@ -46,12 +45,7 @@ def setup(problem):
         raise problem.error("wrt", "name at least one variable")
     if len(set(wrt)) != len(wrt):
         raise problem.error("wrt", "a variable is named twice")
-    lengths = {}
-    for name, length in c.vectors.items():
-        try:
-            lengths[name] = parse_length(length)
-        except ExprError as exc:
-            raise problem.error(("vectors", name), exc.message) from None
+    lengths = parse_lengths(problem, c.vectors)
     f = mo.rename_clashing_indices(problem.expr("function", Scope(vectors=dict(lengths))))
     check_sums(problem, f, lengths)
     check_entry_names(problem, f, lengths)
@@ -94,14 +88,7 @@ def _matrix(problem):
                                       "solved in closed form")
     if not isinstance(c.wrt, str):
         raise problem.error("wrt", "with shapes, the variable is one vector or matrix")
-    shapes = {}
-    for name, dims in c.shapes.items():
-        if len(dims) != 2:
-            raise problem.error(("shapes", name), "a shape is [rows, columns]")
-        try:
-            shapes[name] = tuple(parse_length(d) for d in dims)
-        except ExprError as exc:
-            raise problem.error(("shapes", name), exc.message) from None
+    shapes = parse_shapes(problem, c.shapes)
     if c.wrt not in shapes:
         raise problem.error("wrt", f"'{c.wrt}' has no shape", "declare it in shapes")
     if "I" in shapes:

@@ -27,7 +27,7 @@ def affine(problem, g, w):
         if not term.has(w):
             c.append(-term)
             continue
-        if mats and mats[-1] == w and not any(m.has(w) for m in mats[:-1]) and not sp.sympify(coeff).has(w):
+        if mats and mats[-1] == w and not any(m.has(w) for m in mats[:-1]) and not sp.sympify(coeff, strict=True).has(w):
             A.append(coeff * (sp.MatMul(*mats[:-1]) if len(mats) > 1 else sp.Identity(n)))
             continue
         raise problem.error("function", f"the gradient with respect to {w.name} is not affine in {w.name} (the term "
@@ -46,7 +46,7 @@ def _common(terms) -> sp.Expr:
     numbers = []
     for t in terms:
         coeff = t.as_coeff_matrices()[0] if isinstance(t, sp.MatMul) else sp.Integer(1)
-        numbers.append(sp.sympify(coeff).as_coeff_Mul()[0])
+        numbers.append(sp.sympify(coeff, strict=True).as_coeff_Mul()[0])
     k = numbers[0]
     for x in numbers[1:]:
         k = sp.gcd(k, x)
