@@ -41,7 +41,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import draws, loader, outputs, parallel, render, spec as specmod, texcompile, variants as variantmod, verify
+from . import draws, loader, outputs, parallel, refs, render, spec as specmod, texcompile, variants as variantmod, verify
 from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError, VerificationError
 
 SHEETS = ("key", "questions", "both")
@@ -172,7 +172,7 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None, jobs: int | 
         from . import reader
         reader._parser()  # the read-back's parser, made once before the helpers fork
     check = not (diagnostics or found)
-    outcomes = parallel.run_all(problems, lambda p: _outcome(p, check), jobs)
+    outcomes = _solve_in_order(problems, check, jobs)
     for problem, (kind, value) in zip(problems, outcomes):
         if kind == "spec":
             found[place[id(problem)]] = list(value)
@@ -191,6 +191,20 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None, jobs: int | 
             raise SpecError(specmod.Diagnostic(problem.where("where"),
                                                f"the default values do not satisfy '{failed}'"))
     return [s for _, s in solved]
+
+
+def _solve_in_order(problems: list, check: bool, jobs: int) -> list:
+    """The outcomes of the problems, in their order: those that answer with other problems' answers
+    (short answers, choices) after the rest, each offered the solved problems before it (refs.py)."""
+    first = [p for p in problems if not p.kind.after]
+    done = dict(zip(map(id, first), parallel.run_all(first, lambda p: _outcome(p, check), jobs)))
+    for problem in problems:
+        if problem.kind.after:
+            earlier = [(p, done[id(p)][1]) for p in problems[:problems.index(problem)]
+                       if done.get(id(p), ("",))[0] == "ok"]
+            refs.offer(problem, earlier)
+            done[id(problem)] = _outcome(problem, check)
+    return [done[id(p)] for p in problems]
 
 
 def canonical(base: loader.Document, name: str, on_spec=None, jobs: int | None = None):

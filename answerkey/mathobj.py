@@ -460,6 +460,15 @@ def text(words: str) -> Text:
     return Text(sp.Symbol(words))
 
 
+class Sentence(Display):
+    """An answer in words written by the instructor (LaTeX, math between $): args (Symbol(latex),). It is
+    an answer, not a line: the key prints it as a sentence, never inside a displayed equation."""
+
+
+def sentence(latex: str) -> Sentence:
+    return Sentence(sp.Symbol(latex))
+
+
 def value_of(expr):
     """Replace display objects that stand for values by those values (for checking)."""
     if not isinstance(expr, sp.Basic):

@@ -73,6 +73,8 @@ def _sympy_text(value) -> str:
         return "Matrix([" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "])"
     if isinstance(value, (list, tuple)):
         return "(" + ", ".join(_sympy_text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, (mo.Text, mo.Sentence)):  # an answer in words: the words
+        return value.args[0].name
     value = mo.elementary(sp.sympify(value, strict=True))
     value = value.replace(lambda e: isinstance(e, mo.sigmoid), lambda e: e.rewrite(sp.exp))
     value = value.replace(lambda e: isinstance(e, mo.relu), lambda e: sp.Max(e.args[0], 0))

@@ -290,6 +290,9 @@ class KeyPrinter(LatexPrinter):
 
         return f"\\text{{{escape_latex(expr.args[0].name)}}}"
 
+    def _print_Sentence(self, expr):
+        return f"\\text{{{expr.args[0].name}}}"
+
     def _print_Shown(self, expr):
         """An unevaluated arithmetic form, printed in the order it was written."""
         return self._print_ordered(expr.args[0])

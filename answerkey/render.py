@@ -189,6 +189,9 @@ def render_questions(spec, solutions: list, directory: Path = TEMPLATES, room_cm
     for p, s in zip(spec.problems, solutions):
         view = problem_view(p, None)
         view["figure"] = s.data.get("figure")
+        view["claim"] = s.data.get("claim")  # answers in words: the claim, the options (unmarked), the room
+        view["options"] = [{"label": o["label"], "text": o["text"]} for o in s.data.get("options") or []]
+        view["room"] = s.data.get("room")
         problems.append(view)
     return template.render(**_header(spec), problems=problems, room=f"{room_cm}cm")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,8 @@ class Problem:
     points: float | None = None  # `points:`, shown beside the problem (or part)
     part: str | None = None  # a part of a problem of parts: its letter (a, b, ...)
     group: "Group | None" = None  # that problem: its statement, points, and this part's place in it
+    # the answers of the problems before it, for a kind that answers with them (refs.py; filled by the build)
+    solved: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def ref(self) -> str:
@@ -306,9 +308,10 @@ def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Prob
             for k in raw["params"] if isinstance(raw["params"], dict) else ():
                 if k not in (part.get("params") or {}):
                     _alias(doc, path + ("params", k), part_path + ("params", k))
-        merged.setdefault("id", pid)
-        if "id" not in part:
-            _alias(doc, path + ("id",), part_path + ("id",))
+        if "id" in raw:  # the parts share the problem's id (without one, its number)
+            merged.setdefault("id", pid)
+            if "id" not in part:
+                _alias(doc, path + ("id",), part_path + ("id",))
         doc.data["problems"][i]["parts"][j] = merged
         letter = chr(ord("a") + j)
         group = Group(i + 1, pid, raw.get("statement"), points, j == 0, len(parts))

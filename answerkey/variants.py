@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from . import draws, spec as specmod
+from . import draws, refs, spec as specmod
 from .errors import Collector, Diagnostic, SpecError, UsageError, VerificationError
 from .expr import Scope
 from .loader import Document
@@ -181,7 +181,7 @@ def realize(base: Document, name: str, variant: Variant, solve_and_verify, share
     problems, solutions = [], []
     for i, raw in enumerate(raw_problems):
         has = draws.has_draws(raw)
-        if not has and shared and i in shared:
+        if not has and shared and i in shared and not any(p.kind.after for p, _ in shared[i]):
             for problem, solution in shared[i]:
                 problems.append(problem)
                 solutions.append(solution)
@@ -194,7 +194,7 @@ def realize(base: Document, name: str, variant: Variant, solve_and_verify, share
             errors = Collector()
             mine = specmod.problems_of(doc, i, doc.data["problems"][i], errors)  # one, or one per part
             errors.raise_if_any()
-            found, last = _attempt(mine, solve_and_verify, tries)
+            found, last = _attempt(mine, solve_and_verify, tries, list(zip(problems, solutions)))
             if found is not None:
                 break
         else:
@@ -209,7 +209,7 @@ def realize(base: Document, name: str, variant: Variant, solve_and_verify, share
     return spec, solutions
 
 
-def _attempt(mine, solve_and_verify, tries):
+def _attempt(mine, solve_and_verify, tries, earlier=()):
     """([(problem, solution)], None) when every problem of one draw is solved and meets its conditions, else
     (None, why); with a single try, the failure itself is raised."""
     early = next((e for e in (_precheck(p) for p in mine) if e is not None), None) if tries > 1 else None
@@ -217,6 +217,8 @@ def _attempt(mine, solve_and_verify, tries):
         return None, f"where: '{early}' does not hold"
     found = []
     for problem in mine:
+        if problem.kind.after:
+            refs.offer(problem, [*earlier, *found])
         try:
             solution = solve_and_verify(problem)
         except (SpecError, VerificationError) as exc:

@@ -35,6 +35,7 @@ class Kind:
     confirm: Callable  # (Problem, Solution) -> list[str]: what was confirmed; raises VerificationError
     describe: Callable | None = None  # (Problem) -> LaTeX: the task in words, when the spec has no statement
     context: Callable | None = None  # (Problem) -> reader.Context: what the names on the page mean
+    after: bool = False  # answers with the answers of the problems before it (refs.py): solved after them
 
     @property
     def template(self) -> str:

@@ -1,0 +1,31 @@
+"""kind: short_answer -- its fields."""
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+from pydantic import Field, StrictBool, StrictInt, StrictStr
+
+from ..common import Fields
+
+Text = Annotated[StrictStr, Field(min_length=1, max_length=4000)]
+Condition = Union[StrictBool, Annotated[StrictStr, Field(min_length=1, max_length=500)]]
+
+
+class ShortAnswerFields(Fields):
+    answer: Text  # LaTeX; <<expr>> is a value computed from the answers before it (refs.py)
+    check: Union[Condition, list[Condition]] = Field(default=[], max_length=20)  # claims the sentence makes
+    lines: Annotated[StrictInt, Field(ge=0, le=40)] = 4  # room to write on the question sheet, in lines
+
+
+def checks(problem) -> list:
+    """The `check:` conditions as a list, with the path of each."""
+    c = problem.fields.check
+    if isinstance(c, list):
+        return [(("check", j), text) for j, text in enumerate(c)]
+    return [(("check",), c)]
+
+
+def context(problem):
+    from ...reader import Context
+
+    return Context()

@@ -1,0 +1,263 @@
+"""Answers of other problems, used by the kinds that answer in words (short_answer, choice, true_false).
+
+A reference names a computed answer: `a.total_params` (part (a) of this problem), `2.b.total_params`
+(problem 2, part b), `3.output_shape` (problem 3), `lstm.total_params` (the problem whose id is lstm). Only
+problems and parts before the referring one are in scope: they are solved first (build.py), and their
+verified answers are offered to it (`offer`) before it is solved.
+
+`<<expr>>` in an instructor's sentence is an expression over references and numbers (`<<a.total_params>>`,
+`<<a.total_params / b.total_params>>`), printed by the same printer as the key's lines, so that the sentence
+shows the key's own digits. A condition (`a.total_params > 10**6`, `b.valid == invalid`) is a comparison of
+such expressions, or of a worded answer with a word.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import Diagnostic, SpecError
+from .expr import Scope
+from .printer import tex
+
+PLACEHOLDER = re.compile(r"<<(.*?)>>", re.DOTALL)
+TOKEN = re.compile(r"(?<![\w.])([A-Za-z0-9_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)+)(?![\w(])")
+WORDED = re.compile(r"^\s*(?P<ref>[A-Za-z0-9_]+(?:\.[A-Za-z_]\w*)+)\s*(?P<op>==|!=)\s*(?P<word>[A-Za-z][\w \-]*?)\s*$")
+
+
+def offer(problem, earlier) -> None:
+    """Make the answers of `earlier` [(problem, solution)] referable from `problem` (its `solved` table):
+    by number (2, 2.b), by id (lstm, lstm.b) and, within its own problem of parts, by letter (b)."""
+    table = problem.solved
+    table.clear()
+    for other, solution in earlier:
+        if other is problem:
+            continue
+        answers = solution.answers
+        if other.part:
+            table[f"{other.number}.{other.part}"] = answers
+            table[f"{other.group.id}.{other.part}"] = answers
+            if other.number == problem.number:
+                table[other.part] = answers
+        else:
+            table[str(other.number)] = answers
+            table[other.id] = answers
+
+
+@dataclass
+class Resolved:
+    """A reference read: what it names (for messages), the answer, and its value when it is a number."""
+
+    ref: str
+    answer: object
+    number: sp.Expr | None
+    word: str | None
+
+
+def resolve(problem, field: tuple, token: str) -> Resolved | None:
+    """The answer `token` names, or None when it names no problem in scope (then it is not a reference:
+    x.T is a transpose); a SpecError when the problem exists and the label does not."""
+    pieces = token.split(".")
+    for cut in range(len(pieces) - 1, 0, -1):
+        key, label = ".".join(pieces[:cut]), ".".join(pieces[cut:])
+        if key not in problem.solved:
+            continue
+        answers = problem.solved[key]
+        if label not in answers:
+            raise SpecError(Diagnostic(problem.where(*field), f"{token}: {_named(key)} has no answer '{label}'",
+                                       "its answers: " + ", ".join(answers)))
+        answer = answers[label]
+        expr = answer.expr
+        number = expr if isinstance(expr, sp.Expr) and not isinstance(expr, sp.MatrixBase) and expr.is_number \
+            and answer.index is None else None
+        word = str(expr.args[0]) if type(expr).__name__ == "Text" else None
+        return Resolved(token, answer, number, word)
+    return None
+
+
+def _named(key: str) -> str:
+    return f"part ({key})" if key.isalpha() and len(key) == 1 else f"problem {key}"
+
+
+def _scope_hint(problem) -> str:
+    names = [k for k in problem.solved if "." not in k or k.split(".")[0].isdigit()]
+    if not names:
+        return "only problems and parts before this one can be named, and there are none"
+    return "problems and parts before this one: " + ", ".join(sorted(set(names), key=lambda k: (len(k), k)))
+
+
+def _substitute(problem, field: tuple, text: str, strict: bool = True):
+    """`text` with each reference replaced by a name of its own, and those names' values."""
+    values, found = {}, []
+
+    def replace(match):
+        resolved = resolve(problem, field, match.group(1))
+        if resolved is None:
+            if strict and not match.group(1).endswith(".T"):
+                raise SpecError(Diagnostic(problem.where(*field), f"{match.group(1)} names no answer in scope",
+                                           _scope_hint(problem)))
+            return match.group(0)
+        name = f"refvalue{len(found)}"
+        found.append(resolved)
+        if resolved.number is None:
+            raise SpecError(Diagnostic(problem.where(*field), f"{resolved.ref} is not a number: it can be shown "
+                                                              "alone (<<" + resolved.ref + ">>), not computed with",
+                                       "compute with answers that are numbers"))
+        values[name] = resolved.number
+        return name
+    return TOKEN.sub(replace, text), values, found
+
+
+DIGITS = re.compile(r"^(?P<expr>.*?)\s*:\s*(?P<digits>\d{1,2})\s*$", re.DOTALL)
+
+
+def value(problem, field: tuple, text: str):
+    """An expression over references: (its value, its LaTeX as the key prints it, the references used).
+    `expr : N` shows it to N significant digits (<<a.total_params / b.total_params : 3>> gives 1.47)."""
+    text = text.strip()
+    m = DIGITS.match(text)
+    if m:
+        expr, _, found = value(problem, field, m.group("expr"))
+        if not (isinstance(expr, sp.Expr) and expr.is_number and expr.is_real):
+            raise SpecError(Diagnostic(problem.where(*field), f"<<{text}>>: only a number can be rounded"))
+        digits = max(1, int(m.group("digits")))
+        rounded = sp.Float(sp.N(expr, digits + 5), digits)
+        shown = f"{float(rounded):.{digits}g}"
+        return sp.Float(shown, digits), shown.replace("e", r"	imes 10^{") + ("}" if "e" in shown else ""), found
+    if TOKEN.fullmatch(text):
+        resolved = resolve(problem, field, text)
+        if resolved is None:
+            raise SpecError(Diagnostic(problem.where(*field), f"{text} names no answer in scope", _scope_hint(problem)))
+        answer = resolved.answer
+        shown = answer.display if answer.display is not None else answer.expr
+        if isinstance(shown, (list, tuple)):
+            return answer.expr, "\\left(" + tex(list(shown), inline=True) + "\\right)", [resolved]
+        return answer.expr, tex(shown, inline=True), [resolved]
+    replaced, values, found = _substitute(problem, field, text)
+    expr = problem.expr(field, Scope(values=dict(values), known=set()), text=replaced)
+    return expr, tex(expr, inline=True), found
+
+
+def fill(problem, field: tuple, text: str) -> tuple[str, list]:
+    """A sentence with every <<expr>> replaced by its value as the key prints it; math outside $...$ is put
+    in $...$. Returns (LaTeX, [(placeholder text, its LaTeX, value)])."""
+    out, used, last = [], [], 0
+    for match in PLACEHOLDER.finditer(text):
+        before = text[last:match.start()]
+        out.append(before)
+        val, shown, _ = value(problem, field, match.group(1))
+        in_math = _in_math("".join(out))
+        out.append(shown if in_math else f"${shown}$")
+        used.append((match.group(1).strip(), shown, val))
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out), used
+
+
+def _in_math(text: str) -> bool:
+    """Whether the end of `text` is inside $...$ (unescaped dollars counted)."""
+    return len(re.findall(r"(?<!\\)\$", text)) % 2 == 1
+
+
+@dataclass
+class Condition:
+    """A condition read: whether it holds, and how the key shows it (a true relation between the numbers,
+    or words for a worded answer)."""
+
+    holds: bool
+    left: sp.Expr | None = None
+    relation: str = "="
+    right: sp.Expr | None = None
+    words: str = ""
+    shown_left: sp.Expr | None = None  # the left side with the referenced numbers in it, unevaluated
+    shown_right: sp.Expr | None = None
+
+
+_FLIP = {"<": "≥", "≤": ">", ">": "≤", "≥": "<"}
+_RELATIONS = {sp.StrictLessThan: "<", sp.LessThan: "≤", sp.StrictGreaterThan: ">", sp.GreaterThan: "≥",
+              sp.Equality: "=", sp.Unequality: "≠"}
+
+
+def condition(problem, field: tuple, text) -> Condition:
+    """Evaluate a condition over references; a SpecError (at `field`) for one that is not a comparison."""
+    if isinstance(text, bool):
+        return Condition(text, words="given as " + ("true" if text else "false"))
+    text = str(text)
+    m = WORDED.match(text)
+    if m:
+        resolved = resolve(problem, field, m.group("ref"))
+        if resolved is not None and resolved.word is not None:
+            said = resolved.word.split(":")[0].strip()
+            same = said.lower() == m.group("word").strip().lower()
+            holds = same if m.group("op") == "==" else not same
+            return Condition(holds, words=f"{_ref_words(resolved.ref)} answers \u201c{resolved.word}\u201d")
+    replaced, values, found = _substitute(problem, field, text)
+    names = {n: sp.Symbol(n) for n in values}
+    expr = problem.expr(field, Scope(values=dict(names), known=set(), allow_compare=True), text=replaced)
+    if not isinstance(expr, sp.core.relational.Relational) or type(expr) not in _RELATIONS:
+        raise SpecError(Diagnostic(problem.where(*field), f"'{text}' is not a comparison",
+                                   "write it as a comparison of answers and numbers, e.g. a.total_params > 1000000, "
+                                   "or a worded answer against a word: b.valid == invalid"))
+    shown_left = _shown(expr.lhs, values)
+    shown_right = _shown(expr.rhs, values)
+    left = sp.simplify(expr.lhs.xreplace({names[n]: v for n, v in values.items()}))
+    right = sp.simplify(expr.rhs.xreplace({names[n]: v for n, v in values.items()}))
+    if not (left.is_number and right.is_number) or left.is_real is False or right.is_real is False:
+        raise SpecError(Diagnostic(problem.where(*field), f"'{text}': the sides are not real numbers "
+                                                          f"({tex(left)} and {tex(right)})",
+                                   "compare answers that are numbers"))
+    relation = _RELATIONS[type(expr)]
+    difference = sp.nsimplify(left - right) if left.is_Float or right.is_Float else sp.simplify(left - right)
+    sign = 0 if difference == 0 else (1 if difference > 0 else -1)
+    holds = {"<": sign < 0, "≤": sign <= 0, ">": sign > 0, "≥": sign >= 0, "=": sign == 0, "≠": sign != 0}[relation]
+    shown = {0: "=", 1: ">", -1: "<"}[sign]  # the relation that holds between the numbers
+    return Condition(holds, left, shown, right, shown_left=shown_left, shown_right=shown_right)
+
+
+def _shown(side, values):
+    """A side of a condition with the referenced numbers in it, as written (4 * 262656, not 1050624)."""
+    subs = {sp.Symbol(n): v for n, v in values.items()}
+    if side.is_Symbol:
+        return subs.get(side, side)
+    if side.is_Add or side.is_Mul or side.is_Pow:
+        args = [_shown(a, values) for a in side.args]
+        return type(side)(*args, evaluate=False)
+    return side.xreplace(subs)
+
+
+def _ref_words(ref: str) -> str:
+    pieces = ref.split(".")
+    if len(pieces) == 2 and len(pieces[0]) == 1 and pieces[0].isalpha():
+        return f"part ({pieces[0]})"
+    return f"problem {'.'.join(pieces[:-1])}"
+
+
+def check_tex(problem, field: tuple, text: str) -> None:
+    """LaTeX written by the instructor (a sentence, an option) may do what a statement may: a SpecError at
+    its position for a command that reaches outside the document (spec.FORBIDDEN_TEX)."""
+    from .spec import FORBIDDEN_TEX
+
+    m = FORBIDDEN_TEX.search(text)
+    if m:
+        raise SpecError(Diagnostic(problem.where(*field), f"the TeX command {m.group(0)} is not allowed here",
+                                   "answers may use math and text formatting, as statements do"))
+    if len(re.findall(r"(?<!\\)\$", PLACEHOLDER.sub("", text))) % 2:
+        raise SpecError(Diagnostic(problem.where(*field), "an unclosed $: math is written between two $",
+                                   "close the math, or write \\$ for a dollar sign"))
+    if "%" in re.sub(r"\\%", "", text):
+        raise SpecError(Diagnostic(problem.where(*field), "a % would hide the rest of its line from TeX",
+                                   "write \\% for a percent sign"))
+
+
+def sentence(problem, field: tuple, text: str) -> tuple[str, list]:
+    """An instructor's LaTeX sentence checked and filled (fill)."""
+    check_tex(problem, field, text)
+    return fill(problem, field, text)
+
+
+def plain_words(words: str) -> str:
+    """Words the tool writes (a condition's reason), escaped for LaTeX."""
+    from pylatex.utils import escape_latex
+
+    return escape_latex(words)
