@@ -217,13 +217,22 @@ def condition(problem, field: tuple, text) -> Condition:
 
 def _shown(side, values):
     """A side of a condition with the referenced numbers in it, as written (4 * 262656, not 1050624)."""
+    from . import mathobj as mo
+
+    def build(e):
+        if e.is_Symbol:
+            return subs.get(e, e)
+        if e.is_Add:  # the references' terms first, in the order written, then the constants: 78500 - 100
+            terms = sorted(e.args, key=lambda t: (not t.free_symbols, min((str(x) for x in t.free_symbols),
+                                                                           default="")))
+            return sp.Add(*[build(t) for t in terms], evaluate=False)
+        if e.is_Mul or e.is_Pow:
+            return type(e)(*[build(a) for a in e.args], evaluate=False)
+        return e.xreplace(subs)
+
     subs = {sp.Symbol(n): v for n, v in values.items()}
-    if side.is_Symbol:
-        return subs.get(side, side)
-    if side.is_Add or side.is_Mul or side.is_Pow:
-        args = [_shown(a, values) for a in side.args]
-        return type(side)(*args, evaluate=False)
-    return side.xreplace(subs)
+    shown = build(side)
+    return mo.Shown(shown) if shown.is_Add else shown
 
 
 def _ref_words(ref: str) -> str:

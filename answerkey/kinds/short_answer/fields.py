@@ -13,7 +13,7 @@ Condition = Union[StrictBool, Annotated[StrictStr, Field(min_length=1, max_lengt
 
 class ShortAnswerFields(Fields):
     answer: Text  # LaTeX; <<expr>> is a value computed from the answers before it (refs.py)
-    check: Union[Condition, list[Condition]] = Field(default=[], max_length=20)  # claims the sentence makes
+    check: Union[Condition, Annotated[list[Condition], Field(max_length=20)]] = []  # claims the sentence makes
     lines: Annotated[StrictInt, Field(ge=0, le=40)] = 4  # room to write on the question sheet, in lines
 
 

@@ -1,0 +1,100 @@
+"""Answers in words (short_answer, choice, true_false): the values in the instructor's sentences are the key's
+own, the right option and the verdict are those an independent computation (plain integers here) gives, the
+question sheet shows the options unmarked, variants recompute them, and references out of scope are errors."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from answerkey import render
+from answerkey.errors import SpecError
+from tests.kindutil import solve, write_spec
+
+
+def net(units, inputs=16):
+    side = int(inputs ** 0.5)
+    return {"kind": "network_shapes", "input": {"channels": 1, "width": side, "height": side},
+            "layers": [{"flatten": {}}, {"fc": {"units": units}}]}
+
+
+def params(units, inputs=16):  # the layer's weights and biases, counted here
+    return inputs * units + units
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(u=st.integers(1, 400), v=st.integers(1, 400), k=st.integers(0, 7000))
+def test_verdicts_and_options_follow_the_numbers(tmp_path, u, v, k):
+    a, b = params(u), params(v)
+    problem = {"id": "two", "parts": [
+        net(u), net(v),
+        {"kind": "true_false", "claim": "(a) has more than <<" + str(k) + ">> parameters.", "true_if": f"a.total_params > {k}"},
+        {"kind": "choice", "multiple": True, "options": [
+            {"text": "(a) is larger", "true_if": "a.total_params > b.total_params"},
+            {"text": "(b) is larger", "true_if": "b.total_params > a.total_params"},
+            {"text": "they are equal", "true_if": "a.total_params == b.total_params"}]},
+        {"kind": "short_answer", "answer": "(a) has <<a.total_params>>, (b) <<b.total_params>>, together "
+                                           "<<a.total_params + b.total_params>>.",
+         "check": ["a.total_params + b.total_params >= 2"]},
+    ]}
+    spec, solutions = solve(tmp_path, problem)
+    verdict, choice, sentence = (s.answers["answer"].expr.args[0].name for s in solutions[2:])
+    assert verdict == ("true" if a > k else "false")
+    assert choice == ("a" if a > b else "b" if b > a else "c")
+    assert sentence == f"(a) has ${a}$, (b) ${b}$, together ${a + b}$."
+    assert all(s.verified for s in solutions)
+
+
+def test_question_sheet_shows_the_options_unmarked_and_the_key_marks_the_right_one(tmp_path):
+    problem = {"parts": [net(3), {"kind": "choice", "statement": "How many parameters?", "options": [
+        {"text": "<<a.total_params - 3>>", "true_if": "a.total_params == 48"},
+        {"text": "<<a.total_params>>", "true_if": "a.total_params == 51"}]}]}
+    spec, solutions = solve(tmp_path, problem)
+    key = render.render(spec, solutions)
+    questions = render.render_questions(spec, solutions)
+    assert r"\item[$\boxtimes$~(b)] \textbf{$51$}" in key
+    assert r"\item[$\square$~(a)] $48$" in key
+    assert r"\boxtimes" not in questions and r"\item[$\square$~(b)] $51$" in questions
+
+
+def test_references_by_number_and_id_across_problems(tmp_path):
+    problems = [{"id": "wide", **net(30)}, {"id": "narrow", **net(2)},
+                {"kind": "short_answer", "answer": "<<wide.total_params>> against <<2.total_params>>",
+                 "check": "1.total_params == 15 * narrow.total_params"}]
+    spec, solutions = solve(tmp_path, *problems)
+    assert solutions[2].answers["answer"].expr.args[0].name == f"${params(30)}$ against ${params(2)}$"
+    assert params(30) == 15 * params(2)
+
+
+@pytest.mark.parametrize("answer, message", [
+    ("<<b.total_params>>", "names no answer in scope"),  # part (b) comes after it
+    ("<<a.total_params.x>>", "has no answer 'total_params.x'"),
+    ("<<a.params>>", "has no answer 'params'"),
+    ("<<a.output_shape * 2>>", "is not a number"),
+    ("\\write18{ls}", "is not allowed"),
+])
+def test_bad_references_are_errors_at_the_field(tmp_path, answer, message):
+    problem = {"parts": [net(3), {"kind": "short_answer", "answer": answer}, net(4)]}
+    with pytest.raises(SpecError) as info:
+        solve(tmp_path, problem)
+    text = str(info.value)
+    assert message in text and "problem 1(b)" in text and "answer" in text
+
+
+def test_a_variant_recomputes_the_verdict(tmp_path):
+    from answerkey.build import Options, run
+
+    problem = {"parts": [{**net(3), "layers": [{"flatten": {}}, {"fc": {"units": {"randint": [1, 6], "default": 3}}}]},
+                         {"kind": "true_false", "claim": "More than 60 parameters.", "true_if": "a.total_params > 60"}]}
+    path = write_spec(tmp_path, problem)
+    result = run(str(path), Options(out=tmp_path / "out", variants=6, pdf=False))
+    assert result.exit_code == 0
+    seen = set()
+    for f in sorted((tmp_path / "out" / "t-variants").glob("*.answers.json")):
+        parts = json.loads(f.read_text())["problems"][0]["parts"]
+        total = parts[0]["answers"]["total_params"]["value"]
+        verdict = parts[1]["answers"]["answer"]["sympy"]
+        assert verdict == ("true" if total > 60 else "false")
+        seen.add(verdict)
+    assert seen == {"true", "false"}
