@@ -22,7 +22,8 @@ from .expr import Scope
 from .printer import tex
 
 PLACEHOLDER = re.compile(r"<<(.*?)>>", re.DOTALL)
-TOKEN = re.compile(r"(?<![\w.])([A-Za-z0-9_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)+)(?![\w(])")
+TOKEN = re.compile(r"(?<![\w.])([A-Za-z0-9_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)+(?:\[\s*\d+\s*(?:,\s*\d+\s*)?\])?)(?![\w(])")
+ENTRY = re.compile(r"^(?P<ref>[^\[]+)(?:\[\s*(?P<i>\d+)\s*(?:,\s*(?P<j>\d+)\s*)?\])?$")
 WORDED = re.compile(r"^\s*(?P<ref>[A-Za-z0-9_]+(?:\.[A-Za-z_]\w*)+)\s*(?P<op>==|!=)\s*(?P<word>[A-Za-z][\w \-]*?)\s*$")
 
 
@@ -58,7 +59,8 @@ class Resolved:
 def resolve(problem, field: tuple, token: str) -> Resolved | None:
     """The answer `token` names, or None when it names no problem in scope (then it is not a reference:
     x.T is a transpose); a SpecError when the problem exists and the label does not."""
-    pieces = token.split(".")
+    m = ENTRY.match(token)
+    pieces = m.group("ref").split(".")
     for cut in range(len(pieces) - 1, 0, -1):
         key, label = ".".join(pieces[:cut]), ".".join(pieces[cut:])
         if key not in problem.solved:
@@ -69,11 +71,38 @@ def resolve(problem, field: tuple, token: str) -> Resolved | None:
                                        "its answers: " + ", ".join(answers)))
         answer = answers[label]
         expr = answer.expr
+        if m.group("i") is not None:
+            answer, expr = _entry(problem, field, token, answer, int(m.group("i")),
+                                  None if m.group("j") is None else int(m.group("j")))
         number = expr if isinstance(expr, sp.Expr) and not isinstance(expr, sp.MatrixBase) and expr.is_number \
             and answer.index is None else None
         word = str(expr.args[0]) if type(expr).__name__ == "Text" else None
         return Resolved(token, answer, number, word)
     return None
+
+
+def _entry(problem, field, token, answer, i: int, j: int | None):
+    """The entry [i] of a vector or tuple answer, or [i, j] of a matrix, counted from 1: (an answer of it,
+    its value)."""
+    from .derivation import Answer
+
+    expr = answer.expr
+    try:
+        if isinstance(expr, sp.MatrixBase):
+            if j is None and 1 not in expr.shape:
+                raise IndexError("a matrix takes [row, column]")
+            value = expr[i - 1, j - 1] if j is not None else list(expr)[i - 1]
+        elif isinstance(expr, (sp.Tuple, tuple, list)) and j is None:
+            value = list(expr)[i - 1]
+        else:
+            raise IndexError("it has no entries")
+        if i < 1 or (j is not None and j < 1):
+            raise IndexError("entries are counted from 1")
+    except IndexError as exc:
+        raise SpecError(Diagnostic(problem.where(*field), f"{token}: no such entry"
+                                   + (f" ({exc})" if str(exc) and "out of range" not in str(exc) else ""),
+                                   "entries are counted from 1: v[1], M[1, 2]")) from None
+    return Answer(value), value
 
 
 def _named(key: str) -> str:
@@ -124,7 +153,7 @@ def value(problem, field: tuple, text: str):
         digits = max(1, int(m.group("digits")))
         rounded = sp.Float(sp.N(expr, digits + 5), digits)
         shown = f"{float(rounded):.{digits}g}"
-        return sp.Float(shown, digits), shown.replace("e", r"	imes 10^{") + ("}" if "e" in shown else ""), found
+        return sp.Float(shown, digits), shown.replace("e", r"\times 10^{") + ("}" if "e" in shown else ""), found
     if TOKEN.fullmatch(text):
         resolved = resolve(problem, field, text)
         if resolved is None:
@@ -133,10 +162,20 @@ def value(problem, field: tuple, text: str):
         shown = answer.display if answer.display is not None else answer.expr
         if isinstance(shown, (list, tuple)):
             return answer.expr, "\\left(" + tex(list(shown), inline=True) + "\\right)", [resolved]
-        return answer.expr, tex(shown, inline=True), [resolved]
+        return answer.expr, tex(as_printed(shown), inline=True), [resolved]
     replaced, values, found = _substitute(problem, field, text)
     expr = problem.expr(field, Scope(values=dict(values), known=set()), text=replaced)
-    return expr, tex(expr, inline=True), found
+    return expr, tex(as_printed(expr), inline=True), found
+
+
+def as_printed(v):
+    """A number as the key's tables print one: an integer or a short fraction exactly, a fraction of long
+    terms (an iterate carried exactly) and a float to 6 significant digits; anything else as it is."""
+    if isinstance(v, sp.MatrixBase):
+        return v.applyfunc(as_printed)
+    if isinstance(v, sp.Float) or (isinstance(v, sp.Rational) and not v.is_Integer and v.q > 10 ** 4):
+        return sp.Float(v, 6)
+    return v
 
 
 def fill(problem, field: tuple, text: str) -> tuple[str, list]:

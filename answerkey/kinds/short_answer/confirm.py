@@ -11,7 +11,7 @@ import sympy as sp
 from ...numerics import failure
 from .fields import checks
 
-REFERENCE = re.compile(r"(?<![\w.])[A-Za-z0-9_]+(?:\.[A-Za-z_]\w*)+")
+REFERENCE = re.compile(r"(?<![\w.])([A-Za-z0-9_]+(?:\.[A-Za-z_]\w*)+)(?:\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\])?")
 
 
 def numeric(problem, text: str):
@@ -22,11 +22,17 @@ def numeric(problem, text: str):
     values = {}
 
     def replace(match):
-        pieces = match.group(0).split(".")
+        pieces = match.group(1).split(".")
         for cut in range(len(pieces) - 1, 0, -1):
             key, label = ".".join(pieces[:cut]), ".".join(pieces[cut:])
             if key in problem.solved and label in problem.solved[key]:
                 expr = problem.solved[key][label].expr
+                if match.group(2):  # an entry, counted from 1: row-major over the array's entries
+                    i = int(match.group(2)) - 1
+                    if match.group(3):
+                        expr = expr.tolist()[i][int(match.group(3)) - 1]
+                    else:
+                        expr = list(expr)[i]
                 if not (isinstance(expr, sp.Expr) and expr.is_number):
                     raise TypeError(match.group(0))
                 name = f"refnumber{len(values)}"
@@ -61,8 +67,8 @@ def values_read_back(problem, solution) -> int:
         if want is None:
             continue
         got = mpmath.mpf(sp.N(read_expr(shown, Context()), 30))
-        tolerance = mpmath.mpf(10) ** (1 - int(rounded.group(2))) if rounded else mpmath.mpf("1e-6")
-        if abs(got - want) > tolerance * max(1, abs(want)):  # the printer's own rounding, or the one asked
+        tolerance = mpmath.mpf(10) ** (1 - int(rounded.group(2))) if rounded else mpmath.mpf("1e-5")
+        if abs(got - want) > tolerance * max(1, abs(want)):  # 6 significant digits, or the ones asked
             raise failure(problem, "answer", f"<<{text}>> shows {shown}, the answers give {mpmath.nstr(want, 12)}")
         said += 1
     return said
