@@ -218,6 +218,14 @@ _RELATIONS = {sp.StrictLessThan: "<", sp.LessThan: "≤", sp.StrictGreaterThan: 
               sp.Equality: "=", sp.Unequality: "≠"}
 
 
+def conditions(problem, field: tuple, text) -> tuple[bool, list]:
+    """A condition, or several joined by `and`: (whether all hold, each one evaluated)."""
+    if isinstance(text, bool):
+        return text, [condition(problem, field, text)]
+    each = [condition(problem, field, piece) for piece in re.split(r"\s+and\s+", str(text).strip())]
+    return all(c.holds for c in each), each
+
+
 def condition(problem, field: tuple, text) -> Condition:
     """Evaluate a condition over references; a SpecError (at `field`) for one that is not a comparison."""
     if isinstance(text, bool):
@@ -234,6 +242,8 @@ def condition(problem, field: tuple, text) -> Condition:
     replaced, values, found = _substitute(problem, field, text)
     names = {n: sp.Symbol(n) for n in values}
     expr = problem.expr(field, Scope(values=dict(names), known=set(), allow_compare=True), text=replaced)
+    if isinstance(expr, sp.logic.boolalg.BooleanAtom) and not values:  # a comparison of constants
+        return Condition(bool(expr), words=f"{text} " + ("holds" if expr else "does not hold"))
     if not isinstance(expr, sp.core.relational.Relational) or type(expr) not in _RELATIONS:
         raise SpecError(Diagnostic(problem.where(*field), f"'{text}' is not a comparison",
                                    "write it as a comparison of answers and numbers, e.g. a.total_params > 1000000, "

@@ -44,13 +44,16 @@ def solve(problem) -> Solution:
     else:
         right = []
         for i, text in enumerate(conditions):
-            cond = refs.condition(problem, ("options", i, "true_if"), text)
-            words = f"({letter(i)}) is {'right' if cond.holds else 'wrong'}"
-            if cond.left is not None:
-                part.add(cond.shown_left, cond.shown_right, relation=cond.relation, note=words + ":")
-            else:
-                shown[i]["why"] = NoEscape(refs.plain_words(cond.words))
-            if cond.holds:
+            holds, each = refs.conditions(problem, ("options", i, "true_if"), text)
+            words = f"({letter(i)}) is {'right' if holds else 'wrong'}:"
+            for cond in each:
+                if cond.left is not None:
+                    part.add(cond.shown_left, cond.shown_right, relation=cond.relation, note=words)
+                    words = ""
+            said = [c.words for c in each if c.left is None]
+            if said:
+                shown[i]["why"] = NoEscape(refs.plain_words("; ".join(said)))
+            if holds:
                 right.append(i)
     if not right:
         raise problem.error("options", "no option is right", "check the true_if: conditions (the key shows why "

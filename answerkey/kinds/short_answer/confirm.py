@@ -15,8 +15,17 @@ REFERENCE = re.compile(r"(?<![\w.])([A-Za-z0-9_]+(?:\.[A-Za-z_]\w*)+)(?:\[\s*(\d
 
 
 def numeric(problem, text: str):
-    """`text` (an expression or comparison over references and numbers) evaluated in floating point, each
-    reference replaced by its answer's value; None when a reference is not a number."""
+    """`text` (an expression or comparison over references and numbers, comparisons maybe joined by `and`)
+    evaluated in floating point, each reference replaced by its answer's value; None when a reference is not
+    a number."""
+    pieces = re.split(r"\s+and\s+", text.strip())
+    if len(pieces) > 1:
+        verdicts = [numeric(problem, piece) for piece in pieces]
+        return None if any(v is None for v in verdicts) else all(v is True for v in verdicts)
+    return _numeric(problem, text)
+
+
+def _numeric(problem, text: str):
     from ...expr import Scope, parse
 
     values = {}

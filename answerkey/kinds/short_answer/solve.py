@@ -16,15 +16,16 @@ def claim_lines(problem, part: Part, conditions, want: bool = True) -> list:
     whose truth is not `want` is a SpecError naming it."""
     out = []
     for field, text in conditions:
-        cond = refs.condition(problem, field, text)
-        if cond.holds != want:
-            shown = (f": {tex(cond.shown_left)} {cond.relation} {tex(cond.shown_right)}" if cond.left is not None
-                     else f": {cond.words}")
-            raise problem.error(field, f"the claim '{text}' does not hold{shown}",
+        holds, each = refs.conditions(problem, field, text)
+        if holds != want:
+            shown = "; ".join(f"{tex(c.shown_left)} {c.relation} {tex(c.shown_right)}" if c.left is not None
+                              else c.words for c in each)
+            raise problem.error(field, f"the claim '{text}' does not hold: {shown}",
                                 "correct the sentence's claim, or the numbers it is about")
-        if cond.left is not None:
-            part.add(cond.shown_left, cond.shown_right, relation=cond.relation)
-        out.append(cond)
+        for cond in each:
+            if cond.left is not None:
+                part.add(cond.shown_left, cond.shown_right, relation=cond.relation)
+        out += each
     return out
 
 

@@ -12,18 +12,21 @@ from ...derivation import Answer, Part, Solution
 def solve(problem) -> Solution:
     c = problem.fields
     claim, used = refs.sentence(problem, ("claim",), c.claim)
-    cond = refs.condition(problem, ("true_if",), c.true_if)
-    verdict = "true" if cond.holds else "false"
+    holds, each = refs.conditions(problem, ("true_if",), c.true_if)
+    verdict = "true" if holds else "false"
     part = Part()
-    if cond.left is not None:
-        part.add(cond.shown_left, cond.shown_right, relation=cond.relation,
-                 note=f"The claim is {verdict}:")
-    options = [{"label": "", "text": NoEscape(word), "right": (word == "True") == cond.holds}
+    note = f"The claim is {verdict}:"
+    for cond in each:
+        if cond.left is not None:
+            part.add(cond.shown_left, cond.shown_right, relation=cond.relation, note=note)
+            note = ""
+    options = [{"label": "", "text": NoEscape(word), "right": (word == "True") == holds}
                for word in ("True", "False")]
     data = {"claim": NoEscape(claim), "options": options, "values": used, "room": f"{0.8 * c.lines:g}cm",
             "verdict": verdict}
-    if cond.left is None:
-        data["why"] = NoEscape(refs.plain_words(cond.words))
+    said = [cond.words for cond in each if cond.left is None]
+    if said:
+        data["why"] = NoEscape(refs.plain_words("; ".join(said)))
     if c.reason is not None:
         reason, values = refs.sentence(problem, ("reason",), c.reason)
         data["reason"] = NoEscape(reason)
