@@ -363,7 +363,7 @@ def master_row(variant, spec, solutions) -> dict:
             answers[(problem.ref, label)] = value if value is not None and not isinstance(value, list) \
                 else record["sympy"]
             latex[(problem.ref, label)] = record["latex"]
-    return {"variant": variant.number, "seed": variant.seed,
+    return {"variant": variant.number, "seed": variant.seed, "code": spec.code or "",
             "student": variant.student.id if variant.student else "",
             "student_name": variant.student.name if variant.student else "",
             "answers": answers, "latex": latex}
@@ -379,16 +379,17 @@ def master_files(name, spec, rows, directory: Path, pdf: bool):
                     labels.append(label)
         columns.append((problem.ref, labels))
     # a part's answers are PROBLEM.PART.LABEL (1.b.hessian), as the contract names them (its ref is 1.b)
-    header = ["variant", "seed", "student_id"] + [f"{n}.{label}" for n, labels in columns for label in labels]
+    header = ["variant", "seed", "student_id", "student_name", "variant_code"] + \
+        [f"{n}.{label}" for n, labels in columns for label in labels]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([row["variant"], row["seed"], row["student"]]
+        writer.writerow([row["variant"], row["seed"], row["student"], row["student_name"], row["code"]]
                         + [row["answers"].get((n, label), "") for n, labels in columns for label in labels])
     files = [(directory / "answers.csv", buffer.getvalue())]
     tex = render.render_master(name, spec.title, columns,
-                               [{"variant": r["variant"], "seed": r["seed"],
+                               [{"variant": r["variant"], "seed": r["seed"], "code": r["code"],
                                  "student": (f"{r['student']} {r['student_name']}").strip(),
                                  "answers": r["latex"]} for r in rows])
     files.append((directory / "answers.tex", tex))

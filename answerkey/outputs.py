@@ -139,4 +139,6 @@ def answers_json(spec, solutions) -> str:
     }
     if spec.student:
         data["student"] = spec.student
+    if spec.code:
+        data["variant_code"] = spec.code
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -162,7 +162,8 @@ def _header(spec) -> dict:
         student = plain(f"{spec.student['name']} ({spec.student['id']})" if spec.student.get("name")
                         else spec.student["id"])
     return dict(title=plain(spec.title), author=plain(spec.author), date=plain(spec.date), student=student,
-                seed=spec.seed)
+                seed=spec.seed, code=plain(spec.code) if spec.code else None,
+                student_id=plain(spec.student["id"]) if spec.student else None)
 
 
 def head(spec, directory: Path = TEMPLATES) -> str:
@@ -205,7 +206,8 @@ def render_master(spec_name: str, title: str, columns: list, rows: list, directo
     tables = []
     for number, labels in columns:
         tables.append({"number": number, "labels": labels,
-                       "rows": [{"variant": r["variant"], "seed": r["seed"], "student": plain(r["student"] or ""),
+                       "rows": [{"variant": r["variant"], "seed": r["seed"], "code": plain(r.get("code") or ""),
+                                 "student": plain(r["student"] or ""),
                                  "cells": [NoEscape(r["answers"].get((number, label), "")) for label in labels]}
                                 for r in rows]})
     return template.render(title=plain(title), name=plain(spec_name), tables=tables, count=len(rows))

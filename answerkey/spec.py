@@ -153,6 +153,7 @@ class Spec:
     doc: Document
     seed: int | None = None
     student: dict | None = None
+    code: str | None = None  # a variant's code (variants.variant_code), printed on its pages
 
 
 def _get(data, path):

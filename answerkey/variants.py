@@ -50,6 +50,20 @@ def file_id(student_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", student_id)
 
 
+CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a paper without doubt
+
+
+def variant_code(spec_name: str, seed: int) -> str:
+    """The short code printed on a variant's key and question sheet and listed in answers.csv, by which a
+    returned paper finds its key: five letters and digits, the same for the same spec and seed."""
+    number = int(hashlib.sha256(f"{spec_name}/{seed}".encode("utf-8")).hexdigest()[:16], 16)
+    out = ""
+    for _ in range(5):
+        number, digit = divmod(number, len(CODE_LETTERS))
+        out += CODE_LETTERS[digit]
+    return out
+
+
 def student_seed(spec_name: str, student_id: str) -> int:
     digest = hashlib.sha256(f"{spec_name}/{student_id}".encode("utf-8")).hexdigest()
     return int(digest[:12], 16)
@@ -205,7 +219,8 @@ def realize(base: Document, name: str, variant: Variant, solve_and_verify, share
             solutions.append(solution)
     spec = specmod.Spec(doc.file, name, str(doc.data.get("title")), _text(doc.data.get("author")),
                         _text(doc.data.get("date")), problems, doc, seed=variant.seed,
-                        student={"id": variant.student.id, "name": variant.student.name} if variant.student else None)
+                        student={"id": variant.student.id, "name": variant.student.name} if variant.student else None,
+                        code=variant_code(name, variant.seed) if variant.seed is not None else None)
     return spec, solutions
 
 
