@@ -82,6 +82,8 @@ class Options:
     roster: str | None = None
     jobs: int | None = None
     progress: bool = False
+    layout: str | None = None  # --layout: overrides the spec's layout:
+    templates: str | None = None  # --templates DIR: the course's own templates, by name
 
 
 @dataclass
@@ -270,6 +272,11 @@ def run(path: str | Path, options: Options) -> Result:
     name = specmod.spec_name(path)
     roster = variantmod.read_roster(options.roster) if options.roster else None
     base = load_base(path, options.sets)                      # YAML, every value's position; --set applied
+    if options.templates is not None and not Path(options.templates).is_dir():
+        raise UsageError(f"--templates {options.templates}: no such folder")
+    render.use_templates(options.templates)                   # the course's own templates, by name
+    if options.layout and isinstance(base.data, dict):
+        base.data["layout"] = options.layout
     plan = variantmod.plan(name, options.seed, options.variants, roster)  # one key, one seed, or variants
     single = len(plan) == 1 and not roster and not options.variants
     with texcompile.HeadStart(options.pdf and not options.check_only, single) as tex:

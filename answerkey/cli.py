@@ -46,6 +46,10 @@ def parser(prog: str = "generate.py") -> argparse.ArgumentParser:
                    "student's name and id print on their sheet; the same roster always gives the same draws")
     p.add_argument("--sheet", choices=["key", "questions", "both"], default="key",
                    help="answer key (default), question sheet, or both")
+    p.add_argument("--layout", choices=["article", "exam"], help="the page layout (default: the spec's "
+                   "layout:, else article): article, the seed's look; exam, the exam class with \\printanswers")
+    p.add_argument("--templates", metavar="DIR", help="the course's own templates: a file in DIR overrides the "
+                   "shipped template of that name (document.tex, questions.tex, preamble.tex, head.tex, ...)")
     p.add_argument("-j", "--jobs", type=_positive, metavar="N",
                    help="processes: the problems of a key, or the variants (default: all cores)")
     p.add_argument("--no-pdf", action="store_true", help="write .tex and answers only (no TeX needed)")
@@ -76,6 +80,7 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
     options = Options(out=Path(args.out), sets=args.sets, pdf=not args.no_pdf, check_only=args.check,
                       show_rules=not args.no_rules, show_checks=not args.no_checks, sheet=args.sheet,
                       seed=args.seed, variants=args.variants, roster=args.roster, jobs=args.jobs,
+                      layout=args.layout, templates=args.templates,
                       progress=sys.stderr.isatty() and not args.quiet)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # stopped by a supervisor: clean up as on Ctrl-C
     try:

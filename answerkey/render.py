@@ -54,13 +54,30 @@ class KindTemplates(jinja2.BaseLoader):
         return own.read_text(encoding="utf-8"), str(own), lambda: own.stat().st_mtime == mtime
 
 
+USER_TEMPLATES: list[Path] = []  # --templates DIR: the course's own templates, before the shipped ones
+
+
+def use_templates(directory: str | Path | None) -> None:
+    """Templates of the course's own (`--templates DIR`) override the shipped ones by name, for this run."""
+    USER_TEMPLATES[:] = [Path(directory).resolve()] if directory else []
+
+
+def search_path(spec=None) -> tuple[Path, ...]:
+    """Where templates are looked up, first to last: the course's own (--templates), the layout's folder
+    (templates/exam/ for layout: exam), the shipped templates."""
+    layout = spec.setting("layout", "article") if spec is not None else "article"
+    return (*USER_TEMPLATES, *([TEMPLATES / layout] if layout != "article" else []), TEMPLATES)
+
+
 @functools.lru_cache(maxsize=8)
-def environment(directory: Path = TEMPLATES) -> jinja2.Environment:
-    """The Jinja environment of a template folder; one per folder, so that each template is compiled once
-    per process (Jinja keeps compiled templates in its environment, and checks their files' times). A
-    name the folder does not have, `kinds/NAME.tex`, is the kind's own partial (KindTemplates)."""
+def environment(directory: Path | tuple[Path, ...] = TEMPLATES) -> jinja2.Environment:
+    """The Jinja environment of a template folder (or a search path of folders); one per folder, so that each
+    template is compiled once per process (Jinja keeps compiled templates in its environment, and checks
+    their files' times). A name the folders do not have, `kinds/NAME.tex`, is the kind's own partial
+    (KindTemplates)."""
+    folders = [str(d) for d in (directory if isinstance(directory, tuple) else (directory,))]
     return jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(directory)), KindTemplates()]),
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folders), KindTemplates()]),
         block_start_string="(%", block_end_string="%)",
         variable_start_string="((", variable_end_string="))",
         comment_start_string="(#", comment_end_string="#)",
@@ -136,6 +153,9 @@ def _problem_view(problem, solution: Solution | None) -> dict:
             "heading": group is None or group.first,  # the problem's number (and its statement) go first
             "group_statement": NoEscape(problem.group_statement_tex.strip()) if group and group.statement else None,
             "group_points": points_text(group.points) if group else None}
+    view["points_value"] = f"{problem.points:g}" if problem.points is not None else None  # the exam class's [4]
+    view["group_points_value"] = f"{group.points:g}" if group and group.points is not None else None
+    view["last_part"] = bool(group) and ord(problem.part) - ord("a") == group.count - 1
     view["points_fill"] = NoEscape(f" \\hfill {view['points']}") if view["points"] else ""
     view["group_points_fill"] = NoEscape(f" \\hfill {view['group_points']}") if view["group_points"] else ""
     if solution is None:
@@ -149,11 +169,12 @@ def _problem_view(problem, solution: Solution | None) -> dict:
     return view
 
 
-def solution_block(problem, solution: Solution, directory: Path = TEMPLATES) -> str:
+def solution_block(problem, solution: Solution, directory=None) -> str:
     """The problem's worked solution as its kind's template prints it (the lines the page shows, each
-    after a `%line P.L` marker): what the read-back reads."""
+    after a `%line P.L` marker): what the read-back reads (with the course's own templates, if any)."""
     view = _problem_view(problem, solution)
-    return environment(directory).get_template(problem.kind.template).render(problem=view, show_rules=True)
+    return environment(directory or search_path()).get_template(problem.kind.template).render(problem=view,
+                                                                                            show_rules=True)
 
 
 def _header(spec) -> dict:
@@ -163,29 +184,33 @@ def _header(spec) -> dict:
                         else spec.student["id"])
     return dict(title=plain(spec.title), author=plain(spec.author), date=plain(spec.date), student=student,
                 seed=spec.seed, code=plain(spec.code) if spec.code else None,
-                student_id=plain(spec.student["id"]) if spec.student else None)
+                student_id=plain(spec.student["id"]) if spec.student else None,
+                paper=spec.setting("paper", "letter"), layout=spec.setting("layout", "article"))
 
 
-def head(spec, directory: Path = TEMPLATES) -> str:
+def head(spec, directory=None) -> str:
     """The start that the key and the question sheet share, up to \\begin{document}: known before solving,
     so that TeX can start on it early (texcompile.EarlyCompile)."""
-    return environment(directory).get_template("head.tex").render(**_header(spec))
+    return environment(directory or search_path(spec)).get_template("head.tex").render(**_header(spec))
 
 
-def render(spec, solutions: list, directory: Path = TEMPLATES, show_rules: bool = True,
-           show_checks: bool = True) -> str:
-    """The answer key: statements and worked solutions."""
-    template = environment(directory).get_template("document.tex")
+def render(spec, solutions: list, directory=None, show_rules: bool = True, show_checks: bool = True,
+           answers: bool = True) -> str:
+    """The answer key: statements and worked solutions (`answers` False: the exam layout's question sheet,
+    the same source without \\printanswers)."""
+    template = environment(directory or search_path(spec)).get_template("document.tex")
     return template.render(
         **_header(spec), problems=[problem_view(p, s) for p, s in zip(spec.problems, solutions)],
-        show_rules=show_rules, show_checks=show_checks,
+        show_rules=show_rules, show_checks=show_checks, answers=answers,
     )
 
 
-def render_questions(spec, solutions: list, directory: Path = TEMPLATES, room_cm: int = 6) -> str:
+def render_questions(spec, solutions: list, directory=None, room_cm: int = 6) -> str:
     """The question sheet: statements with the given values, figures without gradients, and room to
-    write; no solutions."""
-    template = environment(directory).get_template("questions.tex")
+    write; no solutions. In the exam layout, the key's own source without \\printanswers."""
+    if spec.setting("layout", "article") == "exam":
+        return render(spec, solutions, directory, answers=False)
+    template = environment(directory or search_path(spec)).get_template("questions.tex")
     problems = []
     for p, s in zip(spec.problems, solutions):
         view = problem_view(p, None)
@@ -197,12 +222,12 @@ def render_questions(spec, solutions: list, directory: Path = TEMPLATES, room_cm
     return template.render(**_header(spec), problems=problems, room=f"{room_cm}cm")
 
 
-def render_master(spec_name: str, title: str, columns: list, rows: list, directory: Path = TEMPLATES) -> str:
+def render_master(spec_name: str, title: str, columns: list, rows: list, directory=None) -> str:
     """The graders' table of every variant's answers: one table per problem, one row per variant.
 
     `columns`: [(problem number, [labels])]; `rows`: [{"variant", "seed", "student", "answers":
     {(number, label): latex}}]."""
-    template = environment(directory).get_template("master.tex")
+    template = environment(directory or search_path()).get_template("master.tex")
     tables = []
     for number, labels in columns:
         tables.append({"number": number, "labels": labels,

@@ -105,6 +105,9 @@ class Top(Fields):
     title: Text = Field(description="the sheet's title")
     author: Text | None = None
     date: Text | None = None
+    layout: Literal["article", "exam"] = Field("article", description="article: the seed's look; exam: the "
+                                               "exam class (questions, parts, points, \\printanswers)")
+    paper: Literal["letter", "a4"] = Field("letter", description="the paper size")
     problems: list[Any] = Field(min_length=1, description="the problems, in order")
 
 

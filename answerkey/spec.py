@@ -155,6 +155,11 @@ class Spec:
     student: dict | None = None
     code: str | None = None  # a variant's code (variants.variant_code), printed on its pages
 
+    def setting(self, key: str, default: str) -> str:
+        """A top-level page setting (layout, paper), validated with the spec (schema.Top)."""
+        value = self.doc.data.get(key) if isinstance(self.doc.data, dict) else None
+        return default if value is None else str(value)
+
 
 def _get(data, path):
     for p in path:

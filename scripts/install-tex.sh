@@ -1,9 +1,9 @@
 #!/bin/sh
-# Install the TeX that answerkey needs (latexmk, pdflatex, kotex for Hangul, TikZ, pdftotext) when it is
-# missing, and Latin Modern's vector fonts when they can be: with apt-get on Debian/Ubuntu as root or with
+# Install the TeX that answerkey needs (latexmk, pdflatex, kotex for Hangul, TikZ, pdftotext, the exam class
+# for layout: exam) when it is missing, and Latin Modern's vector fonts when they can be: with apt-get on Debian/Ubuntu as root or with
 # sudo; otherwise print the command to run. Without Latin Modern the keys still build (bitmap text fonts).
 set -eu
-PACKAGES="latexmk texlive-latex-base texlive-latex-recommended texlive-lang-korean texlive-pictures lmodern poppler-utils"
+PACKAGES="latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-lang-korean texlive-pictures lmodern poppler-utils"
 
 can_install() {
   command -v apt-get >/dev/null 2>&1 || return 1
@@ -14,6 +14,18 @@ can_install() {
 
 if command -v latexmk >/dev/null 2>&1 && command -v pdflatex >/dev/null 2>&1 \
    && kpsewhich kotex.sty >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then
+  if ! kpsewhich exam.cls >/dev/null 2>&1; then  # layout: exam needs the exam class (texlive-latex-extra)
+    if can_install; then
+      echo "answerkey: installing the exam class (texlive-latex-extra)"
+      export DEBIAN_FRONTEND=noninteractive
+      # shellcheck disable=SC2086
+      { $SUDO apt-get install -y -qq --no-install-recommends texlive-latex-extra >/dev/null 2>&1 \
+        || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends texlive-latex-extra >/dev/null; }; } \
+        || echo "answerkey: could not install texlive-latex-extra; layout: exam will not build" >&2
+    else
+      echo "answerkey: note: layout: exam needs the exam class (sudo apt-get install texlive-latex-extra)" >&2
+    fi
+  fi
   kpsewhich lmodern.sty >/dev/null 2>&1 && exit 0
   if can_install; then
     echo "answerkey: installing Latin Modern's vector fonts (lmodern)"

@@ -1,0 +1,75 @@
+"""The course's own layout: layout: exam (the exam class: the question sheet and the key from one source,
+\\printanswers in the key only), paper: a4, --layout, and --templates DIR overriding a template by name; real
+PDFs read back with pypdf."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from pypdf import PdfReader
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build(tmp_path, spec, *args):
+    proc = subprocess.run([sys.executable, "generate.py", str(spec), "--out", str(tmp_path), "-q", *args],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def text(pdf: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def test_exam_layout_on_a4_gives_the_key_and_the_question_sheet_from_one_source(tmp_path):
+    spec = tmp_path / "hw.yaml"
+    spec.write_text("layout: exam\npaper: a4\n" + (ROOT / "problems" / "dl-hw2.yaml").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    build(tmp_path, spec, "--sheet", "both")
+    key_tex = (tmp_path / "hw.tex").read_text(encoding="utf-8")
+    questions_tex = (tmp_path / "hw.questions.tex").read_text(encoding="utf-8")
+    assert r"\documentclass[11pt]{exam}" in key_tex and r"\printanswers" in key_tex
+    assert r"\printanswers" not in questions_tex
+    assert key_tex.count(r"\begin{solution}") == questions_tex.count(r"\begin{solution}") == 6
+    assert key_tex.count(r"\question") == 6
+    for pdf in ("hw.pdf", "hw.questions.pdf"):
+        box = PdfReader(tmp_path / pdf).pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
+    key, questions = text(tmp_path / "hw.pdf"), text(tmp_path / "hw.questions.pdf")
+    assert "Solution" in key and "softmax" in key
+    assert "Solution" not in questions and "recognising the vector" not in questions
+    assert "Name:" in questions and "Compute the gradient" in questions
+
+
+def test_exam_layout_prints_points_of_problems_and_parts(tmp_path):
+    spec = tmp_path / "parts.yaml"
+    spec.write_text("title: Parts\nproblems:\n"
+                    "  - {kind: gradient, function: x**2, wrt: x, points: 2}\n"
+                    "  - points: 10\n    function: x**2*y\n    wrt: [x, y]\n    parts:\n"
+                    "      - {kind: gradient, points: 6}\n      - {kind: hessian, points: 4}\n", encoding="utf-8")
+    build(tmp_path, spec, "--layout", "exam", "--sheet", "both")
+    tex = (tmp_path / "parts.tex").read_text(encoding="utf-8")
+    assert r"\question[2]" in tex and r"\question[10]" in tex and r"\part[6]" in tex and r"\part[4]" in tex
+    assert tex.count(r"\begin{parts}") == tex.count(r"\end{parts}") == 1
+    questions = text(tmp_path / "parts.questions.pdf")
+    assert "[10]" in questions and "[6]" in questions and "(a)" in questions and "(b)" in questions
+
+
+def test_templates_dir_overrides_a_template_by_name(tmp_path):
+    mine = tmp_path / "course"
+    mine.mkdir()
+    (mine / "head.tex").write_text('(% include "preamble.tex" %)\n\\begin{document}\n'
+                                   '\\noindent\\textsc{Machine Learning 4771, Spring 2027}\\par\n', encoding="utf-8")
+    build(tmp_path / "out", ROOT / "problems" / "dl-hw2.yaml", "--templates", str(mine))
+    got = text(tmp_path / "out" / "dl-hw2.pdf")
+    assert "MACHINE LEARNING 4771" in got.upper() and "Deep Learning hw wr 2" in got
+    box = PdfReader(tmp_path / "out" / "dl-hw2.pdf").pages[0].mediabox  # letter, the default paper
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+
+
+def test_a_missing_templates_folder_is_a_usage_error(tmp_path):
+    proc = subprocess.run([sys.executable, "generate.py", "--templates", str(tmp_path / "nope"), "--out",
+                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 1 and "no such folder" in proc.stderr and "Traceback" not in proc.stderr
