@@ -33,7 +33,7 @@ def _arranged(values, shape):
 
 def _answer(values, shape):
     m = _arranged(values, shape)
-    return Answer(m.T if len(shape) == 1 else m, display=m)
+    return Answer(m, display=m)
 
 
 def solve(problem) -> Solution:
