@@ -165,5 +165,5 @@ def context(problem):
         if isinstance(v, sp.Basic):
             names += sorted(v.free_symbols, key=str)
     for s in names:
-        (ctx.indices if s.is_integer else ctx.scalars)[s.name] = s
+        ctx.scalars[s.name] = s
     return ctx
