@@ -248,7 +248,7 @@ def read(text: str, context: Context) -> Line:
         column = getattr(exc, "column", None)
         near = text[max(0, (exc.pos_in_stream or 0) - 15):(exc.pos_in_stream or 0) + 15] \
             if getattr(exc, "pos_in_stream", None) is not None else ""
-        raise ReadError(f"cannot parse the LaTeX" + (f" at column {column} (near '{near}')" if column else ""))
+        raise ReadError("cannot parse the LaTeX" + (f" at column {column} (near '{near}')" if column else ""))
     except lark.exceptions.LarkError as exc:
         raise ReadError(f"cannot parse the LaTeX: {exc}") from None
     evaluator = _Evaluator(context)
