@@ -91,5 +91,6 @@ def confirm(problem, solution) -> list[str]:
             raise failure(problem, "test_output", f"the key says {got}; the test-time layer gives {test}")
     where = "at the spec's p" if info["numeric"] else "at p = " + ", ".join(str(t) for t in LETTER_VALUES)
     done.append(f"dropout: the scale, the output (mask times h) and the test-time output recomputed {where}; "
-                f"E[y_i]{' and Var[y_i]' if 'variance' in answers else ''} over all {2 ** min(len(h), 10)} masks")
+                f"E[y_i]{' and Var[y_i]' if 'variance' in answers else ''} over all {2 ** min(len(h), 10)} masks"
+                + (" of the first 10 units" if len(h) > 10 else ""))
     return done

@@ -78,7 +78,8 @@ def solve(problem) -> Solution:
             value = m * v * factor
             shown = mo.Times(m, v, factor) if inverted else mo.Times(m, v)
             table.add(sp.Symbol(f"y_{{{_unit(shape, k)}}}"), shown, chain=[value],
-                      rule=MASKED_UNIT if inverted else MASKED_UNIT_PLAIN, value=value)
+                      rule=MASKED_UNIT if inverted else MASKED_UNIT_PLAIN, value=value,
+                      rhs_tex=r"\textstyle " + tex(shown, inline=True))  # a row's height: 4/3, not a display fraction
             out.append(value)
         whole = _arranged(out, shape)
         together = Part()
@@ -117,8 +118,9 @@ def solve(problem) -> Solution:
             var = []
             for k, v in enumerate(h):
                 value = coef * v ** 2
-                rows.add(mo.text(f"unit {_unit(shape, k)}"), mo.Times(coef, sp.Pow(v, 2, evaluate=False)),
-                         chain=[value], rule=VARIANCE_NUMBERS, value=value)
+                shown = mo.Times(coef, sp.Pow(v, 2, evaluate=False))
+                rows.add(mo.text(f"unit {_unit(shape, k)}"), shown, chain=[value], rule=VARIANCE_NUMBERS,
+                         value=value, rhs_tex=r"\textstyle " + tex(shown, inline=True))
                 var.append(value)
             parts.extend([exp, rows])
             answers["variance"] = _answer(var, shape)

@@ -88,7 +88,9 @@ def solve(problem) -> Solution:
     fan = N_OUT if family == "he" and info["mode"] == "fan_out" else N_IN
     numeric = all(v.is_number for v in vals.values())
     show_gain = how is not None and family != "lecun"
-    scheme = Part(intro=f"{NAMES[family]} {dist} initialisation, as torch.nn.init defines it"
+    scheme = Part(intro=f"{NAMES[family]} {dist} initialisation, " + (
+        "as torch.nn.init defines it" if family != "lecun" else
+        "as Keras defines it (in torch.nn.init: kaiming with the linear gain, mode fan_in)")
                   + (f", with the gain $g$ of {how}" if show_gain and how != "given" else
                      ", with the gain $g$ given" if how == "given" else "") + ".")
     if show_gain:
