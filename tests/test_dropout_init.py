@@ -198,3 +198,27 @@ def test_initialization_errors_at_their_fields(tmp_path, fields, where, words):
         solve(tmp_path, {"kind": "initialization", **fields})
     text = str(info.value)
     assert words in text and where in text and "Traceback" not in text
+
+
+# -- the page is the proof: a corrupted printed line fails ------------------------------------------------
+
+
+@pytest.mark.parametrize("problem, right, wrong", [
+    ({"kind": "dropout", "h": [2, -1], "p": 0.5}, r"= h_{i}", r"= \left(1 - p\right) h_{i}"),  # E[m h/(1-p)]
+    ({"kind": "dropout", "h": [2, -1], "p": "p", "variance": True}, r"\frac{p h_{i}^{2}}{1 - p}",
+     r"\frac{h_{i}^{2}}{1 - p}"),
+    ({"kind": "initialization", "scheme": "xavier_uniform", "fan_in": 256, "fan_out": 128},
+     r"\frac{6}{256 + 128}", r"\frac{3}{256 + 128}"),
+    ({"kind": "initialization", "scheme": "he_normal", "fan_in": 256},
+     r"\times \frac{\sigma_{z}^{2}}{2} = \sigma_{z}^{2}", r"\times \sigma_{z}^{2} = \sigma_{z}^{2}")])
+def test_a_corrupted_line_fails_the_read_back(tmp_path, problem, right, wrong):
+    from answerkey import readback, render
+    from answerkey.errors import VerificationError
+
+    spec, (sol,) = solve(tmp_path, problem)
+    p = spec.problems[0]
+    block = render.solution_block(p, sol)
+    readback.check(p, sol, block, p.kind.context(p))  # as printed: it holds
+    assert right in block, block
+    with pytest.raises(VerificationError):
+        readback.check(p, sol, block.replace(right, wrong, 1), p.kind.context(p))
