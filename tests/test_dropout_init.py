@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from answerkey import reader
 from answerkey.errors import SpecError
 from tests.kindutil import solve
 
@@ -82,27 +81,6 @@ def test_dropout_errors_at_their_fields(tmp_path, fields, where, words):
         solve(tmp_path, {"kind": "dropout", "h": [1, 2, 3], **fields})
     text = str(info.value)
     assert words in text and f"{where}" in text and "Traceback" not in text
-
-
-def test_reader_expectation_over_a_bernoulli_mask():
-    ctx = reader.Context()
-    p = sp.Symbol("p", positive=True)
-    ctx.scalars["p"] = p
-    m = sp.IndexedBase("m", real=True)
-    h = sp.IndexedBase("h", real=True)
-    ctx.vectors.update({"m": (m, 3), "h": (h, 3)})
-    ctx.random[m] = ((1, 1 - p), (0, p))
-    i = sp.Symbol("i", integer=True, positive=True)
-    e = reader.read_expr(r"\operatorname{E}\left[\frac{m_{i} h_{i}}{1 - p}\right]", ctx)
-    assert sp.simplify(e - h[i]) == 0
-    v = reader.read_expr(r"\operatorname{Var}\left[\frac{m_{i} h_{i}}{1 - p}\right]", ctx)
-    assert sp.simplify(v - p / (1 - p) * h[i] ** 2) == 0
-    two = reader.read_expr(r"\operatorname{E}[m_{1} m_{2}]", ctx)  # independent entries
-    assert sp.simplify(two - (1 - p) ** 2) == 0
-    with pytest.raises(reader.ReadError):
-        reader.read_expr(r"\operatorname{E}[h_{1}]", ctx)  # nothing random in it
-    with pytest.raises(reader.ReadError):
-        reader.read_expr(r"\operatorname{E}[h_{1}]", reader.Context(vectors={"h": (h, 3)}))  # no random names
 
 
 # -- initialization --------------------------------------------------------------------------------------
