@@ -95,11 +95,13 @@ class Context:
     unit_length: object = None  # the length of e_i, when e is not a name
     shape: tuple | None = None  # the size of a matrix written by its entries, [e_kl]_{kl}
     values: dict = field(default_factory=dict)  # given values of names (a graph's inputs): every line is at them
+    random: dict = field(default_factory=dict)  # random names (a Symbol, or a vector's IndexedBase: each of its
+    # entries) -> their distribution, ((value, probability), ...): what E[...] and Var[...] average over
 
     def copy(self) -> "Context":
         return Context(dict(self.scalars), dict(self.vectors), dict(self.matrices), dict(self.entries),
                        dict(self.indices), dict(self.functions), dict(self.nodes), dict(self.labels),
-                       self.unit_length, self.shape, dict(self.values))
+                       self.unit_length, self.shape, dict(self.values), dict(self.random))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -246,7 +248,7 @@ def read(text: str, context: Context) -> Line:
         column = getattr(exc, "column", None)
         near = text[max(0, (exc.pos_in_stream or 0) - 15):(exc.pos_in_stream or 0) + 15] \
             if getattr(exc, "pos_in_stream", None) is not None else ""
-        raise ReadError(f"cannot parse the LaTeX" + (f" at column {column} (near '{near}')" if column else ""))
+        raise ReadError("cannot parse the LaTeX" + (f" at column {column} (near '{near}')" if column else ""))
     except lark.exceptions.LarkError as exc:
         raise ReadError(f"cannot parse the LaTeX: {exc}") from None
     evaluator = _Evaluator(context)
@@ -1145,6 +1147,10 @@ class _Evaluator:
             value = sp.Trace(args[0])
         elif fname == "det":
             value = sp.Determinant(args[0])
+        elif fname in ("E", "Var") and self.ctx.random:
+            if len(args) != 1:
+                raise ReadError(f"{fname} of several arguments")
+            value = expectation(self.scalar(args[0]), self.ctx.random, variance=fname == "Var")
         else:
             raise ReadError(f"unknown function '{fname}'")
         return sp.Pow(value, power) if power is not None else value
@@ -1467,6 +1473,33 @@ def _name_parts(tree):
         else:
             base = _name_of(c)
     return base, sub, primes
+
+
+def expectation(expr, random: dict, variance: bool = False):
+    """E[expr] (or Var[expr] = E[expr^2] - E[expr]^2) over the random names of `random` in it, taken as
+    independent: the sum over every combination of their values of the product of the probabilities times
+    expr there. A random vector's entries with different written indices count as different variables
+    (m_i and m_j: the page means i != j). Nothing random in expr: ReadError (E of a constant is not what
+    a page writing E means)."""
+    import itertools
+
+    atoms = sorted((a for a in expr.atoms(sp.Symbol, sp.Indexed)
+                    if a in random or (isinstance(a, sp.Indexed) and a.base in random)), key=sp.default_sort_key)
+    if not atoms:
+        raise ReadError("E[...] or Var[...] of something without a random name")
+    laws = [random[a] if a in random else random[a.base] for a in atoms]
+    if len(atoms) > 6:
+        raise ReadError("an expectation over more than 6 random names")
+
+    def mean(e):
+        total = sp.Integer(0)
+        for combo in itertools.product(*laws):
+            weight = sp.Mul(*[prob for _, prob in combo])
+            total += weight * e.xreplace({a: v for a, (v, _) in zip(atoms, combo)})
+        return sp.simplify(total)
+
+    first = mean(expr)
+    return sp.simplify(mean(expr ** 2) - first ** 2) if variance else first
 
 
 def _func_name(tok) -> str:

@@ -891,3 +891,25 @@ def test_a_step_label_on_a_subscripted_or_hatted_name_is_one_name():
     for bad in (r"(a + b)^{(1)} = 2", r"m_{x_1}^{(1)} = 2"):
         with pytest.raises(reader.ReadError):
             reader.read(bad, reader.Context())
+
+
+def test_reader_expectation_over_a_bernoulli_mask():
+    """E[...] and Var[...] average over the context's random names: a dropout mask m_i ~ Bernoulli(1 - p)."""
+    ctx = reader.Context()
+    p = sp.Symbol("p", positive=True)
+    ctx.scalars["p"] = p
+    m = sp.IndexedBase("m", real=True)
+    h = sp.IndexedBase("h", real=True)
+    ctx.vectors.update({"m": (m, 3), "h": (h, 3)})
+    ctx.random[m] = ((1, 1 - p), (0, p))
+    i = sp.Symbol("i", integer=True, positive=True)
+    e = reader.read_expr(r"\operatorname{E}\left[\frac{m_{i} h_{i}}{1 - p}\right]", ctx)
+    assert sp.simplify(e - h[i]) == 0
+    v = reader.read_expr(r"\operatorname{Var}\left[\frac{m_{i} h_{i}}{1 - p}\right]", ctx)
+    assert sp.simplify(v - p / (1 - p) * h[i] ** 2) == 0
+    two = reader.read_expr(r"\operatorname{E}[m_{1} m_{2}]", ctx)  # independent entries
+    assert sp.simplify(two - (1 - p) ** 2) == 0
+    with pytest.raises(reader.ReadError):
+        reader.read_expr(r"\operatorname{E}[h_{1}]", ctx)  # nothing random in it
+    with pytest.raises(reader.ReadError):
+        reader.read_expr(r"\operatorname{E}[h_{1}]", reader.Context(vectors={"h": (h, 3)}))  # no random names
