@@ -14,7 +14,7 @@ import random
 import sympy as sp
 
 from ...numerics import array_size, failure, windows
-from .fields import Transformer, asked, input_axes, label, letters, parse_layers
+from .fields import Transformer, input_axes, label, letters, parse_layers
 
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 

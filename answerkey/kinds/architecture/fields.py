@@ -198,6 +198,6 @@ def context(problem):
 
     ctx = Context()
     taken = letters(problem)
-    for name in (*taken, *GENERIC, *(g + "'" * n for g in GENERIC if g in taken for n in (1, 2))):
+    for name in (*taken, *GENERIC, "H'", "W'", *(g + "'" * n for g in GENERIC if g in taken for n in (1, 2, 3))):
         ctx.scalars[name] = sp.Symbol(name, positive=True)
     return ctx

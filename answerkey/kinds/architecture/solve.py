@@ -23,8 +23,8 @@ from ...printer import tex
 from ...rules import WEIGHTS_PLUS_BIASES
 from .fields import Transformer, asked, input_axes, label, letters, parse_layers, size
 from .rules import (ATTENTION_WEIGHTS, DIRECTIONS, EMBEDDING_TABLE, FEED_FORWARD, FLATTEN, GATES, HEAD_SIZE,
-                    LAST_AXIS, MACS, OUTPUT_SIZE, PROJECTIONS, RUNNING_STATISTICS, SAME_SHAPE, SCALE_AND_SHIFT,
-                    STACKED, STATE_SHAPES, SUM_OF_PARTS, TWO_NORMS)
+                    LAST_AXIS, MACS, NO_WEIGHTS, NOT_COUNTED, OUTPUT_SIZE, PROJECTIONS, RUNNING_STATISTICS,
+                    SAME_SHAPE, SCALE_AND_SHIFT, STACKED, STATE_SHAPES, SUM_OF_PARTS, TWO_NORMS, WINDOW_SHAPE)
 
 GATE_COUNT = {"rnn": 1, "gru": 3, "lstm": 4}
 BIAS_COUNT = {"two": 2, "one": 1, "none": 0}
@@ -103,8 +103,21 @@ class Letters:
 
 
 def _substituted(form, assume):
+    """The form with the numbers in place of their letters, each product's numbers first (4 \\cdot 512^2 n,
+    not 4 n 512^2)."""
     with sp.evaluate(False):
-        return form.xreplace(assume)
+        return _numbers_first(form.xreplace(assume))
+
+
+def _numbers_first(e):
+    if not isinstance(e, sp.Basic) or e.is_Atom:
+        return e
+    args = [_numbers_first(a) for a in e.args]
+    if isinstance(e, sp.Mul):
+        args = [a for a in args if a.is_number] + [a for a in args if not a.is_number]
+    if isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
+        return e.func(*args, evaluate=False)
+    return e.func(*args)
 
 
 def derive(part, lhs: str, form, L: Letters, rule=None, therefore=False):
@@ -289,7 +302,7 @@ def embedding(part, s, state, L, name, where, want, conditions):
     if "shapes" in want:
         _shape_line(part, name, State("sequence", {**state.axes, "features": d}), L, LAST_AXIS)
     if "macs" in want:
-        part.add(mo.text(f"{name} MACs"), sp.Integer(0), rule=MACS, value=sp.Integer(0))
+        part.add(mo.text(f"{name} MACs"), sp.Integer(0), rule=NOT_COUNTED, value=sp.Integer(0))
     return params, sp.Integer(0), new, {}
 
 
@@ -312,8 +325,9 @@ def recurrent(part, s, state, L, name, where, want, conditions, kind):
         ", layer 1" if layers > 1 else "") + (", per direction" if D > 1 else ""), per_direction(d), L, GATES)
     values = [p1]
     if layers > 1:
-        p2 = derive(part if shown is not None else Part(), f"{name} parameters, each layer after the first" + (
-            ", per direction" if D > 1 else ""), per_direction(M(D, h) if D > 1 else h), L, STACKED)
+        p2 = derive(part if shown is not None else Part(), f"{name} parameters, " + (
+            "layer 2" if layers == 2 else f"layers 2 to {layers}, each") + (", per direction" if D > 1 else ""),
+            per_direction(M(D, h) if D > 1 else h), L, STACKED)
         values.append(p2)
     if layers > 1 or D > 1:
         inner = values[0] if layers == 1 else A(values[0], values[1] if layers == 2 else M(layers - 1, values[1]))
@@ -432,7 +446,7 @@ def transformer(part, s, state, L, name, where, want, conditions):
 
 def _no_macs(part, name, want):
     if "macs" in want:
-        part.add(mo.text(f"{name} MACs"), sp.Integer(0), rule=MACS, value=sp.Integer(0))
+        part.add(mo.text(f"{name} MACs"), sp.Integer(0), rule=NOT_COUNTED, value=sp.Integer(0))
 
 
 def layernorm(part, s, state, L, name, where, want, conditions):
@@ -509,8 +523,9 @@ def conv(part, s, state, L, name, where, want, conditions):
     new = State("image", {**state.axes, "channels": size(s.filters), "height": nice(out["height"][2]),
                           "width": nice(out["width"][2])})
     if "shapes" in want:
-        derive(part, f"{name} output shape", sp.Tuple(*new.shape()), Letters(set()), SAME_SHAPE)
-    macs_form = M(out["height"][1], out["width"][1], sp.Pow(K, 2, evaluate=False), C, F)
+        derive(part, f"{name} output shape", sp.Tuple(*new.shape()), Letters(set()), WINDOW_SHAPE)
+    Ho, Wo = L("H'", out["height"][1]), L("W'", out["width"][1])
+    macs_form = M(Ho, Wo, sp.Pow(K, 2, evaluate=False), C, F)
     macs = derive(part, f"{name} MACs", macs_form, L, MACS) if "macs" in want else \
         nice(macs_form.doit().xreplace(L.assume))
     return params, macs, new, {}
@@ -523,9 +538,9 @@ def pool(part, s, state, L, name, where, want, conditions):
     _, out = _window(part, name, state, L, where, conditions, kernel, stride, size(s.padding), "kernel")
     new = State("image", {**state.axes, "height": nice(out["height"][2]), "width": nice(out["width"][2])})
     if "shapes" in want:
-        derive(part, f"{name} output shape", sp.Tuple(*new.shape()), Letters(set()), SAME_SHAPE)
+        derive(part, f"{name} output shape", sp.Tuple(*new.shape()), Letters(set()), WINDOW_SHAPE)
     if "params" in want:
-        part.add(mo.text(f"{name} parameters"), sp.Integer(0), rule=SAME_SHAPE, value=sp.Integer(0))
+        part.add(mo.text(f"{name} parameters"), sp.Integer(0), rule=NO_WEIGHTS, value=sp.Integer(0))
     _no_macs(part, name, want)
     return sp.Integer(0), sp.Integer(0), new, {}
 
@@ -546,7 +561,7 @@ def flatten(part, s, state, L, name, where, want, conditions):
         derive(part, f"{name} features", form, L, FLATTEN)
         derive(part, f"{name} output shape", sp.Tuple(*new.shape()), Letters(set()), FLATTEN)
     if "params" in want:
-        part.add(mo.text(f"{name} parameters"), sp.Integer(0), rule=FLATTEN, value=sp.Integer(0))
+        part.add(mo.text(f"{name} parameters"), sp.Integer(0), rule=NO_WEIGHTS, value=sp.Integer(0))
     _no_macs(part, name, want)
     return sp.Integer(0), sp.Integer(0), new, {}
 
