@@ -53,8 +53,8 @@ def nice(expr):
         return sp.Tuple(*(nice(e) for e in expr))
     if expr.is_number:
         return sp.nsimplify(expr)
-    factored, expanded = sp.factor(expr), sp.expand(expr)
-    return factored if sp.count_ops(factored) <= sp.count_ops(expanded) else expanded
+    candidates = (sp.factor(expr), sp.cancel(expr), sp.expand(expr), expr)
+    return min(candidates, key=lambda e: (e.could_extract_minus_sign(), sp.count_ops(e)))  # the first shortest
 
 
 class Invalid(Exception):
@@ -72,7 +72,8 @@ def plain_math(words: str) -> str:
     text = words.replace("$", "").replace("\\left(", "(").replace("\\right)", ")").replace(" \\cdot ", "*")
     text = re.sub(r"\\math(?:it|rm)\{(\w+)\}", r"\1", text)
     text = re.sub(r"_\{(\w+)\}", r"_\1", text)
-    text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2", text)
+    text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: "/".join(
+        f"({g})" if " " in g.strip() else g for g in m.groups()), text)
     return text.replace("\\times", "x")
 
 
@@ -188,10 +189,11 @@ def _divides(top, bottom) -> str | None:
         return None if q.is_integer else False
     if bottom == 1:
         return None
-    if bottom.is_number and sp.Poly(top, *sorted(top.free_symbols, key=str)).coeffs() and all(
-            (c / bottom).is_integer for c in sp.Poly(top, *sorted(top.free_symbols, key=str)).coeffs()):
-        return None
-    return f"${tex(bottom)}$ divides ${tex(sp.expand(top))}$"
+    names = sorted(top.free_symbols, key=str)
+    if bottom.is_number and sp.expand(top).is_polynomial(*names) and all(
+            (c / bottom).is_integer for c in sp.Poly(sp.expand(top), *names).coeffs()):
+        return None  # 2h + 4 over 2: whole for whole letters
+    return f"${tex(bottom)}$ divides ${tex(nice(top))}$"
 
 
 def solve(problem) -> Solution:
