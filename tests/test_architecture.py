@@ -102,7 +102,8 @@ def test_attention_and_encoder_block_against_pytorchs_arrays(tmp_path, heads, pe
 
 def test_letters_give_the_formula_that_the_numbers_give(tmp_path):
     layers = [{"embedding": {"vocab": "V", "dim": "d"}}, {"lstm": {"hidden": "h"}},
-              {"transformer": {"heads": "H", "d_model": "h", "d_ff": "f"}}, {"layernorm": {}}, {"linear": {"units": "V"}}]
+              {"transformer": {"heads": "H", "d_model": "h", "d_ff": "f"}}, {"layernorm": {}},
+              {"linear": {"units": "V"}}]
     _, sym = one(tmp_path, {"kind": "architecture", "input": {"batch": "B", "length": "T"}, "layers": layers,
                             "ask": ["params", "shapes", "macs"]})
     rng = random.Random(3)
@@ -155,13 +156,15 @@ def test_invalid_configurations_as_answers(tmp_path):
     assert str(s.answers["valid"].expr.args[0]) == "invalid"
     assert any("not a whole number" in part.intro for part in s.parts)
     _, s = one(tmp_path, {"kind": "architecture", "input": {"channels": 3, "height": 32, "width": 32},
-                          "layers": [{"conv": {"filters": 4, "kernel": 3}}, {"linear": {"units": 10}}], "ask": ["valid"]})
+                          "layers": [{"conv": {"filters": 4, "kernel": 3}}, {"linear": {"units": 10}}],
+                          "ask": ["valid"]})
     assert str(s.answers["valid"].expr.args[0]) == "invalid"
     _, s = one(tmp_path, {"kind": "architecture", "input": {"batch": "B", "length": "n", "features": "d_model"},
                           "layers": [{"attention": {"heads": "h"}}], "ask": ["valid"]})
     assert str(s.answers["valid"].expr.args[0]) == "valid when h divides d_model"
     _, s = one(tmp_path, {"kind": "architecture", "input": {"channels": 3, "height": "H", "width": 33},
-                          "layers": [{"conv": {"filters": 4, "kernel": 3, "stride": 2, "padding": 1}}], "ask": ["valid"]})
+                          "layers": [{"conv": {"filters": 4, "kernel": 3, "stride": 2, "padding": 1}}],
+                          "ask": ["valid"]})
     assert str(s.answers["valid"].expr.args[0]) == "valid when 2 divides H - 1"
 
 

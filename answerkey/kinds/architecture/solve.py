@@ -21,7 +21,7 @@ from ... import mathobj as mo
 from ...derivation import Answer, Part, Solution
 from ...printer import tex
 from ...rules import WEIGHTS_PLUS_BIASES
-from .fields import Transformer, asked, input_axes, label, letters, parse_layers, size
+from .fields import Flatten, Transformer, asked, input_axes, label, letters, parse_layers, size
 from .rules import (ATTENTION_WEIGHTS, DIRECTIONS, EMBEDDING_TABLE, FEED_FORWARD, FLATTEN, GATES, HEAD_SIZE,
                     LAST_AXIS, MACS, NO_WEIGHTS, NOT_COUNTED, OUTPUT_SIZE, PROJECTIONS, RUNNING_STATISTICS,
                     SAME_SHAPE, SCALE_AND_SHIFT, STACKED, STATE_SHAPES, SUM_OF_PARTS, TWO_NORMS, WINDOW_SHAPE)
@@ -506,7 +506,8 @@ def _window(part, name, state, L, where, conditions, kernel, stride, padding, fi
         if verdict is False:
             derive(part, f"{name} output {axis}", form, L, OUTPUT_SIZE)
             raise Invalid(where + ("stride",), f"the output {axis} $({tex(state[axis])} + 2 \\cdot {tex(padding)} - "
-                                               f"{tex(kernel)})/{tex(stride)} + 1 = {tex(sp.Rational(top, stride) + 1)}$ "
+                                               f"{tex(kernel)})/{tex(stride)} + 1 = "
+                                               f"{tex(sp.Rational(top, stride) + 1)}$ "
                                                "is not a whole number", "change the stride or the padding")
         if verdict:
             conditions.append(verdict)
@@ -574,14 +575,55 @@ LAYER = {"embedding": embedding, "rnn": lambda *a: recurrent(*a, kind="rnn"),
          "linear": linear, "conv": conv, "pool": pool, "flatten": flatten}
 
 
+def _m(v) -> str:
+    return f"${tex(size(v))}$"
+
+
+def _layer_words(kind, s) -> str:
+    """One layer with its settings, as a homework states it."""
+    if kind == "embedding":
+        return f"an embedding of a vocabulary of {_m(s.vocab)} tokens in {_m(s.dim)} dimensions"
+    if kind in GATE_COUNT:
+        words = f"{TITLE[kind]} of hidden size {_m(s.hidden)}"
+        if s.layers > 1:
+            words += f", {s.layers} layers"
+        if s.bidirectional:
+            words += ", bidirectional"
+        if s.biases != "two":
+            words += ", " + {"one": "one bias vector per gate", "none": "no biases"}[s.biases]
+        return words
+    if kind in ("attention", "transformer"):
+        words = f"{TITLE[kind]} with {_m(s.heads)} heads" + (
+            f" and $d_{{\\mathrm{{model}}}} = {tex(size(s.d_model))}$" if s.d_model is not None else "")
+        if kind == "transformer":
+            words += f", feed-forward width {_m(s.d_ff)} ({s.norm}-norm)"
+        return words + ("" if s.bias else ", without biases")
+    if kind == "linear":
+        return f"a linear layer of {_m(s.units)} units" + ("" if s.bias else " without bias")
+    if kind == "conv":
+        return (f"a convolution of {_m(s.filters)} filters of size {_m(s.kernel)}, stride {_m(s.stride)}, padding "
+                f"{_m(s.padding)}" + ("" if s.bias else ", without bias"))
+    if kind == "pool":
+        stride = s.stride if s.stride is not None else s.kernel
+        return f"a max pooling of size {_m(s.kernel)}, stride {_m(stride)}" + (
+            f", padding {_m(s.padding)}" if s.padding != 0 else "")
+    return TITLE[kind] + ("" if getattr(s, "affine", True) else " without scale and shift")
+
+
 def describe(problem) -> str:
     layout, axes = input_axes(problem)
-    shape = ", ".join(tex(v) for v in State(layout, axes).shape())
-    kinds = [TITLE[kind] for kind, _, _, _ in parse_layers(problem)]
+    state = State(layout, axes)
+    shape = ", ".join(tex(v) for v in state.shape())
+    names = {"tokens": "token ids", "sequence": "sequences", "vector": "vectors", "image": "images"}[layout]
+    order = {"tokens": "length", "sequence": "length, features", "vector": "features",
+             "image": "channels, height, width"}[layout]
+    order = ("batch, " if axes.get("batch") is not None else "") + order
+    kinds = [_layer_words(kind, s or Flatten()) for kind, s, _, _ in parse_layers(problem)]
     want = asked(problem)
     ask = [w for w, key in (("the parameters of every layer and in total", "params"),
                             ("every layer's output shape", "shapes"),
                             ("the multiply-adds per example", "macs"),
                             ("whether the configuration is valid", "valid")) if key in want]
-    return (f"A network takes an input of shape $({shape})$ and applies, in order, " + ", ".join(kinds) +
-            ". Give " + ", ".join(ask[:-1]) + (" and " if len(ask) > 1 else "") + ask[-1] + ".")
+    verb = ". Say " if ask[0].startswith("whether") else ". Give "
+    return (f"A network takes {names} of shape ({order}) $= ({shape})$ and applies, in order: " + "; ".join(kinds)
+            + verb + ", ".join(ask[:-1]) + (" and " if len(ask) > 1 else "") + ask[-1] + ".")
