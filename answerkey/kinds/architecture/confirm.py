@@ -219,9 +219,10 @@ def confirm(problem, solution) -> list[str]:
                 if said != want:
                     raise failure(problem, key, f"the key says {said}, the layers give {want}")
                 checked += 1
-    if names and envs == 0:
-        raise failure(problem, "total_params", "no whole numbers for the letters were found at which the network "
-                                               "can be built")
+    if names and envs == 0:  # e.g. (26 + 2 - K)/2 and (7 + 2 - K)/2 both whole: K even and odd
+        raise problem.error("layers", "no whole numbers for the letters " + ", ".join(names) + " were found at "
+                                      "which every size of the network is a whole number (400 tried)",
+                            "check the sizes the page says must divide")
     where = f" at {envs} random whole-number values of {', '.join(names)}" if names else ""
     return [f"{len(records)} layers rebuilt as PyTorch allocates their weight arrays: {checked} answers "
             f"(parameters, shapes, multiply-adds) agree{where}"]
