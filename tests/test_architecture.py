@@ -201,3 +201,19 @@ def test_the_reader_reads_a_word_subscript_as_the_name(text):
     assert sp.expand(reader.read_expr(text, ctx) - 4 * d_model * (d_model + 1)) == 0
     value = reader.read_expr(r"d_{\mathit{ff}}", reader.Context())  # a name the problem does not have
     assert isinstance(value, reader.Fresh)
+
+
+def test_a_wrong_formula_on_the_page_fails_the_read_back(tmp_path):
+    """The formula in letters is checked as a formula: 4(h(d + h) + h) beside the right numbers fails."""
+    import dataclasses
+
+    from answerkey import mathobj as mo, verify
+
+    problem, s = one(tmp_path, {"kind": "architecture", "input": {"batch": 32, "length": 50, "features": 100},
+                                "layers": [{"lstm": {"hidden": 256}}]})
+    line = next(line for part in s.parts for line in part.lines if str(line.lhs.args[0]) == "lstm1 parameters")
+    d, h = (sp.Symbol(n, positive=True) for n in ("d", "h"))
+    line.rhs = mo.Shown(sp.Mul(4, sp.Add(sp.Mul(h, sp.Add(d, h, evaluate=False), evaluate=False), h,
+                                         evaluate=False), evaluate=False))
+    with pytest.raises(VerificationError, match="lstm1 parameters|is wrong"):
+        verify.verify(problem, dataclasses.replace(s, verified=False))
