@@ -224,5 +224,6 @@ def confirm(problem, solution) -> list[str]:
                                       "which every size of the network is a whole number (400 tried)",
                             "check the sizes the page says must divide")
     where = f" at {envs} random whole-number values of {', '.join(names)}" if names else ""
-    return [f"{len(records)} layers rebuilt as PyTorch allocates their weight arrays: {checked} answers "
-            f"(parameters, shapes, multiply-adds) agree{where}"]
+    n = len(records)
+    return [f"{n} layer{'s' if n != 1 else ''} rebuilt as PyTorch allocates their weight arrays: the key's answers "
+            f"(parameters, shapes, multiply-adds) agree with the arrays in {checked} comparisons{where}"]
