@@ -84,20 +84,21 @@ def test_a_bidirectional_two_layer_lstm_reads_2h_in_its_second_layer(tmp_path):
 
 @FAST
 @given(heads=st.sampled_from([1, 2, 4, 8]), per_head=st.integers(1, 64), d_ff=st.integers(1, 4096),
-       n=st.integers(1, 40))
-def test_attention_and_encoder_block_against_pytorchs_arrays(tmp_path, heads, per_head, d_ff, n):
+       n=st.integers(1, 40), blocks=st.integers(1, 3))
+def test_attention_and_encoder_block_against_pytorchs_arrays(tmp_path, heads, per_head, d_ff, n, blocks):
     d = heads * per_head
     _, s = one(tmp_path, {"kind": "architecture", "input": {"batch": 2, "length": n, "features": d},
-                          "layers": [{"attention": {"heads": heads}}, {"transformer": {"heads": heads, "d_ff": d_ff}}],
+                          "layers": [{"attention": {"heads": heads}},
+                                     {"transformer": {"heads": heads, "d_ff": d_ff, "blocks": blocks}}],
                           "ask": ["params", "shapes", "macs"]})
     assert value(s, "attention1_params") == attention_params(d) == 4 * d * d + 4 * d
-    assert value(s, "transformer2_params") == encoder_params(d, d_ff)
+    assert value(s, "transformer2_params") == blocks * encoder_params(d, d_ff)
     assert value(s, "attention1_d_k") == value(s, "transformer2_d_k") == per_head
     assert value(s, "attention1_weights_shape") == (2, heads, n, n)
     scores = np.zeros((heads, n, n, per_head)).size * 2  # QK^T and the weights times V
     assert value(s, "attention1_macs") == n * 4 * d * d + scores
-    assert value(s, "transformer2_macs") == n * 4 * d * d + scores + n * 2 * d * d_ff
-    assert value(s, "total_params") == attention_params(d) + encoder_params(d, d_ff)
+    assert value(s, "transformer2_macs") == blocks * (n * 4 * d * d + scores + n * 2 * d * d_ff)
+    assert value(s, "total_params") == attention_params(d) + blocks * encoder_params(d, d_ff)
 
 
 def test_letters_give_the_formula_that_the_numbers_give(tmp_path):

@@ -52,6 +52,8 @@ def _arrays(kind, s, x: dict, value) -> dict:
             if s.bias:
                 arrays.update({"linear1.bias": (ff,), "linear2.bias": (d,)})
             arrays.update({"norm1.weight": (d,), "norm1.bias": (d,), "norm2.weight": (d,), "norm2.bias": (d,)})
+            # nn.TransformerEncoder(layer, num_layers): layers.0., layers.1., ... each a copy of the block
+            arrays = {f"layers.{b}.{k}": v for b in range(s.blocks) for k, v in arrays.items()}
         return arrays
     if kind == "layernorm":
         return {"weight": (x["features"],), "bias": (x["features"],)} if s.affine else {}
@@ -107,11 +109,13 @@ def build(problem, env: dict) -> list[dict]:
             extra["weights_shape"] = (*batch, heads, n, n)
             weights = sum(array_size(shape) for k, shape in record["arrays"].items()
                           if k.endswith("weight") and "norm" not in k)
-            macs = n * weights + heads * 2 * n * n * (d // heads)
+            blocks = s.blocks if isinstance(s, Transformer) else 1
+            macs = n * weights + blocks * heads * 2 * n * n * (d // heads)
             if isinstance(s, Transformer):
-                a = record["arrays"]
-                extra["attention_params"] = sum(array_size(v) for k, v in a.items() if k.startswith("self_attn"))
-                extra["feedforward_params"] = sum(array_size(v) for k, v in a.items() if k.startswith("linear"))
+                a = {k: v for k, v in record["arrays"].items() if k.startswith("layers.0.")}
+                extra["attention_params"] = sum(array_size(v) for k, v in a.items() if ".self_attn." in k)
+                extra["feedforward_params"] = sum(array_size(v) for k, v in a.items() if ".linear" in k)
+                extra["block_params"] = sum(array_size(v) for v in a.values())
         elif kind == "batchnorm":
             c = x["channels"] if layout == "image" else x["features"]
             extra["running_stats"] = array_size((c,)) + array_size((c,))  # running_mean, running_var

@@ -52,7 +52,8 @@ class Transformer(Attention):
     LayerNorms."""
 
     d_ff: Size = 2048
-    norm: Literal["post", "pre"] = "post"
+    norm: Literal["post", "pre"] = "post"  # where the LayerNorms sit: no change to the counts
+    blocks: Annotated[StrictInt, Field(ge=1, le=100)] = 1  # an encoder of identical blocks
 
 
 class Norm(Fields):

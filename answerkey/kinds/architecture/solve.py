@@ -22,7 +22,7 @@ from ...derivation import Answer, Part, Solution
 from ...printer import tex
 from ...rules import WEIGHTS_PLUS_BIASES
 from .fields import Flatten, Transformer, asked, input_axes, label, letters, parse_layers, size
-from .rules import (ATTENTION_WEIGHTS, DIRECTIONS, EMBEDDING_TABLE, FEED_FORWARD, FLATTEN, GATES, HEAD_SIZE,
+from .rules import (ATTENTION_WEIGHTS, BLOCKS, DIRECTIONS, EMBEDDING_TABLE, FEED_FORWARD, FLATTEN, GATES, HEAD_SIZE,
                     LAST_AXIS, MACS, NO_WEIGHTS, NOT_COUNTED, OUTPUT_SIZE, PROJECTIONS, RUNNING_STATISTICS,
                     SAME_SHAPE, SCALE_AND_SHIFT, STACKED, STATE_SHAPES, SUM_OF_PARTS, TWO_NORMS, WINDOW_SHAPE)
 
@@ -432,15 +432,23 @@ def transformer(part, s, state, L, name, where, want, conditions):
     ffn_form = A(M(2, dm, dff), dff, dm) if s.bias else M(2, dm, dff)
     ffn = derive(sink, f"{name} feed forward parameters", ffn_form, L, FEED_FORWARD)
     norms = derive(sink, f"{name} LayerNorm parameters", M(2, 2, dm), L, TWO_NORMS)
-    params = nice(attn + ffn + norms)
-    sink.add(mo.text(f"{name} parameters"), mo.Shown(A(attn, ffn, norms)), chain=[params], rule=SUM_OF_PARTS,
-             value=attn + ffn + norms)
+    N = s.blocks
+    block = nice(attn + ffn + norms)
+    sink.add(mo.text(f"{name} parameters" + (", one block" if N > 1 else "")), mo.Shown(A(attn, ffn, norms)),
+             chain=[block], rule=SUM_OF_PARTS, value=attn + ffn + norms)
+    params = block
+    if N > 1:
+        params = nice(N * block)
+        sink.add(mo.text(f"{name} parameters"), mo.Shown(M(N, block)), chain=[params], rule=BLOCKS, value=N * block)
     extra = {"d_k": d_k, "attention_params": attn, "feedforward_params": ffn,
+             **({"block_params": block} if N > 1 else {}),
              **_attention_shapes(part, s, state, L, name, want, heads, dm)}
     if "params" not in want:
-        extra.pop("attention_params"), extra.pop("feedforward_params")
+        extra.pop("attention_params"), extra.pop("feedforward_params"), extra.pop("block_params", None)
     T = L("T", state["length"])
     macs_form = A(M(4, T, sp.Pow(dm, 2, evaluate=False)), M(2, sp.Pow(T, 2, evaluate=False), dm), M(2, T, dm, dff))
+    if N > 1:
+        macs_form = M(N, macs_form)
     macs = derive(part, f"{name} MACs", macs_form, L, MACS) if "macs" in want else \
         nice(macs_form.doit().xreplace(L.assume))
     return params, macs, state, extra
@@ -596,7 +604,8 @@ def _layer_words(kind, s) -> str:
         words = f"{TITLE[kind]} with {_m(s.heads)} heads" + (
             f" and $d_{{\\mathrm{{model}}}} = {tex(size(s.d_model))}$" if s.d_model is not None else "")
         if kind == "transformer":
-            words += f", feed-forward width {_m(s.d_ff)} ({s.norm}-norm)"
+            words += f", feed-forward width {_m(s.d_ff)} ({s.norm}-norm)" + (
+                f", {s.blocks} blocks" if s.blocks > 1 else "")
         return words + ("" if s.bias else ", without biases")
     if kind == "linear":
         return f"a linear layer of {_m(s.units)} units" + ("" if s.bias else " without bias")
