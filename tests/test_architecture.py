@@ -218,3 +218,19 @@ def test_a_wrong_formula_on_the_page_fails_the_read_back(tmp_path):
                                          evaluate=False), evaluate=False))
     with pytest.raises(VerificationError, match="lstm1 parameters|is wrong"):
         verify.verify(problem, dataclasses.replace(s, verified=False))
+
+
+def test_the_confirmation_catches_a_validity_the_letters_do_not_give(tmp_path):
+    from answerkey import mathobj as mo
+
+    problem, s = one(tmp_path, {"kind": "architecture", "input": {"batch": "B", "length": "n", "features": "d_model"},
+                                "layers": [{"attention": {"heads": "h"}}], "ask": ["valid"]})
+    assert problem.kind.confirm(problem, s)
+    s.answers["valid"].expr = mo.text("valid")  # but h = 3, d_model = 4 cannot be built
+    with pytest.raises(VerificationError, match="valid"):
+        problem.kind.confirm(problem, s)
+    problem, s = one(tmp_path, {"kind": "architecture", "input": {"batch": 2, "length": 5, "features": 12},
+                                "layers": [{"attention": {"heads": 4}}], "ask": ["valid"]})
+    s.answers["valid"].expr = mo.text("invalid")
+    with pytest.raises(VerificationError, match="building the layers succeeds"):
+        problem.kind.confirm(problem, s)

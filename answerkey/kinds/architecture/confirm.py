@@ -197,6 +197,14 @@ def confirm(problem, solution) -> list[str]:
                                                 f"{'succeeds' if built else 'fails'}")
         if verdict == "invalid":
             return ["the configuration was built layer by layer as PyTorch allocates it: it cannot be built"]
+        if verdict == "valid" and names:  # valid for every value of the letters: at any whole numbers
+            for _ in range(20):
+                env = {n: rng.randint(1, 60) for n in names}
+                try:
+                    build(problem, env)
+                except Unbuildable:
+                    raise failure(problem, "valid", "the key says valid for every value of the letters, but at "
+                                  + ", ".join(f"{k} = {v}" for k, v in env.items()) + " it cannot be built") from None
     checked, envs = 0, 0
     for env in _draws(problem, names, rng):
         envs += 1

@@ -592,7 +592,8 @@ def _layer_words(kind, s) -> str:
     if kind == "embedding":
         return f"an embedding of a vocabulary of {_m(s.vocab)} tokens in {_m(s.dim)} dimensions"
     if kind in GATE_COUNT:
-        words = f"{TITLE[kind]} of hidden size {_m(s.hidden)}"
+        words = f"{TITLE[kind]} of hidden size {_m(s.hidden)}" + (
+            f" ({s.nonlinearity})" if kind == "rnn" and s.nonlinearity != "tanh" else "")
         if s.layers > 1:
             words += f", {s.layers} layers"
         if s.bidirectional:
