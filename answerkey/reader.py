@@ -237,11 +237,20 @@ def _pair_bars(text: str) -> str:
     return _BARS.sub(one, text) if "|" in text else text
 
 
+_WORD_SUB = re.compile(r"_\{\\(?:mathit|mathrm)\{([A-Za-z][A-Za-z0-9]*)\}\}")
+
+
+def _word_subscripts(text: str) -> str:
+    """A subscript that is one word, d_{\\mathit{model}} (the printer's d_model) or d_{\\mathrm{model}}, as
+    the subscript d_{model}: the name d_model."""
+    return _WORD_SUB.sub(r"_{\1}", text) if "_{\\" in text else text
+
+
 def read(text: str, context: Context) -> Line:
     """One displayed line (without its \\tag) as values; ReadError if it cannot be read."""
     import lark
 
-    text = _pair_bars(text)
+    text = _word_subscripts(_pair_bars(text))
     try:
         tree = _parser().parse(text)
     except lark.exceptions.UnexpectedInput as exc:
@@ -275,6 +284,7 @@ def read_condition(text: str, context: Context) -> list:
     """A condition such as 'k = i', 'k \\neq i', '2 \\leq k \\leq n' as (relation, left, right) triples."""
     import lark
 
+    text = _word_subscripts(text)
     try:
         tree = _parser().parse(text)
     except lark.exceptions.LarkError:

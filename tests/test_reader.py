@@ -913,3 +913,22 @@ def test_reader_expectation_over_a_bernoulli_mask():
         reader.read_expr(r"\operatorname{E}[h_{1}]", ctx)  # nothing random in it
     with pytest.raises(reader.ReadError):
         reader.read_expr(r"\operatorname{E}[h_{1}]", reader.Context(vectors={"h": (h, 3)}))  # no random names
+
+
+def test_a_word_subscript_is_one_name_as_the_printer_writes_it():
+    """d_model prints d_{\\mathit{model}} (the printer's words in subscripts); a textbook writes
+    d_{\\mathrm{model}}: both read as the name d_model, also in conditions; beside a vector x the word is
+    no index, and a name the problem lacks stays unknown."""
+    from answerkey.printer import tex
+
+    ctx = reader.Context()
+    d_model, d_ff = sp.Symbol("d_model", positive=True), sp.Symbol("d_ff", positive=True)
+    ctx.scalars.update(d_model=d_model, d_ff=d_ff)
+    expr = 4 * d_model ** 2 + 2 * d_model * d_ff + d_ff
+    assert tex(expr).count(r"_{\mathit{") == 4
+    assert sp.expand(reader.read_expr(tex(expr), ctx) - expr) == 0
+    assert reader.read_expr(r"\frac{d_{\mathrm{model}}}{8}", ctx) == d_model / 8
+    assert reader.read_condition(r"d_{\mathrm{ff}} > d_{\mathit{model}}", ctx) == [(">", d_ff, d_model)]
+    assert isinstance(reader.read_expr(r"d_{\mathit{k}}", reader.Context()), reader.Fresh)
+    with pytest.raises(reader.ReadError):
+        reader.read_expr(r"d_{\mathit{model}} + d_{\mathit{x}}", ctx)
