@@ -250,6 +250,7 @@ def build(doc: Document, name: str, collect: Collector | None = None) -> Spec:
 
 GROUP_FIELDS = ("id", "statement", "params", "points", "parts")
 DEFINING = ("function", "start", "outputs", "graph", "layers", "input")  # what a problem is about
+ACTS_ON = {"layers": ("input",)}  # what a part's own definition still takes from the problem: layers, its input
 
 
 def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Problem]:
@@ -293,10 +294,11 @@ def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Prob
         part_path = path + ("parts", j)
         kind = KINDS.get(part.get("kind")) if isinstance(part.get("kind"), str) else None
         own = any(k in part for k in DEFINING)  # a part with its own function takes none of the problem's definitions
+        takes = {k for d in DEFINING if d in part for k in ACTS_ON.get(d, ())}  # but its layers take the input
         inherited = [k for k in shared if kind is not None and k in kind.fields.model_fields and k not in part
-                     and not own]
+                     and (not own or k in takes)]
         if own and kind is not None:
-            missing = [k for k in shared if k in kind.fields.model_fields and k not in part
+            missing = [k for k in shared if k in kind.fields.model_fields and k not in part and k not in takes
                        and kind.fields.model_fields[k].is_required()]
             if missing:
                 errors.add(doc.where(path + ("parts", j), f"problem {i + 1}({chr(ord('a') + j)}) ({pid})", missing[0]),
