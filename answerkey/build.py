@@ -41,7 +41,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import draws, loader, outputs, parallel, refs, render, spec as specmod, texcompile, variants as variantmod, verify
+from . import draws, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texcompile, variants as variantmod, verify
 from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError, VerificationError
 
 SHEETS = ("key", "questions", "both")
@@ -277,6 +277,7 @@ def run(path: str | Path, options: Options) -> Result:
     render.use_templates(options.templates)                   # the course's own templates, by name
     if options.layout and isinstance(base.data, dict):
         base.data["layout"] = options.layout
+    linebreak.use_layout(str(base.data.get("layout") or "article") if isinstance(base.data, dict) else "article")
     plan = variantmod.plan(name, options.seed, options.variants, roster)  # one key, one seed, or variants
     single = len(plan) == 1 and not roster and not options.variants
     with texcompile.HeadStart(options.pdf and not options.check_only, single) as tex:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from . import claims, mathobj as mo, reader, rules, verify
+from . import claims, linebreak, mathobj as mo, reader, rules, verify
 from .derivation import Line, Solution
 from .errors import VerificationError
 
@@ -116,7 +116,7 @@ def displays(block: str) -> list[Shown]:
             note = note[len("\\noindent"):].strip() if note.startswith("\\noindent") else (note or None)
             stop = chunk.find("\\end{equation*}", begin)
             body = chunk[begin + len("\\begin{equation*}"):stop]
-            found.append(Shown(part, line, note or None, math=strip_tag(body)))
+            found.append(Shown(part, line, note or None, math=linebreak.joined(strip_tag(body))))
             continue
         row = chunk.strip()
         row = row.split("\\\\", 1)[0] if "\\\\[" in row or row.endswith("\\\\") else row

@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 from pylatex.utils import NoEscape, escape_latex
 
-from . import claims, rules
+from . import claims, linebreak, rules
 from .derivation import Line, Solution
 from .printer import tex
 
@@ -99,13 +99,15 @@ def rule_text(text: str) -> NoEscape:
 def line_view(line: Line, ref: str = "") -> dict:
     rhs = line.rhs_tex if line.rhs_tex is not None else tex(line.rhs)
     relation = r"\approx" if line.approx else ":=" if line.define else claims.WORDS[line.relation]
-    body = f"{tex(line.lhs)} {relation} {rhs}"
-    for form in line.chain:
-        body += f" = {tex(form)}"
-    if line.given is not None:
-        body = f"{tex(line.given[0])} = {tex(line.given[1])},\\quad " + body
+    first = tex(line.lhs)
     if line.therefore:
-        body = r"\therefore " + body
+        first = r"\therefore " + first
+    if line.given is not None:
+        first = f"{tex(line.given[0])} = {tex(line.given[1])},\\quad " + first
+    forms = [(relation, rhs), *(("=", tex(form)) for form in line.chain)]
+    rows = linebreak.rows(first, forms, linebreak.LIMIT[0])  # a line too wide for the page: rows of aligned
+    body = first + "".join(f" {rel} {form}" for rel, form in forms) if rows is None else \
+        "\\begin{aligned}" + " \\\\\n".join(rows) + "\\end{aligned}"
     return {"ref": ref, "math": NoEscape(body), "note": rule_text(line.note) if line.note else None,
             "rule": rule_text(rules.text(line.rule)) if line.rule else None, "therefore": line.therefore}
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from answerkey import readback, render
+from answerkey import linebreak, readback, render
 from answerkey.build import load_spec
 from answerkey.errors import VerificationError
 
@@ -49,6 +49,9 @@ def mutate(block: str, anchor: str, edits) -> tuple[str, tuple[int, int]]:
         end = marks[n + 1].start() if n + 1 < len(marks) else len(block)
         chunk = block[mark.end():end]
         math = chunk.split("\\tag*{")[0]
+        if "\\begin{aligned}" in math:  # a line broken into rows: mutated as the one line the reader reads
+            chunk = linebreak.joined(math) + "\n" + chunk[len(math):]
+            math = chunk.split("\\tag*{")[0]
         if anchor in math and all(old in math for old, _ in edits):
             changed = math
             for old, new in edits:

@@ -1,0 +1,54 @@
+"""Long displayed lines broken inside the margins (answerkey/linebreak.py): the rows, joined again as the
+read-back joins them, read as the same value as the unbroken line, for sums, fractions of sums and
+parenthesised sums of instructor-style terms; every row but an unbreakable one fits the width asked."""
+from __future__ import annotations
+
+import sympy as sp
+from hypothesis import given, settings, strategies as st
+
+from answerkey import linebreak, reader
+from answerkey.printer import tex
+
+x, y, w, lam = sp.symbols("x y w lambda", real=True)
+m = sp.Symbol("m", positive=True)
+ATOMS = [x, y, w, lam, sp.exp(x), sp.log(1 + y ** 2), sp.sqrt(1 + w ** 2), sp.tanh(x * y), sp.Integer(3)]
+
+
+def context():
+    ctx = reader.Context()
+    ctx.scalars.update(x=x, y=y, w=w, lam=lam, m=m)
+    return ctx
+
+
+terms = st.lists(st.tuples(st.sampled_from(ATOMS), st.sampled_from(ATOMS), st.integers(-9, 9).filter(bool)),
+                 min_size=3, max_size=14)
+
+
+@settings(max_examples=60, deadline=None)
+@given(terms=terms, shape=st.sampled_from(["sum", "fraction", "parenthesised"]), limit=st.sampled_from([120, 200, 300]))
+def test_broken_rows_read_as_the_same_line(terms, shape, limit):
+    total = sp.Add(*[c * a * b for a, b, c in terms])
+    form = {"sum": total, "fraction": total / m, "parenthesised": lam * (total + 1) ** 2}[shape]
+    rows = linebreak.rows("L", [("=", tex(form))], limit)
+    line = f"L = {tex(form)}"
+    if rows is None:
+        assert linebreak.width(line) <= limit / linebreak.SAFETY
+        return
+    broken = "\\begin{aligned}" + " \\\\\n".join(rows) + "\\end{aligned}"
+    joined = linebreak.joined(broken)
+    got = reader.read(joined, context()).clauses[0][-1][1]
+    want = reader.read(line, context()).clauses[0][-1][1]
+    assert sp.simplify(got - want) == 0
+    assert rows[0].startswith("L &= ") and all(r.startswith("&") for r in rows[1:])
+
+
+def test_a_chain_breaks_at_its_equals_before_inside_a_form():
+    first = "f(x)"
+    forms = [("=", tex(sp.Add(*[sp.exp(k * x) for k in range(1, 9)]))), ("=", tex(sp.Integer(5)))]
+    rows = linebreak.rows(first, forms, 300)
+    assert rows is not None and rows[-1] == "&= 5"
+
+
+def test_a_short_line_stays_one_line():
+    assert linebreak.rows("f(x)", [("=", "x^{2} + 1")], 468) is None
+    assert linebreak.joined("x = 1") == "x = 1"
