@@ -35,7 +35,10 @@ def value(e):
     e = sp.sympify(e, strict=True)
     if e.is_Rational and abs(e.p) < 10 ** 30 and e.q < 10 ** 30:
         return e
-    return sp.Float(sp.N(e, DIGITS), DIGITS)
+    out = sp.Float(sp.N(e, DIGITS), DIGITS)
+    if abs(out) < sp.Float("1e-40") and e.equals(0):  # an exact 0 that 50 digits leave as noise
+        return sp.Integer(0)
+    return out
 
 
 @dataclass
@@ -259,8 +262,8 @@ def solve(problem) -> Solution:
         emit(forward, VAR(k), var, forms, NORM_VARIANCE.at(group="the examples" if batch else "the features"))
         variances.append(var)
         roots.append(sp.sqrt(var + eps))
-    xhat = [[value((s.x[i][j] - mus[s.group(i, j)]) / roots[s.group(i, j)]) for j in range(s.d)]
-            for i in range(s.n)]
+    exact = [[(s.x[i][j] - mus[s.group(i, j)]) / roots[s.group(i, j)] for j in range(s.d)] for i in range(s.n)]
+    xhat = [[value(v) for v in row] for row in exact]
     y = [[value(s.gamma[j] * xhat[i][j] + s.beta[j]) for j in range(s.d)] for i in range(s.n)]
     first = s.members(0)
     for i, j in first:
@@ -287,11 +290,13 @@ def solve(problem) -> Solution:
                "xhat": Answer(sp.ImmutableMatrix(xhat), description="the normalised input"),
                "y": Answer(sp.ImmutableMatrix(y), description="the output gamma xhat + beta")}
     if s.upstream is not None:
-        parts.append(_backward(s, xhat, mus, variances, roots, answers, X, XH, Y, MU, VAR, root))
+        parts.append(_backward(s, xhat, exact, mus, variances, roots, answers, X, XH, Y, MU, VAR, root))
     return Solution(parts, answers)
 
 
-def _backward(s, xhat, mus, variances, roots, answers, X, XH, Y, MU, VAR, root) -> Part:
+def _backward(s, xhat, exact, mus, variances, roots, answers, X, XH, Y, MU, VAR, root) -> Part:
+    """The backward pass; the gradients carried exactly (each group has one radical, sqrt(sigma^2 + eps)),
+    rounded only where shown."""
     m, g = s.m, s.upstream
     batch = s.type == "batch"
     eps = s.eps
@@ -313,7 +318,7 @@ def _backward(s, xhat, mus, variances, roots, answers, X, XH, Y, MU, VAR, root) 
         dbeta.append(total)
     for j in range(s.d):
         col = [(fmt(g[i][j]), fmt(xhat[i][j])) for i in range(s.n)]
-        total = value(sum((g[i][j] * xhat[i][j] for i in range(s.n)), sp.Integer(0)))
+        total = value(sum((g[i][j] * exact[i][j] for i in range(s.n)), sp.Integer(0)))
         forms = []
         forms.append(numbers(plus([f"{a.tex} \\cdot {par(b)}" for a, b in col]),
                              sum((a.printed * b.printed for a, b in col), sp.Integer(0)), [n for p in col for n in p]))
@@ -323,12 +328,13 @@ def _backward(s, xhat, mus, variances, roots, answers, X, XH, Y, MU, VAR, root) 
     dvar, dmu = [], []
     for k in range(s.groups):
         cells = s.members(k)
-        dvar.append(value(-HALF * (variances[k] + eps) ** sp.Rational(-3, 2) *
-                          sum((dxhat[i][j] * (s.x[i][j] - mus[k]) for i, j in cells), sp.Integer(0))))
-        dmu.append(value(-sum((dxhat[i][j] for i, j in cells), sp.Integer(0)) / roots[k]
-                         + dvar[k] * sp.Rational(-2, m) * sum((s.x[i][j] - mus[k] for i, j in cells), sp.Integer(0))))
+        dvar.append(-HALF * (variances[k] + eps) ** sp.Rational(-3, 2) *
+                    sum((dxhat[i][j] * (s.x[i][j] - mus[k]) for i, j in cells), sp.Integer(0)))
+        dmu.append(-sum((dxhat[i][j] for i, j in cells), sp.Integer(0)) / roots[k]
+                   + dvar[k] * sp.Rational(-2, m) * sum((s.x[i][j] - mus[k] for i, j in cells), sp.Integer(0)))
     dx = [[value(dxhat[i][j] / roots[s.group(i, j)] + dvar[s.group(i, j)] * 2 * (s.x[i][j] - mus[s.group(i, j)]) / m
                  + dmu[s.group(i, j)] / m) for j in range(s.d)] for i in range(s.n)]
+    dvar, dmu = [value(v) for v in dvar], [value(v) for v in dmu]
     cells = s.members(0)
     k = 0
     for i, j in cells:
