@@ -481,11 +481,40 @@ class _Evaluator:
     def node_at(self, name: str):
         """A graph node's value where the page's lines are: at the given values of the inputs (every line is
         at them), so that a check compares numbers rather than the graph's whole expression."""
-        expr = self.node_value(name)
-        return expr.xreplace(self.ctx.values) if self.ctx.values else expr
+        cache = self.ctx.__dict__.setdefault("_at_values", {})
+        if name not in cache:
+            expr = self.node_value(name)
+            cache[name] = expr.xreplace(self.ctx.values) if self.ctx.values else expr
+        return cache[name]
 
     def node_value(self, name: str, keep: frozenset = frozenset()):
-        """A graph node as an expression of the inputs (and of the names in keep)."""
+        """A graph node as an expression of the inputs (and of the names in keep); kept per context (a
+        problem's lines expand the same nodes again and again)."""
+        cache = self.ctx.__dict__.setdefault("_expanded", {})
+        key = (name, keep & frozenset(self.ctx.nodes))
+        if key not in cache:
+            cache[key] = self._node_value(name, keep)
+        return cache[key]
+
+    def node_along(self, name: str, v, keep: frozenset):
+        """A graph node as an expression of v alone, at the given values of everything else: the nodes that
+        do not depend on v are their numbers, those that do are expanded (the node's full expression, with
+        the other inputs' values put in)."""
+        values = {k: x for k, x in self.ctx.values.items() if k != v}
+        expr = self.ctx.nodes[name][1]
+        for _ in range(len(self.ctx.nodes) + 1):
+            inner = {s for s in expr.free_symbols if str(s) in self.ctx.nodes and str(s) not in keep}
+            if not inner:
+                return expr.xreplace(values)
+            deps = self.ctx.__dict__.setdefault("_depends", {})
+            for s in inner:
+                if (str(s), keep) not in deps:
+                    deps[str(s), keep] = self.node_value(str(s), keep).free_symbols
+            expr = expr.xreplace({s: self.ctx.nodes[str(s)][1] if v in deps[str(s), keep] else self.node_at(str(s))
+                                  for s in inner})
+        raise ReadError(f"the graph's node {name} depends on itself")
+
+    def _node_value(self, name: str, keep: frozenset):
         symbol, expr = self.ctx.nodes[name]
         for _ in range(len(self.ctx.nodes) + 1):
             inner = {s for s in expr.free_symbols if str(s) in self.ctx.nodes and str(s) not in keep}
@@ -1028,7 +1057,11 @@ class _Evaluator:
             if v == self.ctx.nodes[fnode][0]:
                 return sp.Integer(1)
             keep = frozenset([str(v)] + list(held or []))
-            d = derivative(self.node_value(fnode, keep), v)
+            if self.ctx.values:  # every line is at the given values: all but v's are numbers before d/dv
+                expr = self.node_along(fnode, v, keep)
+            else:
+                expr = self.node_value(fnode, keep)
+            d = derivative(expr, v)
             # at the point where the kept nodes have their values
             d = d.xreplace({self.ctx.nodes[n][0]: self.node_value(n) for n in keep if n in self.ctx.nodes})
             return d.xreplace(self.ctx.values) if self.ctx.values else d

@@ -20,3 +20,4 @@ NORM_D_X = rule("norm_d_x", "the three paths from $x$ summed: through $\\hat{{x}
                             "through $\\mu$")
 NORM_COMPACT = rule("norm_compact", "the compact formula, as a check")
 NORM_IN_NUMBERS = rule("norm_in_numbers", "with the numbers")
+NORM_SUMS = rule("norm_sums", "a sum the compact formula needs, over the example's features")

@@ -23,7 +23,7 @@ import sympy as sp
 from ...derivation import Answer, Part, Solution
 from ...printer import tex
 from .fields import setup, sub
-from .rules import (NORM_COMPACT, NORM_IN_NUMBERS, NORM_D_BETA, NORM_D_GAMMA, NORM_D_MEAN, NORM_D_VARIANCE, NORM_D_X, NORM_D_XHAT,
+from .rules import (NORM_COMPACT, NORM_IN_NUMBERS, NORM_SUMS, NORM_D_BETA, NORM_D_GAMMA, NORM_D_MEAN, NORM_D_VARIANCE, NORM_D_X, NORM_D_XHAT,
                     NORM_MEAN, NORM_NORMALISED, NORM_SCALED, NORM_VARIANCE, NORM_WHOLE)
 
 DIGITS = 50
@@ -377,6 +377,18 @@ def _backward(s, xhat, exact, mus, variances, roots, answers, X, XH, Y, MU, VAR,
                             f"{par(du)} \\cdot \\frac{{1}}{{{m}}}"]),
                       a.printed / sp.sqrt(vn.printed + eps) + dv.printed * 2 * (x.printed - mn.printed) / m
                       + du.printed / m, [a, x, vn, mn, dv, du])], NORM_D_X)
+    if not batch:  # the two sums of the compact formula, named (S_1, T_1) so that its lines fit
+        hs = [fmt(xhat[a][b]) for a, b in cells]
+        sum_s = sum((dxhat[a][b] for a, b in cells), sp.Integer(0))
+        sum_t = value(sum((dxhat[a][b] * exact[a][b] for a, b in cells), sp.Integer(0)))
+        emit(part, "S_{1}", sum_s, [Form(plus([d(XH(a, b)) for a, b in cells])),
+                                    numbers(plus([n.tex for n in dxn]), sum((n.printed for n in dxn), sp.Integer(0)),
+                                            dxn)], NORM_SUMS)
+        emit(part, "T_{1}", sum_t, [Form(plus([f"{d(XH(a, b))} {XH(a, b)}" for a, b in cells])),
+                                    numbers(plus([f"{a.tex} \\cdot {par(b)}" for a, b in zip(dxn, hs)]),
+                                            sum((a.printed * b.printed for a, b in zip(dxn, hs)), sp.Integer(0)),
+                                            dxn + hs)], NORM_SUMS)
+        sn, tn = fmt(sum_s), fmt(sum_t)
     for i, j in cells:
         h = fmt(xhat[i][j])
         if batch:
@@ -389,15 +401,13 @@ def _backward(s, xhat, exact, mus, variances, roots, answers, X, XH, Y, MU, VAR,
                              gm.printed / (m * sp.sqrt(vn.printed + eps))
                              * (m * gy.printed - db.printed - h.printed * dg.printed), [gm, gy, vn, db, h, dg])]
         else:
-            hs = [fmt(xhat[a][b]) for a, b in cells]
             own = fmt(dxhat[i][j])
-            forms = [numbers(f"\\frac{{1}}{{{m} {root(vn.tex)}}} \\left({m} \\cdot {par(own)} - \\left("
-                             + plus([n.tex for n in dxn]) + f"\\right) - {par(h)} \\left("
-                             + plus([f"{par(a)} \\cdot {par(b)}" for a, b in zip(dxn, hs)]) + "\\right)\\right)",
-                             1 / (m * sp.sqrt(vn.printed + eps)) * (
-                                 m * own.printed - sum((n.printed for n in dxn), sp.Integer(0))
-                                 - h.printed * sum((a.printed * b.printed for a, b in zip(dxn, hs)), sp.Integer(0))),
-                             dxn + hs + [vn, h, own])]
+            forms = [Form(f"\\frac{{1}}{{m \\sqrt{{{VAR(k)}{eps_t}}}}} \\left(m {d(XH(i, j))} - S_{{1}} - "
+                          f"{XH(i, j)} T_{{1}}\\right)"),
+                     numbers(f"\\frac{{1}}{{{m} {root(vn.tex)}}} \\left({m} \\cdot {par(own)} - {par(sn)} - "
+                             f"{par(h)} \\cdot {par(tn)}\\right)",
+                             1 / (m * sp.sqrt(vn.printed + eps)) * (m * own.printed - sn.printed - h.printed * tn.printed),
+                             [vn, h, own, sn, tn])]
         line = emit(part, d(X(i, j)), dx[i][j], forms, NORM_COMPACT)
         if line.rhs_tex == fmt(dx[i][j]).tex:  # nothing left to check it by
             part.lines.pop()
