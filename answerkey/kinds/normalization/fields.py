@@ -17,6 +17,7 @@ from pydantic import Field
 from ..common import Fields, Number, _exact
 
 MAX_SIZE = 12  # rows and columns: a key's page shows the whole matrices
+MAX_ENTRIES = 24  # and every entry of dL/dx is read back from the page as a derivative of the graph (8 x 5: 30 s)
 
 
 class NormalizationFields(Fields):
@@ -68,6 +69,9 @@ def _matrix(problem, value, name: str, shape=None) -> list:
                                 "every row has as many entries (one per feature)")
     if len(value) > MAX_SIZE or width > MAX_SIZE:
         raise problem.error(name, f"at most {MAX_SIZE} rows and {MAX_SIZE} columns")
+    if len(value) * width > MAX_ENTRIES:
+        raise problem.error(name, f"{name} is {len(value)} x {width}: at most {MAX_ENTRIES} entries",
+                            "a homework-sized batch, e.g. 4 x 3 or 6 x 4")
     if shape is not None and (len(value), width) != shape:
         raise problem.error(name, f"{name} is {len(value)} x {width}; x is {shape[0]} x {shape[1]}",
                             f"{name} has x's shape: one entry per example and feature")
