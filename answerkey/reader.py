@@ -397,7 +397,7 @@ class _Evaluator:
             if base in ctx.functions:
                 return _FuncRef(base)
             if base in ctx.nodes:
-                return self.node_value(base)
+                return self.node_at(base)
             if base in ctx.vectors:
                 return ctx.vectors[base][0]
             if base in ctx.matrices:
@@ -436,7 +436,7 @@ class _Evaluator:
             if candidate in ctx.labels:
                 return ctx.labels[candidate]
             if candidate in ctx.nodes:
-                return self.node_value(candidate)
+                return self.node_at(candidate)
             if candidate in ctx.scalars:
                 return ctx.scalars[candidate]
         if base in ctx.labels and not primes:  # p_i: an entry of the vector that the name p stands for
@@ -490,8 +490,43 @@ class _Evaluator:
             raise ReadError(f"cannot read the index '{text}'")
         return line.clauses[0][0][1]
 
+    def node_at(self, name: str):
+        """A graph node's value where the page's lines are: at the given values of the inputs (every line is
+        at them), so that a check compares numbers rather than the graph's whole expression."""
+        cache = self.ctx.__dict__.setdefault("_at_values", {})
+        if name not in cache:
+            expr = self.node_value(name)
+            cache[name] = expr.xreplace(self.ctx.values) if self.ctx.values else expr
+        return cache[name]
+
     def node_value(self, name: str, keep: frozenset = frozenset()):
-        """A graph node as an expression of the inputs (and of the names in keep)."""
+        """A graph node as an expression of the inputs (and of the names in keep); kept per context (a
+        problem's lines expand the same nodes again and again)."""
+        cache = self.ctx.__dict__.setdefault("_expanded", {})
+        key = (name, keep & frozenset(self.ctx.nodes))
+        if key not in cache:
+            cache[key] = self._node_value(name, keep)
+        return cache[key]
+
+    def node_along(self, name: str, v, keep: frozenset):
+        """A graph node as an expression of v alone, at the given values of everything else: the nodes that
+        do not depend on v are their numbers, those that do are expanded (the node's full expression, with
+        the other inputs' values put in)."""
+        values = {k: x for k, x in self.ctx.values.items() if k != v}
+        expr = self.ctx.nodes[name][1]
+        for _ in range(len(self.ctx.nodes) + 1):
+            inner = {s for s in expr.free_symbols if str(s) in self.ctx.nodes and str(s) not in keep}
+            if not inner:
+                return expr.xreplace(values)
+            deps = self.ctx.__dict__.setdefault("_depends", {})
+            for s in inner:
+                if (str(s), keep) not in deps:
+                    deps[str(s), keep] = self.node_value(str(s), keep).free_symbols
+            expr = expr.xreplace({s: self.ctx.nodes[str(s)][1] if v in deps[str(s), keep] else self.node_at(str(s))
+                                  for s in inner})
+        raise ReadError(f"the graph's node {name} depends on itself")
+
+    def _node_value(self, name: str, keep: frozenset):
         symbol, expr = self.ctx.nodes[name]
         for _ in range(len(self.ctx.nodes) + 1):
             inner = {s for s in expr.free_symbols if str(s) in self.ctx.nodes and str(s) not in keep}
@@ -771,6 +806,17 @@ class _Evaluator:
                     if re.fullmatch(r"[A-Za-z0-9]+", text):
                         return self.name(f"{_name_of(tok)}_{text}", None, 0, sup_label=mark)
             raise ReadError("a label (x^{(t)}, w^{\\ast}) on something that is not a name")
+        if not _is_token(base_node) and base_node.data in ("subscripted", "letter", "greek", "word"):
+            atom = base_node.children[0]  # sigma_{1}^{2}: a graph's node named as a power (the variance)
+            if _is_token(atom) or atom.data in ("letter", "greek", "word"):
+                tok = atom if _is_token(atom) else atom.children[0]
+                sub = None
+                if base_node.data == "subscripted":
+                    text = str(base_node.children[1])
+                    sub = text[2:-1] if text.startswith("_{") else text[1:]
+                key = self.power_node(_name_of(tok), sub, 0, sup)
+                if key is not None:
+                    return self.node_at(key)
         base = self.ev(base_node)
         if isinstance(base, _Braced):
             raise Ambiguous("braces print nothing: {a + b}^2 reads as a + b^2")
@@ -983,17 +1029,54 @@ class _Evaluator:
         top, bottom = _name_parts(names[0]), _name_parts(names[1])
         return self.derivative_of(top, bottom, held)
 
-    def derivative_of(self, top, bottom, held):
+    def r_partial_name_power(self, node):
+        """d L / d sigma_j^2: the derivative with respect to a graph's node named as a power (the variance
+        sigma_j^2 is one name, "sigma1^2", not the square of a node sigma_j)."""
+        names = [c for c in node.children if not _is_token(c) and c.data == "name"]
+        sup = [c for c in node.children if not _is_token(c) and c.data != "name"][0]
+        top, (base, sub, primes) = _name_parts(names[0]), _name_parts(names[1])
+        key = self.power_node(base, sub, primes, sup)
+        if key is None:
+            raise ReadError(f"a derivative with respect to a power of '{base}', which is no name of the graph")
+        return self.derivative_of(top, None, None, variable=self.ctx.nodes[key][0])
+
+    def power_node(self, base, sub, primes, sup):
+        """The graph node a printed power is the name of (sigma_{1}^{2}: the node "sigma1^2"), or None."""
+        kids = sup.children
+        if len(kids) == 1 and not _is_token(kids[0]) and kids[0].data == "number":
+            kids = kids[0].children  # ^{2} as ^2
+        if primes or not self.ctx.nodes or len(kids) != 1 or not _is_token(kids[0], "NUMBER"):
+            return None
+        power = f"^{kids[0]}"
+        for candidate in ([base + power] if sub is None else [base + sub + power, f"{base}_{sub}{power}"]):
+            if candidate in self.ctx.nodes:
+                return candidate
+        return None
+
+    def derivative_of(self, top, bottom, held, variable=None):
         fbase, fsub, fprimes = top
-        v = self.variable_parts(bottom)
+        if variable is None and bottom[1] is None and not bottom[2] and bottom[0] in self.ctx.entries \
+                and bottom[0] not in self.ctx.labels and self.ctx.shape is not None \
+                and self.ctx.entries[bottom[0]][1] == 2 and not held:
+            # d L / d x for a matrix x written by its entries x_ij (of the problem's shape): the matrix of
+            # the derivatives d L / d x_ij
+            rows, cols = (int(v) for v in self.ctx.shape)
+            return sp.ImmutableMatrix(rows, cols, lambda r, c: self.derivative_of(
+                top, (bottom[0], f"{r + 1},{c + 1}", 0), None))
+        v = variable if variable is not None else self.variable_parts(bottom)
         fnode = self.node_name(fbase, fsub, fprimes)
         if fnode is not None:
             if v == self.ctx.nodes[fnode][0]:
                 return sp.Integer(1)
             keep = frozenset([str(v)] + list(held or []))
-            d = derivative(self.node_value(fnode, keep), v)
+            if self.ctx.values:  # every line is at the given values: all but v's are numbers before d/dv
+                expr = self.node_along(fnode, v, keep)
+            else:
+                expr = self.node_value(fnode, keep)
+            d = derivative(expr, v)
             # at the point where the kept nodes have their values
-            return d.xreplace({self.ctx.nodes[n][0]: self.node_value(n) for n in keep if n in self.ctx.nodes})
+            d = d.xreplace({self.ctx.nodes[n][0]: self.node_value(n) for n in keep if n in self.ctx.nodes})
+            return d.xreplace(self.ctx.values) if self.ctx.values else d
         if held:
             raise ReadError("a derivative holding names fixed is read for a graph's nodes only")
         if fsub is None and not fprimes and fbase in self.ctx.functions:

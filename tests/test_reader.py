@@ -932,3 +932,72 @@ def test_a_word_subscript_is_one_name_as_the_printer_writes_it():
     assert isinstance(reader.read_expr(r"d_{\mathit{k}}", reader.Context()), reader.Fresh)
     with pytest.raises(reader.ReadError):
         reader.read_expr(r"d_{\mathit{model}} + d_{\mathit{x}}", ctx)
+
+
+def _normalisation_graph(values: bool):
+    """A layer-norm graph of one example with three features, as a textbook draws it: mu, the variance
+    sigma^2 (one name, sigma_1^2), xhat_j, and L = sum g_j xhat_j (g given); the inputs x_{1j}, epsilon."""
+    x, eps = sp.IndexedBase("x"), sp.Symbol("epsilon")
+    g = [2, -1, sp.Rational(1, 2)]
+    ctx = reader.Context()
+    ctx.entries["x"] = (x, 2)
+    ctx.scalars["epsilon"] = eps
+    mu, var = sp.Symbol("mu1"), sp.Symbol("sigma1^2")
+    ctx.nodes["mu1"] = (mu, sum(x[1, j] for j in (1, 2, 3)) / 3)
+    ctx.nodes["sigma1^2"] = (var, sum((x[1, j] - mu) ** 2 for j in (1, 2, 3)) / 3)
+    hats = []
+    for j in (1, 2, 3):
+        h = sp.Symbol(f"hat(x)1{j}")
+        ctx.nodes[f"hat(x)1{j}"] = (h, (x[1, j] - mu) / sp.sqrt(var + eps))
+        hats.append(h)
+    ctx.nodes["L"] = (sp.Symbol("L"), sum(gj * h for gj, h in zip(g, hats)))
+    ctx.shape = (sp.Integer(1), sp.Integer(3))
+    point = {x[1, 1]: sp.Integer(1), x[1, 2]: sp.Integer(4), x[1, 3]: sp.Integer(-2), eps: sp.Rational(1, 10)}
+    if values:
+        ctx.values = dict(point)
+    return ctx, x, eps, g, point
+
+
+def test_a_graph_node_named_as_a_power_and_its_derivative():
+    """sigma_1^2 is the variance node's one name (not the square of an unknown sigma_1), and
+    d L / d sigma_1^2 is the derivative along the variance path only (the x-hats' sqrt(sigma^2 + eps)),
+    checked against SymPy's derivative of L written with a symbol for the variance."""
+    ctx, x, eps, g, point = _normalisation_graph(values=False)
+    (clause,) = reader.read(r"\sigma_{1}^{2} = 3", ctx).clauses
+    mean = (x[1, 1] + x[1, 2] + x[1, 3]) / 3
+    assert sp.simplify(clause[0][1] - sum((x[1, j] - mean) ** 2 for j in (1, 2, 3)) / 3) == 0
+    v = sp.Symbol("v")
+    by_hand = sp.diff(sum(gj * (x[1, j] - mean) / sp.sqrt(v + eps) for gj, j in zip(g, (1, 2, 3))), v)
+    variance = sum((x[1, j] - mean) ** 2 for j in (1, 2, 3)) / 3
+    (clause,) = reader.read(r"\frac{\partial L}{\partial \sigma_{1}^{2}} = 0", ctx).clauses
+    got = clause[0][1].xreplace(point)
+    want = by_hand.xreplace({v: variance}).xreplace(point)
+    assert sp.N(got - want, 30) == 0 and sp.N(want) != 0
+    for bad in (r"\frac{\partial L}{\partial \sigma_{1}^{3}} = 0", r"\frac{\partial L}{\partial \mu_{1}^{2}} = 0",
+                r"\tau_{1}^{2} = 1"):
+        with pytest.raises(reader.ReadError):
+            reader.read(bad, ctx)
+    with pytest.raises(reader.ReadError):  # without the graph, sigma_1^2 is still an unknown name
+        reader.read(r"\sigma_{1}^{2} = 1", reader.Context())
+
+
+def test_the_derivative_by_a_matrix_written_by_its_entries():
+    """d L / d x for the matrix x of entries x_ij (of the problem's shape): the matrix of d L / d x_ij, checked
+    against central differences of L written out here; at the given values, a node reads as its number."""
+    ctx, x, eps, g, point = _normalisation_graph(values=True)
+    (clause,) = reader.read(r"\frac{\partial L}{\partial x} = 0", ctx).clauses
+    got = clause[0][1]
+    assert isinstance(got, sp.MatrixBase) and got.shape == (1, 3)
+
+    def loss(v):
+        mean = sum(v) / 3
+        var = sum((a - mean) ** 2 for a in v) / 3
+        return sum(gj * (a - mean) / (var + 0.1) ** 0.5 for gj, a in zip(g, v))
+
+    for j in range(3):
+        up, down = [1.0, 4.0, -2.0], [1.0, 4.0, -2.0]
+        up[j] += 1e-6
+        down[j] -= 1e-6
+        assert float(sp.N(got[0, j])) == pytest.approx((loss(up) - loss(down)) / 2e-6, rel=1e-6)
+    (clause,) = reader.read(r"\mu_{1} = 1", ctx).clauses
+    assert clause[0][1] == 1  # (1 + 4 - 2) / 3, at the values
