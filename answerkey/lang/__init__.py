@@ -124,8 +124,8 @@ def speaking(code: str | None):
     code = code or "en"
     t = table(code)
     previous, _active = _active, code
-    try:
-        with rules.wordings(t["rules"]):
+    try:  # English: the wordings in use stay (the declared ones, or a table put in place by rules.wordings)
+        with rules.wordings(t["rules"]) if code != "en" else contextlib.nullcontext():
             yield
     finally:
         _active = previous
