@@ -73,6 +73,11 @@ def test_say_fills_a_sentence_with_the_text_its_placeholders_stand_for():
         # the more specific sentence wins over the shorter one it also matches
         assert lang.say("Assume $x > 0$ and $y > 0$.") == "가정: $x > 0$, $y > 0$."
         assert lang.say("Assume $x > 0$.") == "가정: $x > 0$."
+        # a sentence of clauses the table has one by one (tensor_op's introduction)
+        assert lang.say("W: input size, F: kernel size, P: padding, S: stride; $x_i$: entry i of the input; "
+                        "$k_i$: the kernel's entries.") == \
+            "W: 입력 크기, F: 커널 크기, P: 패딩, S: 스트라이드; $x_i$: 입력의 i번째 성분; $k_i$: 커널의 성분."
+        assert lang.say("$225$") == "$225$"  # no words outside its math: nothing to translate
         lang.missed()
         assert lang.say("A sentence no table has.") == "A sentence no table has."
         assert lang.missed() == {"A sentence no table has."}

@@ -57,6 +57,7 @@ WORDS = {
 STANDING = ("Assume", "가정:")
 
 _FORMAT = string.Formatter()
+_WORDY = re.compile(r"[^\W\d_]")  # a letter (of any script)
 
 
 @functools.lru_cache(maxsize=None)
@@ -133,17 +134,31 @@ def speaking(code: str | None):
 
 def say(text: str | None) -> str | None:
     """A fixed sentence of the tool in the language in use: its translation, or itself."""
-    if not text or _active == "en":
-        return text
+    if not text or _active == "en" or not _WORDY.search(re.sub(r"\$[^$]*\$", "", text)):
+        return text  # English, or no words outside its math: nothing to translate
+    found = _translated(text)
+    if found is not None:
+        return found
+    body, end = (text[:-1], ".") if text.endswith(".") else (text, "")
+    if "; " in body:  # a sentence of clauses ("W: input size, ...; $x_i$: entry i of the input."), clause by clause
+        clauses = body.split("; ")
+        said = [_translated(c) for c in clauses]
+        if any(c is not None for c in said):
+            _missed.update(c for c, t in zip(clauses, said) if t is None)
+            return "; ".join(t if t is not None else c for c, t in zip(clauses, said)) + end
+    _missed.add(text)
+    return text
+
+
+def _translated(text: str) -> str | None:
     sentences = table(_active)["sentences"]
     if text in sentences:
         return sentences[text]
     for regex, translation in _patterns(_active):
         found = regex.match(text)
         if found:
-            return translation.format_map({k: v for k, v in found.groupdict().items()})
-    _missed.add(text)
-    return text
+            return translation.format_map(found.groupdict())
+    return None
 
 
 def missed() -> set[str]:
