@@ -41,7 +41,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import draws, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texcompile, variants as variantmod, verify
+from . import draws, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texcompile, variants as variantmod, verify
 from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError, VerificationError
 
 SHEETS = ("key", "questions", "both")
@@ -84,6 +84,7 @@ class Options:
     progress: bool = False
     layout: str | None = None  # --layout: overrides the spec's layout:
     templates: str | None = None  # --templates DIR: the course's own templates, by name
+    language: str | None = None  # --language: overrides the spec's language:
 
 
 @dataclass
@@ -277,6 +278,8 @@ def run(path: str | Path, options: Options) -> Result:
     render.use_templates(options.templates)                   # the course's own templates, by name
     if options.layout and isinstance(base.data, dict):
         base.data["layout"] = options.layout
+    if options.language and isinstance(base.data, dict):
+        base.data["language"] = options.language              # rendered in it (lang.py); computed in English
     linebreak.use_layout(str(base.data.get("layout") or "article") if isinstance(base.data, dict) else "article")
     plan = variantmod.plan(name, options.seed, options.variants, roster)  # one key, one seed, or variants
     single = len(plan) == 1 and not roster and not options.variants
@@ -399,7 +402,7 @@ def master_files(name, spec, rows, directory: Path, pdf: bool):
     tex = render.render_master(name, spec.title, columns,
                                [{"variant": r["variant"], "seed": r["seed"], "code": r["code"],
                                  "student": (f"{r['student']} {r['student_name']}").strip(),
-                                 "answers": r["latex"]} for r in rows])
+                                 "answers": r["latex"]} for r in rows], language=lang.of(spec))
     files.append((directory / "answers.tex", tex))
     if pdf:
         files.append((directory / "answers.pdf", texcompile.compile_pdf(tex, "answers", passes=2)))

@@ -48,6 +48,8 @@ def parser(prog: str = "generate.py") -> argparse.ArgumentParser:
                    help="answer key (default), question sheet, or both")
     p.add_argument("--layout", choices=["article", "exam"], help="the page layout (default: the spec's "
                    "layout:, else article): article, the seed's look; exam, the exam class with \\printanswers")
+    p.add_argument("--language", choices=["en", "ko"], help="the language of the key's fixed words: rule "
+                   "notes, the verification record, the tool's sentences (default: the spec's language:, else en)")
     p.add_argument("--templates", metavar="DIR", help="the course's own templates: a file in DIR overrides the "
                    "shipped template of that name (document.tex, questions.tex, preamble.tex, head.tex, ...)")
     p.add_argument("-j", "--jobs", type=_positive, metavar="N",
@@ -80,7 +82,7 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
     options = Options(out=Path(args.out), sets=args.sets, pdf=not args.no_pdf, check_only=args.check,
                       show_rules=not args.no_rules, show_checks=not args.no_checks, sheet=args.sheet,
                       seed=args.seed, variants=args.variants, roster=args.roster, jobs=args.jobs,
-                      layout=args.layout, templates=args.templates,
+                      layout=args.layout, templates=args.templates, language=args.language,
                       progress=sys.stderr.isatty() and not args.quiet)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # stopped by a supervisor: clean up as on Ctrl-C
     try:

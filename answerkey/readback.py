@@ -149,7 +149,9 @@ def _conditions(note: str | None, context) -> dict:
 
 def standing(note: str | None) -> bool:
     """A note that states assumptions for the rest of its part ("Assume $x > -1$."), not only its line."""
-    return bool(note) and note.lstrip().startswith("Assume")
+    from .lang import STANDING
+
+    return bool(note) and note.lstrip().startswith(STANDING)
 
 
 def _merged(into: dict, conditions: dict) -> dict:

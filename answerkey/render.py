@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 from pylatex.utils import NoEscape, escape_latex
 
-from . import claims, linebreak, rules
+from . import claims, lang, linebreak, rules
 from .derivation import Line, Solution
 from .printer import tex
 
@@ -108,7 +108,7 @@ def line_view(line: Line, ref: str = "") -> dict:
     rows = linebreak.rows(first, forms, linebreak.LIMIT[0])  # a line too wide for the page: rows of aligned
     body = first + "".join(f" {rel} {form}" for rel, form in forms) if rows is None else \
         "\\begin{aligned}" + " \\\\\n".join(rows) + "\\end{aligned}"
-    return {"ref": ref, "math": NoEscape(body), "note": rule_text(line.note) if line.note else None,
+    return {"ref": ref, "math": NoEscape(body), "note": rule_text(lang.say(line.note)) if line.note else None,
             "rule": rule_text(rules.text(line.rule)) if line.rule else None, "therefore": line.therefore}
 
 
@@ -120,7 +120,7 @@ def _table(part, p: int) -> dict:
         last = tex(line.chain[-1], inline=True) if line.chain else rhs
         rows.append({"ref": f"{p}.{i}", "cells": [NoEscape(f"${tex(line.lhs, inline=True)}$"),
                                                    NoEscape(f"$\\displaystyle {rhs}$"), NoEscape(f"${last}$")]})
-    return {"columns": [rule_text(c) for c in part.columns], "rows": rows}
+    return {"columns": [rule_text(lang.say(c)) for c in part.columns], "rows": rows}
 
 
 def statement_of(problem) -> NoEscape | None:
@@ -129,7 +129,7 @@ def statement_of(problem) -> NoEscape | None:
     if text:
         return NoEscape(text.strip())
     if problem.kind.describe is not None:
-        return NoEscape(problem.kind.describe(problem))
+        return NoEscape(lang.say(problem.kind.describe(problem)))
     return None
 
 
@@ -139,11 +139,10 @@ def problem_view(problem, solution: Solution | None) -> dict:
 
 
 def points_text(points) -> str | None:
-    """(4 points), (1 point), (2.5 points); None without points."""
+    """(4 points), (1 point), (2.5 points) in the language in use; None without points."""
     if points is None:
         return None
-    shown = f"{points:g}"
-    return f"({shown} point{'' if points == 1 else 's'})"
+    return lang.word("point" if points == 1 else "points", points=f"{points:g}")
 
 
 def _problem_view(problem, solution: Solution | None) -> dict:
@@ -163,20 +162,34 @@ def _problem_view(problem, solution: Solution | None) -> dict:
     if solution is None:
         return view
     parts = [{"label": part.label, "heading": f"{problem.ref}.{part.label})" if part.label else None,
-              "intro": rule_text(part.intro) if part.intro else None,
+              "intro": rule_text(lang.say(part.intro)) if part.intro else None,
               "lines": [line_view(line, f"{p}.{i}") for i, line in enumerate(part.lines)],
               "table": _table(part, p) if part.columns else None} for p, part in enumerate(solution.parts)]
-    view.update(parts=parts, data=solution.data, checks=[rule_text(c) for c in solution.checks],
+    view.update(parts=parts, data=_data_view(solution.data), checks=[rule_text(lang.say(c)) for c in solution.checks],
                 verified=solution.verified)
     return view
 
 
+def _options(options):
+    """A kind's options with their fixed words (True, False) in the language in use."""
+    return [{**o, "text": NoEscape(lang.say(str(o["text"]))) if isinstance(o.get("text"), NoEscape)
+             else lang.say(o["text"]) if isinstance(o.get("text"), str) else o.get("text")} for o in options]
+
+
+def _data_view(data: dict) -> dict:
+    if lang.current() == "en" or not data.get("options"):
+        return data
+    return {**data, "options": _options(data["options"])}
+
+
 def solution_block(problem, solution: Solution, directory=None) -> str:
     """The problem's worked solution as its kind's template prints it (the lines the page shows, each
-    after a `%line P.L` marker): what the read-back reads (with the course's own templates, if any)."""
-    view = _problem_view(problem, solution)
-    return environment(directory or search_path()).get_template(problem.kind.template).render(problem=view,
-                                                                                            show_rules=True)
+    after a `%line P.L` marker): what the read-back reads (with the course's own templates, if any), in
+    the spec's language (lang.py)."""
+    with lang.speaking(lang.of(problem)):
+        view = _problem_view(problem, solution)
+        return environment(directory or search_path()).get_template(problem.kind.template).render(
+            problem=view, show_rules=True, words=lang.words())
 
 
 def _header(spec) -> dict:
@@ -185,6 +198,7 @@ def _header(spec) -> dict:
         student = plain(f"{spec.student['name']} ({spec.student['id']})" if spec.student.get("name")
                         else spec.student["id"])
     return dict(title=plain(spec.title), author=plain(spec.author), date=plain(spec.date), student=student,
+                words=lang.words(lang.of(spec)),
                 seed=spec.seed, code=plain(spec.code) if spec.code else None,
                 student_id=plain(spec.student["id"]) if spec.student else None,
                 paper=spec.setting("paper", "letter"), layout=spec.setting("layout", "article"))
@@ -193,7 +207,8 @@ def _header(spec) -> dict:
 def head(spec, directory=None) -> str:
     """The start that the key and the question sheet share, up to \\begin{document}: known before solving,
     so that TeX can start on it early (texcompile.EarlyCompile)."""
-    return environment(directory or search_path(spec)).get_template("head.tex").render(**_header(spec))
+    with lang.speaking(lang.of(spec)):
+        return environment(directory or search_path(spec)).get_template("head.tex").render(**_header(spec))
 
 
 def render(spec, solutions: list, directory=None, show_rules: bool = True, show_checks: bool = True,
@@ -201,10 +216,11 @@ def render(spec, solutions: list, directory=None, show_rules: bool = True, show_
     """The answer key: statements and worked solutions (`answers` False: the exam layout's question sheet,
     the same source without \\printanswers)."""
     template = environment(directory or search_path(spec)).get_template("document.tex")
-    return template.render(
-        **_header(spec), problems=[problem_view(p, s) for p, s in zip(spec.problems, solutions)],
-        show_rules=show_rules, show_checks=show_checks, answers=answers,
-    )
+    with lang.speaking(lang.of(spec)):  # the rules, the sentences and the words in the spec's language
+        return template.render(
+            **_header(spec), problems=[problem_view(p, s) for p, s in zip(spec.problems, solutions)],
+            show_rules=show_rules, show_checks=show_checks, answers=answers,
+        )
 
 
 def render_questions(spec, solutions: list, directory=None, room_cm: int = 6) -> str:
@@ -214,17 +230,19 @@ def render_questions(spec, solutions: list, directory=None, room_cm: int = 6) ->
         return render(spec, solutions, directory, answers=False)
     template = environment(directory or search_path(spec)).get_template("questions.tex")
     problems = []
-    for p, s in zip(spec.problems, solutions):
-        view = problem_view(p, None)
-        view["figure"] = s.data.get("figure")
-        view["claim"] = s.data.get("claim")  # answers in words: the claim, the options (unmarked), the room
-        view["options"] = [{"label": o["label"], "text": o["text"]} for o in s.data.get("options") or []]
-        view["room"] = s.data.get("room")
-        problems.append(view)
-    return template.render(**_header(spec), problems=problems, room=f"{room_cm}cm")
+    with lang.speaking(lang.of(spec)):
+        for p, s in zip(spec.problems, solutions):
+            view = problem_view(p, None)
+            view["figure"] = s.data.get("figure")
+            view["claim"] = s.data.get("claim")  # answers in words: the claim, the options (unmarked), the room
+            view["options"] = _options([{"label": o["label"], "text": o["text"]} for o in s.data.get("options") or []])
+            view["room"] = s.data.get("room")
+            problems.append(view)
+        return template.render(**_header(spec), problems=problems, room=f"{room_cm}cm")
 
 
-def render_master(spec_name: str, title: str, columns: list, rows: list, directory=None) -> str:
+def render_master(spec_name: str, title: str, columns: list, rows: list, directory=None,
+                  language: str = "en") -> str:
     """The graders' table of every variant's answers: one table per problem, one row per variant.
 
     `columns`: [(problem number, [labels])]; `rows`: [{"variant", "seed", "student", "answers":
@@ -237,4 +255,6 @@ def render_master(spec_name: str, title: str, columns: list, rows: list, directo
                                  "student": plain(r["student"] or ""),
                                  "cells": [NoEscape(r["answers"].get((number, label), "")) for label in labels]}
                                 for r in rows]})
-    return template.render(title=plain(title), name=plain(spec_name), tables=tables, count=len(rows))
+    words = lang.words(language)
+    return template.render(title=plain(words["answers_of_variants"].format(title=title, count=len(rows))),
+                           name=plain(spec_name), tables=tables, words=words)

@@ -108,6 +108,8 @@ class Top(Fields):
     layout: Literal["article", "exam"] = Field("article", description="article: the seed's look; exam: the "
                                                "exam class (questions, parts, points, \\printanswers)")
     paper: Literal["letter", "a4"] = Field("letter", description="the paper size")
+    language: Literal["en", "ko"] = Field("en", description="the language of the key's fixed words (rule notes, "
+                                          "the verification record, the tool's sentences): en or ko")
     problems: list[Any] = Field(min_length=1, description="the problems, in order")
 
 
