@@ -68,6 +68,17 @@ class KeyPrinter(LatexPrinter):
         """A written-out sum inside a sum keeps its brackets: c - (w_1^2 + ... + w_n^2)."""
         return super()._needs_add_brackets(expr) or isinstance(expr, mo.ExpandedSum)
 
+    def _as_ordered_terms(self, expr, order=None):
+        """SymPy's order, except that a sum does not open with a minus sign when a term without one follows:
+        x - a, not -a + x (the leading negative terms go last); an unevaluated form keeps its written order."""
+        terms = super()._as_ordered_terms(expr, order)
+        if (order or self.order) == "none" or len(terms) < 2:
+            return terms
+        lead = 0
+        while lead < len(terms) and terms[lead].could_extract_minus_sign():
+            lead += 1
+        return terms[lead:] + terms[:lead] if 0 < lead < len(terms) else terms
+
     def _print_Add(self, expr, order=None):
         """SymPy's, with a term that prints with its own minus sign joined by it (a + -1 x 1 -> a - 1 x 1)."""
         return super()._print_Add(expr, order).replace(" + -", " - ")
