@@ -7,6 +7,7 @@ with the asked labels (a), (b), ... where the gradients would be.
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import sympy as sp
@@ -238,71 +239,95 @@ def text_size(src: str, pt: float) -> tuple[float, float]:
     return round(w * 1.04 * em + 0.02, 3), round((max(h, 0.7) + d) * 1.04 * em + 0.02, 3)
 
 
-# --- geometry -------------------------------------------------------------------------------------------------
+# --- geometry ---------------------------------------------------------------------------------------------
+# A text is a rectangle, level or sloped along its wire; a node its box; a wire a polyline. Two shapes are
+# apart when some axis (an edge's normal, or a segment's direction) separates their projections by the gap.
+
+def corners(cx, cy, w, h, angle=0.0) -> list:
+    """The corners of a w x h rectangle centred at (cx, cy), turned by angle degrees."""
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    return [(cx + c * dx - s * dy, cy + s * dx + c * dy) for dx, dy in
+            ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))]
+
+
+def _axes(shape):
+    pairs = list(zip(shape, shape[1:] + shape[:1])) if len(shape) > 2 else [tuple(shape)]
+    found = []
+    for (ax, ay), (bx, by) in pairs:
+        length = math.hypot(bx - ax, by - ay) or 1.0
+        found.append((-(by - ay) / length, (bx - ax) / length))
+        if len(shape) == 2:
+            found.append(((bx - ax) / length, (by - ay) / length))
+    return found
+
+
+def apart(p, q, gap=0.0) -> bool:
+    """Whether two convex shapes (lists of points; two points: a segment) keep at least gap apart along
+    one of their separating axes (a sufficient test: what it calls apart is)."""
+    if (max(x for x, _ in p) + gap <= min(x for x, _ in q) or max(x for x, _ in q) + gap <= min(x for x, _ in p)
+            or max(y for _, y in p) + gap <= min(y for _, y in q) or max(y for _, y in q) + gap <= min(y for _, y in p)):
+        return True
+    for nx, ny in _axes(p) + _axes(q):
+        a = [nx * x + ny * y for x, y in p]
+        b = [nx * x + ny * y for x, y in q]
+        if max(a) + gap <= min(b) or max(b) + gap <= min(a):
+            return True
+    return False
+
 
 def box_at(cx, cy, w, h) -> tuple:
     return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
-def boxes_overlap(a, b, gap=0.0) -> bool:
-    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
-
-
-def segment_hits_box(p, q, box, gap=0.0) -> bool:
-    """Whether the segment p-q meets the box grown by gap on every side (Liang-Barsky clipping)."""
-    x0, y0, x1, y1 = box[0] - gap, box[1] - gap, box[2] + gap, box[3] + gap
-    t0, t1 = 0.0, 1.0
-    dx, dy = q[0] - p[0], q[1] - p[1]
-    for step, low, high, start in ((dx, x0, x1, p[0]), (dy, y0, y1, p[1])):
-        if abs(step) < 1e-12:
-            if start <= low or start >= high:
-                return False
-            continue
-        a, b = (low - start) / step, (high - start) / step
-        if a > b:
-            a, b = b, a
-        t0, t1 = max(t0, a), min(t1, b)
-        if t0 >= t1:
-            return False
-    return True
+def _rect(box) -> list:
+    return [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])]
 
 
 class _Scene:
     """The figure at one stretch of the layout: node boxes, wires (polylines), and the texts placed so far."""
 
-    def __init__(self, position, node_size):
+    def __init__(self, position, node_size, stretch=1.0):
         self.position = position
+        self.stretch = stretch  # the vertical stretch: a wire bent past a column keeps as far from it
         self.node_box = {s: box_at(x, y, *node_size[s]) for s, (x, y) in position.items()}
+        self.node_shape = {s: _rect(b) for s, b in self.node_box.items()}
         self.wires: list[tuple] = []  # (source, target or None, [points])
+        self.bends: dict = {}  # (column x, gap y): how many wires are bent through it
         self.texts: list[dict] = []
-        self.misses = 0
+        self.misses = 0  # texts that could not be placed clear of everything
+        self.crowded = 0  # wires' labels placed nearer another wire than FAR_GAP
 
-    def free(self, box, own=None) -> bool:
-        """Whether a text's box is clear of every node, text and wire; a wire's label (own: the index of
+    def free(self, shape, own=None) -> bool:
+        """Whether a text's shape is clear of every node, text and wire; a wire's label (own: the index of
         its wire) keeps farther from the other wires than from its own."""
-        if any(boxes_overlap(box, b, GAP) for b in self.node_box.values()):
+        if not all(apart(shape, b, GAP) for b in self.node_shape.values()):
             return False
-        if any(boxes_overlap(box, t["box"], TEXT_GAP) for t in self.texts):
+        if not all(apart(shape, t["shape"], TEXT_GAP) for t in self.texts):
             return False
-        return not any(segment_hits_box(p, q, box, GAP if own is None or own == i else FAR_GAP)
-                       for i, (_, _, pts) in enumerate(self.wires) for p, q in zip(pts, pts[1:]))
+        return all(apart(shape, [p, q], GAP if own is None or own == i else FAR_GAP)
+                   for i, (_, _, pts) in enumerate(self.wires) for p, q in zip(pts, pts[1:]))
 
-    def place(self, text: dict, candidates, own=None) -> bool:
-        """Put the text at the first free candidate centre; at the first one, counted as a miss, if none is.
-        An asked label is set from its left end (anchor west), so that the question sheet's shorter "(a)"
-        starts where the key's "(a) = 15" does."""
-        first = None
-        for cx, cy in candidates:
-            cx, cy = round(cx, 3), round(cy, 3)
-            box = box_at(cx, cy, *text["size"])
-            first = first or (cx, cy, box)
-            if self.free(box, own):
+    def place(self, text: dict, candidates, own=None) -> None:
+        """Put the text at the first free candidate (centre, angle); failing that at the first one clear of
+        the wires at all (crowded), else at the first (a miss). An asked label is set from its left end
+        (anchor west), so that the question sheet's shorter "(a)" starts where the key's "(a) = 15" does."""
+        tried = []
+        for cx, cy, angle in candidates:
+            cx, cy, angle = round(cx, 3), round(cy, 3), round(angle, 2)
+            shape = corners(cx, cy, *text["size"], angle)
+            tried.append((cx, cy, angle, shape))
+            if self.free(shape, own):
                 break
         else:
-            self.misses += 1
-            cx, cy, box = first
-        at = (round(box[0], 3), cy) if text.get("anchor") == "west" else (cx, cy)
-        self.texts.append(dict(text, at=at, box=box))
+            found = next((c for c in tried if self.free(c[3])), None)
+            if found is None:
+                self.misses += 1
+                found = tried[0]
+            else:
+                self.crowded += 1
+            cx, cy, angle, shape = found
+        at = (round(cx - text["size"][0] / 2, 3), cy) if text.get("anchor") == "west" else (cx, cy)
+        self.texts.append(dict(text, at=at, angle=angle, shape=shape))
 
     def route(self, source, target, end):
         """A wire from source to the target (or the end point): straight, or bent through the free gap of a
@@ -311,10 +336,10 @@ class _Scene:
         used = set()
         for _ in range(12):
             hit = None
-            for s, b in self.node_box.items():
+            for s, b in self.node_shape.items():
                 if s in (source, target):
                     continue
-                if any(segment_hits_box(p, q, b, GAP) for p, q in zip(pts, pts[1:])):
+                if not all(apart([p, q], b, GAP) for p, q in zip(pts, pts[1:])):
                     hit = s
                     break
             if hit is None:
@@ -325,21 +350,32 @@ class _Scene:
                 self.misses += 1
                 break
             (ax, ay), (bx, by) = pts[k], pts[k + 1]
-            y_line = ay + (by - ay) * (x - ax) / (bx - ax) if bx != ax else ay
-            column = sorted(b for s, b in self.node_box.items() if abs(self.position[s][0] - x) < 1e-6)
-            gaps = [column[0][1] - Y_STEP / 2, column[-1][3] + Y_STEP / 2]
-            gaps += [(lo[3] + hi[1]) / 2 for lo, hi in zip(column, column[1:]) if hi[1] - lo[3] > 4 * GAP]
-            gaps = [g for g in gaps if (x, round(g, 3)) not in used]
-            if not gaps:
+            y_line = ay + (by - ay) * (x - ax) / (bx - ax)
+            column = sorted((b for s, b in self.node_box.items() if abs(self.position[s][0] - x) < 1e-6),
+                            key=lambda b: b[1])
+            # the free gaps: below and above the column, between two of its nodes; wires already bent
+            # through a gap pass beside one another, not on top of one another
+            room = Y_STEP * self.stretch / 2
+            gaps = [(column[0][1] - room, -1.0, 9.0), (column[-1][3] + room, 1.0, 9.0)]
+            gaps += [((lo[3] + hi[1]) / 2, 1.0, (hi[1] - lo[3]) / 2 - 2 * GAP) for lo, hi in zip(column, column[1:])
+                     if hi[1] - lo[3] > 4 * GAP]
+            spots = []
+            for y, way, half in gaps:
+                n = self.bends.get((x, round(y, 3)), 0)
+                offset = (way * BEND * n) if half > 9 - 1e-9 else ((-1) ** n) * BEND / 2 * ((n + 1) // 2)
+                if abs(offset) <= half and (x, round(y, 3)) not in used:
+                    spots.append((y + offset, round(y, 3)))
+            if not spots:
                 self.misses += 1
                 break
-            y = round(min(gaps, key=lambda g: abs(g - y_line)), 3)
-            used.add((x, y))
-            pts.insert(k + 1, (x, y))
+            y, gap = min(spots, key=lambda g: abs(g[0] - y_line))
+            used.add((x, gap))
+            self.bends[(x, gap)] = self.bends.get((x, gap), 0) + 1
+            pts.insert(k + 1, (x, round(y, 3)))
         self.wires.append((source, target, pts))
 
     def around(self, s, size, directions, rings=5):
-        """Centres for a text beside the node s: each direction, then farther out."""
+        """Candidates for a text beside the node s: each direction, then farther out; level."""
         x, y = self.position[s]
         x0, y0, x1, y1 = self.node_box[s]
         w, h = size
@@ -350,11 +386,11 @@ class _Scene:
                 for shift in ((0.0, 0.6, -0.6) if dx == 0 else (0.0,)):
                     cx = x + dx * ((x1 - x0) / 2 + clear + w / 2 + extra) + shift * w
                     cy = y + dy * ((y1 - y0) / 2 + clear + h / 2 + extra)
-                    yield cx, cy
+                    yield cx, cy, 0.0
 
-    def along(self, pts, size, up: bool, ts):
-        """Centres for a text beside a wire: at a few points along each of its pieces, clear of it on the
-        upper (values) or lower (gradients) side."""
+    def along(self, pts, size, up: bool, ts, sloped: bool):
+        """Candidates for a text beside a wire, on its upper (values) or lower (gradients) side, at a few
+        points along each of its pieces: level (the classic look), or sloped along a slanted piece."""
         pieces = sorted(zip(pts, pts[1:]), key=lambda pq: -math.dist(*pq))
         w, h = size
         for extra in (0.0, 0.12, 0.24):
@@ -364,15 +400,21 @@ class _Scene:
                     nx, ny = -(by - ay) / length, (bx - ax) / length  # the upward normal: wires run rightwards
                     if not up:
                         nx, ny = -nx, -ny
-                    off = w / 2 * abs(nx) + h / 2 * abs(ny) + GAP * 1.25 + extra
-                    yield ax + t * (bx - ax) + off * nx, ay + t * (by - ay) + off * ny
+                    if sloped:
+                        if abs(by - ay) < 1e-9:
+                            continue
+                        off, angle = h / 2 + GAP * 1.25 + extra, math.degrees(math.atan2(by - ay, bx - ax))
+                    else:
+                        off, angle = w / 2 * abs(nx) + h / 2 * abs(ny) + GAP * 1.25 + extra, 0.0
+                    yield ax + t * (bx - ax) + off * nx, ay + t * (by - ay) + off * ny, angle
 
 
+BEND = 0.5  # cm between two wires bent through one gap
 ALONG = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82)
 NAME_SIDES = ((0, 1), (1, 1), (-1, 1), (0, -1), (1, -1), (-1, -1))
 ASKED_SIDES = ((0, -1), (0, 1), (1, -1), (-1, -1), (1, 1), (-1, 1), (-1, 0))
-STRETCH = ((1.0, 1.0), (1.2, 1.0), (1.2, 1.2), (1.45, 1.2), (1.45, 1.45), (1.75, 1.45), (1.75, 1.75),
-           (2.1, 2.1), (2.5, 2.5), (3.0, 3.0))
+STRETCH = ((1.0, 1.0), (1.0, 1.25), (1.2, 1.2), (1.2, 1.5), (1.45, 1.45), (1.45, 1.8), (1.75, 1.75),
+           (1.75, 2.2), (2.1, 2.1), (2.1, 2.6), (2.5, 2.5), (3.0, 3.0))  # (x, y): the layout, wider and taller
 
 
 def figure(inputs, nodes, output, values, gradients, ask) -> dict:
@@ -398,60 +440,71 @@ def figure(inputs, nodes, output, values, gradients, ask) -> dict:
         # top to bottom, ties by name: free_symbols is a set, whose order changes from run to run
         for source in sorted(expr.free_symbols, key=lambda p: (-base[p][1] if p in base else 0, str(p))):
             if source in base:
-                contribution = simplify(sp.diff(expr, source).subs(values) * gradients[node])
+                contribution = sp.diff(expr, source).subs(values) * gradients[node]
+                if not (contribution.is_Rational or contribution.is_Float):
+                    contribution = simplify(contribution)
                 edges.append((source, node, contribution))
     edges.append((output, None, sp.Integer(1)))
+    names = [_text("name", ids[s], f"${tex(s)}$", f"${tex(s)}$") for s in base if s in nodes]
+    names_of = [s for s in base if s in nodes]
+    labels = []
+    for s in base:
+        if s in asked:
+            bold = r"\textbf{" + ", ".join(f"({lab})" for lab in asked[s]) + "}"
+            labels.append((s, _text("asked", ids[s], bold + rf"\,$= {_number(gradients[s])}$", bold, anchor="west")))
+    pairs = []
+    if labelled:
+        for source, target, contribution in edges:
+            owner = f"{ids[source]}-{ids[target] if target is not None else 'out'}"
+            value = f"${_number(values[source])}$"
+            pairs.append((_text("value", owner, value, value if source in inputs else ""),
+                          _text("gradient", owner, f"${_number(contribution)}$", "")))
 
     best = None
     for sx, sy in STRETCH:
         position = {s: (round(x * sx, 3), round(y * sy, 3)) for s, (x, y) in base.items()}
-        scene = _Scene(position, node_size)
+        scene = _Scene(position, node_size, sy)
         stub = (round(position[output][0] + X_STEP * 0.8 * sx, 3), position[output][1])
         for source, target, _ in edges:
             scene.route(source, target, position[target] if target is not None else stub)
-        for s in base:
-            if s in nodes:
-                text = {"style": "name", "owner": ids[s], "key": f"${tex(s)}$", "questions": f"${tex(s)}$"}
-                text["size"] = text_size(text["key"], NAME_PT)
-                scene.place(text, scene.around(s, text["size"], NAME_SIDES))
-        for s in base:
-            if s in asked:
-                bold = r"\textbf{" + ", ".join(f"({lab})" for lab in asked[s]) + "}"
-                text = {"style": "asked", "owner": ids[s], "key": bold + rf"\,$= {_number(gradients[s])}$",
-                        "questions": bold, "anchor": "west"}
-                text["size"] = text_size(text["key"], LABEL_PT)
-                scene.place(text, scene.around(s, text["size"], ASKED_SIDES))
-        if labelled:
-            for own, (source, target, contribution) in enumerate(edges):
-                owner = f"{ids[source]}-{ids[target] if target is not None else 'out'}"
-                value = {"style": "value", "owner": owner, "key": f"${_number(values[source])}$"}
-                value["questions"] = value["key"] if source in inputs else ""
-                gradient = {"style": "gradient", "owner": owner, "key": f"${_number(contribution)}$", "questions": ""}
-                value["size"] = text_size(value["key"], LABEL_PT)
-                gradient["size"] = text_size(gradient["key"], LABEL_PT)
-                _place_pair(scene, own, value, gradient)
-        if best is None or scene.misses < best[0].misses:
+        for s, text in zip(names_of, names):
+            scene.place(text, scene.around(s, text["size"], NAME_SIDES))
+        for s, text in labels:
+            scene.place(text, scene.around(s, text["size"], ASKED_SIDES))
+        for own, (value, gradient) in enumerate(pairs):
+            _place_pair(scene, own, value, gradient)
+        if best is None or (scene.misses, scene.crowded) < (best[0].misses, best[0].crowded):
             best = (scene, stub)
-        if scene.misses == 0:
+        if scene.misses == scene.crowded == 0:
             break
     scene, stub = best
     return _view(scene, stub, ids, node_text, nodes, labelled)
 
 
+def _text(style, owner, key, questions, anchor="center") -> dict:
+    return {"style": style, "owner": owner, "key": key, "questions": questions, "anchor": anchor,
+            "size": text_size(key, NAME_PT if style == "name" else LABEL_PT)}
+
+
 def _place_pair(scene, own, value, gradient):
-    """A wire's value above and its gradient below at one point along it, where both fit; else apart."""
+    """A wire's value above and its gradient below at one point along it, where both fit (level, else
+    sloped along the wire); else apart."""
     pts = scene.wires[own][2]
-    for t in ALONG:
-        up = next(scene.along(pts, value["size"], True, (t,)))
-        down = next(scene.along(pts, gradient["size"], False, (t,)))
-        a = box_at(*up, *value["size"])
-        b = box_at(*down, *gradient["size"])
-        if scene.free(a, own) and scene.free(b, own) and not boxes_overlap(a, b, TEXT_GAP):
-            scene.place(value, [up], own)
-            scene.place(gradient, [down], own)
-            return
-    scene.place(value, scene.along(pts, value["size"], True, ALONG), own)
-    scene.place(gradient, scene.along(pts, gradient["size"], False, ALONG), own)
+    for sloped in (False, True):
+        for t in ALONG:
+            up = next(scene.along(pts, value["size"], True, (t,), sloped), None)
+            down = next(scene.along(pts, gradient["size"], False, (t,), sloped), None)
+            if up is None or down is None:
+                continue
+            a = corners(*up[:2], *value["size"], up[2])
+            b = corners(*down[:2], *gradient["size"], down[2])
+            if scene.free(a, own) and scene.free(b, own) and apart(a, b, TEXT_GAP):
+                scene.place(value, [up], own)
+                scene.place(gradient, [down], own)
+                return
+    for text, up in ((value, True), (gradient, False)):
+        scene.place(text, itertools.chain(scene.along(pts, text["size"], up, ALONG, False),
+                                          scene.along(pts, text["size"], up, ALONG, True)), own)
 
 
 def _view(scene, stub, ids, node_text, nodes, labelled) -> dict:
@@ -465,35 +518,38 @@ def _view(scene, stub, ids, node_text, nodes, labelled) -> dict:
         path = [f"({ids[source]})", *(f"({x},{y})" for x, y in pts[1:-1]), f"({ids[target]})" if target is not None
                 else "(out)"]
         wires.append({"path": NoEscape(" -- ".join(path))})
-    texts = [{"style": t["style"], "at": at(t["at"]), "anchor": t.get("anchor", "center"), "key": NoEscape(t["key"]),
-              "questions": NoEscape(t["questions"])} for t in scene.texts]
-    xs = [b[0] for b in scene.node_box.values()] + [t["box"][0] for t in scene.texts]
-    xe = [b[2] for b in scene.node_box.values()] + [t["box"][2] for t in scene.texts] + [stub[0]]
+    texts = []
+    for t in scene.texts:
+        options = f"fig{t['style']}, anchor={t['anchor']}" + (f", rotate={t['angle']}" if t["angle"] else "")
+        texts.append({"options": options, "at": at(t["at"]), "key": NoEscape(t["key"]),
+                      "questions": NoEscape(t["questions"])})
+    xs = [b[0] for b in scene.node_box.values()] + [x for t in scene.texts for x, _ in t["shape"]]
+    xe = [b[2] for b in scene.node_box.values()] + [x for t in scene.texts for x, _ in t["shape"]] + [stub[0]]
     width = max(xe) - min(xs)
     geometry = {"nodes": {ids[s]: b for s, b in scene.node_box.items()},
                 "wires": [(ids[s], ids[t] if t is not None else "out", pts) for s, t, pts in scene.wires],
-                "texts": [dict({k: t[k] for k in ("style", "owner", "key", "questions", "at", "size")},
-                               anchor=t.get("anchor", "center")) for t in scene.texts],
-                "misses": scene.misses}
+                "texts": [{k: t[k] for k in ("style", "owner", "key", "questions", "at", "angle", "anchor", "size")}
+                          for t in scene.texts],
+                "misses": scene.misses, "crowded": scene.crowded}
     return {"nodes": out_nodes, "wires": wires, "texts": texts, "stub": {"at": at(stub)}, "labels": labelled,
             "scale": round(min(1.0, MAX_WIDTH / width), 3), "geometry": geometry}
 
 
 def scene_boxes(fig: dict, sheet: str = "key") -> dict:
-    """The figure as a test sees it: the boxes (x0, y0, x1, y1) in cm of every text shown on the sheet
-    ("key" or "questions": the question sheet's texts are set at the key's places, each inside the key's
-    box), the node boxes, and the wires as polylines."""
+    """The figure as a test sees it: the corners in cm of every text shown on the sheet ("key" or
+    "questions": the question sheet's texts are set at the key's places, each inside the key's box), the
+    node boxes (x0, y0, x1, y1), and the wires as polylines."""
     g = fig["geometry"]
     texts = []
     for t in g["texts"]:
         shown = t[sheet]
         if not shown:
             continue
-        pt = NAME_PT if t["style"] == "name" else LABEL_PT
-        w, h = text_size(shown, pt)
+        w, h = text_size(shown, NAME_PT if t["style"] == "name" else LABEL_PT)
         x, y = t["at"]
-        box = (x, y - h / 2, x + w, y + h / 2) if t["anchor"] == "west" else box_at(x, y, w, h)
-        texts.append({"style": t["style"], "owner": t["owner"], "text": shown, "box": box})
+        if t["anchor"] == "west":
+            x += w / 2
+        texts.append({"style": t["style"], "owner": t["owner"], "text": shown, "corners": corners(x, y, w, h, t["angle"])})
     return {"texts": texts, "nodes": dict(g["nodes"]), "wires": list(g["wires"])}
 
 
