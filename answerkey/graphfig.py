@@ -261,11 +261,21 @@ def _axes(shape):
     return found
 
 
-def apart(p, q, gap=0.0) -> bool:
+def _bbox(p) -> tuple:
+    xs, ys = [x for x, _ in p], [y for _, y in p]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _near(a, b, gap) -> bool:
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
+
+
+def apart(p, q, gap=0.0, boxes=None) -> bool:
     """Whether two convex shapes (lists of points; two points: a segment) keep at least gap apart along
-    one of their separating axes (a sufficient test: what it calls apart is)."""
-    if (max(x for x, _ in p) + gap <= min(x for x, _ in q) or max(x for x, _ in q) + gap <= min(x for x, _ in p)
-            or max(y for _, y in p) + gap <= min(y for _, y in q) or max(y for _, y in q) + gap <= min(y for _, y in p)):
+    one of their separating axes (a sufficient test: what it calls apart is). boxes: their bounding boxes,
+    when known."""
+    a, b = boxes or (_bbox(p), _bbox(q))
+    if not _near(a, b, gap):
         return True
     for nx, ny in _axes(p) + _axes(q):
         a = [nx * x + ny * y for x, y in p]
@@ -291,6 +301,7 @@ class _Scene:
         self.stretch = stretch  # the vertical stretch: a wire bent past a column keeps as far from it
         self.node_box = {s: box_at(x, y, *node_size[s]) for s, (x, y) in position.items()}
         self.node_shape = {s: _rect(b) for s, b in self.node_box.items()}
+        self._segments: list[tuple] = []  # (wire index, [p, q], bounding box)
         self.wires: list[tuple] = []  # (source, target or None, [points])
         self.bends: dict = {}  # (column x, gap y): how many wires are bent through it
         self.texts: list[dict] = []
@@ -300,12 +311,18 @@ class _Scene:
     def free(self, shape, own=None) -> bool:
         """Whether a text's shape is clear of every node, text and wire; a wire's label (own: the index of
         its wire) keeps farther from the other wires than from its own."""
-        if not all(apart(shape, b, GAP) for b in self.node_shape.values()):
-            return False
-        if not all(apart(shape, t["shape"], TEXT_GAP) for t in self.texts):
-            return False
-        return all(apart(shape, [p, q], GAP if own is None or own == i else FAR_GAP)
-                   for i, (_, _, pts) in enumerate(self.wires) for p, q in zip(pts, pts[1:]))
+        box = _bbox(shape)
+        for s, b in self.node_box.items():
+            if _near(box, b, GAP) and not apart(shape, self.node_shape[s], GAP, (box, b)):
+                return False
+        for t in self.texts:
+            if _near(box, t["bbox"], TEXT_GAP) and not apart(shape, t["shape"], TEXT_GAP, (box, t["bbox"])):
+                return False
+        for i, segment, b in self._segments:
+            gap = GAP if own is None or own == i else FAR_GAP
+            if _near(box, b, gap) and not apart(shape, segment, gap, (box, b)):
+                return False
+        return True
 
     def place(self, text: dict, candidates, own=None) -> None:
         """Put the text at the first free candidate (centre, angle); failing that at the first one clear of
@@ -327,7 +344,7 @@ class _Scene:
                 self.crowded += 1
             cx, cy, angle, shape = found
         at = (round(cx - text["size"][0] / 2, 3), cy) if text.get("anchor") == "west" else (cx, cy)
-        self.texts.append(dict(text, at=at, angle=angle, shape=shape))
+        self.texts.append(dict(text, at=at, angle=angle, shape=shape, bbox=_bbox(shape)))
 
     def route(self, source, target, end):
         """A wire from source to the target (or the end point): straight, or bent through the free gap of a
@@ -372,6 +389,7 @@ class _Scene:
             used.add((x, gap))
             self.bends[(x, gap)] = self.bends.get((x, gap), 0) + 1
             pts.insert(k + 1, (x, round(y, 3)))
+        self._segments += [(len(self.wires), [p, q], _bbox([p, q])) for p, q in zip(pts, pts[1:])]
         self.wires.append((source, target, pts))
 
     def around(self, s, size, directions, rings=5):

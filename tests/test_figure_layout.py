@@ -207,7 +207,7 @@ def graphs(draw):
     return graph, inputs, ask
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs())
 def test_random_graphs_have_no_collisions(case):
     graph, inputs, ask = case
@@ -250,7 +250,11 @@ def test_the_estimated_boxes_contain_what_tex_sets(tmp_path):
     measured = {int(m[1]): [float(v) * graphfig.PT for v in m.groups()[1:]]
                 for m in re.finditer(r"BOX (\d+) ([\d.]+)pt ([\d.]+)pt ([\d.]+)pt", log)}
     assert len(measured) == len(items)
+    small, large = [], []
     for i, ((text, pt), (w, h)) in enumerate(items.items()):
         tw, th, td = measured[i]
-        assert tw <= w and th + td <= h, (text, pt, (w, h), (tw, th + td))
-        assert w <= 1.35 * tw + 0.12 and h <= 1.6 * (th + td) + 0.12, (text, pt, (w, h), (tw, th + td))
+        if tw > w or th + td > h:
+            small.append((text, pt, (w, h), (tw, th + td)))
+        if w > 1.3 * tw + 0.12 or h > 1.3 * (th + td) + 0.25:  # every text is given a line's height
+            large.append((text, pt, (w, h), (tw, th + td)))
+    assert small == [] and large == []
