@@ -183,6 +183,7 @@ def test_the_template_places_each_text_at_its_computed_place():
 
 UNARY = ["exp({})", "log(1 + ({})**2)", "sigmoid({})", "relu({})", "tanh({})", "({})**2", "3*{}", "-{}"]
 BINARY = ["{} + {}", "{} * {}", "max({}, {})", "{} - {}", "{} / (1 + ({})**2)"]
+UNARY_EXACT = ["relu({})", "({})**2", "3*{}", "-{}", "{}/2"]
 
 
 @st.composite
@@ -190,8 +191,10 @@ def graphs(draw):
     """A random DAG as the backprop kind takes it: a few inputs (sometimes many, like a network's weights),
     nodes of + * max exp log sigmoid relu tanh over earlier names, the last node the output."""
     many = draw(st.booleans()) and draw(st.booleans())
+    exact = draw(st.booleans())  # whole inputs, exact values (fractions); else decimals in 30 digits
     count = draw(st.integers(7, 10)) if many else draw(st.integers(1, 4))
-    inputs = {f"x{i}": draw(st.integers(-6, 6)) / 2 for i in range(count)}  # decimals: the kind's 30 digits
+    inputs = {f"x{i}": draw(st.integers(-4, 4)) if exact else draw(st.integers(-6, 6)) / 2 for i in range(count)}
+    unary = UNARY_EXACT if exact else UNARY
     graph = {}
     for j in range(draw(st.integers(1, 5 if many else 8))):
         known = [*inputs, *graph]
@@ -199,7 +202,7 @@ def graphs(draw):
             a, b = draw(st.sampled_from(known)), draw(st.sampled_from(known))
             graph[f"n{j}"] = draw(st.sampled_from(BINARY)).format(a, b)
         else:
-            graph[f"n{j}"] = draw(st.sampled_from(UNARY)).format(draw(st.sampled_from(known)))
+            graph[f"n{j}"] = draw(st.sampled_from(unary)).format(draw(st.sampled_from(known)))
     if many:  # a weighted sum of every input, like a layer
         graph["s"] = " + ".join(f"{k}*{list(graph)[-1]}" for k in inputs)
     names = [*inputs, *graph]
@@ -231,6 +234,8 @@ def test_the_estimated_boxes_contain_what_tex_sets(tmp_path):
         inputs = {"x": rng.randint(-3, 3), "y": rng.randint(-3, 3)}
         graph = {"p": "exp(x) / (1 + y**2)", "q": "p*x", "r": "sigmoid(q) + relu(y)", "f": "log(1 + r**2)"}
         figs.append(figure_of(graph, inputs, {"a": "x", "b": "q"}))
+        graph = {"p": "x / (1 + y**2)", "q": "max(p, y)/3", "w_1": "q*x - y", "L": "w_1**2"}  # fractions
+        figs.append(figure_of(graph, inputs, {"a": "x", "b": "y", "c": "w_1"}))
     items = {}
     for fig in figs:
         for t in fig["geometry"]["texts"]:
