@@ -540,7 +540,7 @@ def _view(scene, stub, ids, node_text, nodes, labelled) -> dict:
     texts = []
     for t in scene.texts:
         options = f"fig{t['style']}, anchor={t['anchor']}" + (f", rotate={t['angle']}" if t["angle"] else "")
-        texts.append({"options": options, "at": at(t["at"]), "key": NoEscape(t["key"]),
+        texts.append({"options": NoEscape(options), "at": at(t["at"]), "key": NoEscape(t["key"]),
                       "questions": NoEscape(t["questions"])})
     xs = [b[0] for b in scene.node_box.values()] + [x for t in scene.texts for x, _ in t["shape"]]
     xe = [b[2] for b in scene.node_box.values()] + [x for t in scene.texts for x, _ in t["shape"]] + [stub[0]]
