@@ -118,7 +118,7 @@ _BINARY = {"+": 0.778, "-": 0.778, "*": 0.5, "times": 0.778, "cdot": 0.278, "div
 _RELATION = {"=": 0.778, "<": 0.778, ">": 0.778, "leq": 0.778, "geq": 0.778, "approx": 0.778, "neq": 0.778}
 _SPACE = {",": 0.167, ":": 0.222, ";": 0.278, " ": 0.333, "quad": 1.0, "qquad": 2.0, "!": 0.0}
 _WORDS = {"exp", "log", "ln", "max", "min", "tanh", "sin", "cos", "tan", "sinh", "cosh", "arctan"}
-_SAME = {"mathrm": None, "mathit": None, "mathsf": None, "operatorname": False, "text": False, "textrm": False,
+_SAME = {"mathrm": False, "mathit": None, "mathsf": False, "operatorname": False, "text": False, "textrm": False,
          "mathbf": "bold", "boldsymbol": "bold", "textbf": "bold-text"}
 
 

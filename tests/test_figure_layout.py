@@ -105,11 +105,13 @@ def figure_of(graph: dict, inputs: dict, ask: dict, output=None):
 
 
 def shipped_graphs():
-    """dl-hw2's backprop problem, network.yaml, and the backprop kind's example and cases graphs."""
+    """dl-hw2's backprop problem, network.yaml, the backprop kind's example and cases graphs, and the
+    backprop specs of issue 12's review."""
     found = []
-    for spec in ("problems/dl-hw2.yaml", "problems/network.yaml", "answerkey/kinds/backprop/example.yaml"):
+    for spec in ("problems/dl-hw2.yaml", "problems/network.yaml", "answerkey/kinds/backprop/example.yaml",
+                 "tests/specs/issue12/bpmax.yaml", "tests/specs/issue12/bpqq.yaml", "tests/specs/issue12/review-b6.yaml"):
         for problem in load_spec(ROOT / spec).problems:
-            if problem.kind == "backprop":
+            if problem.kind.name == "backprop":
                 c = problem.fields
                 found.append((f"{spec}:{problem.id}", dict(c.graph), dict(c.inputs), dict(c.ask), c.output))
     cases = yaml.safe_load((ROOT / "answerkey/kinds/backprop/cases.yaml").read_text(encoding="utf-8"))
