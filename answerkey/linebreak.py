@@ -130,6 +130,7 @@ def top_level_terms(text: str) -> list[str]:
         c = text[i]
         if c == "\\":
             m = re.match(r"\\[A-Za-z]+|\\.", text[i:])
+            depth += 1 if m.group(0) == "\\begin" else -1 if m.group(0) == "\\end" else 0  # a matrix is one piece
             i += len(m.group(0))
             continue
         if c == "{":
@@ -175,7 +176,9 @@ def _top_level(text: str, at: int) -> bool:
             i += 6
             continue
         if text[i] == "\\":
-            i += 2
+            m = re.match(r"\\[A-Za-z]+|\\.", text[i:])
+            depth += 1 if m.group(0) == "\\begin" else -1 if m.group(0) == "\\end" else 0
+            i += len(m.group(0))
             continue
         depth += 1 if text[i] == "{" else -1 if text[i] == "}" else 0
         i += 1
@@ -256,7 +259,35 @@ def joined(math: str) -> str:
     line the reader reads."""
     if "\\begin{aligned}" not in math:
         return math
-    inner = math.replace("\\begin{aligned}", " ").replace("\\end{aligned}", " ")
-    inner = re.sub(r"\\\\(\[[^\]]*\])?", " ", inner)
-    inner = inner.replace("&\\quad", " ").replace("&", " ")
-    return re.sub(r"\s+", " ", inner).strip()
+    out, depth, i = [], 0, 0  # depth: inside the aligned block (1) or an environment within it (> 1)
+    while i < len(math):
+        if math.startswith("\\begin{", i):
+            env, j = _group(math, i + len("\\begin"))
+            depth += 1
+            if env == "aligned" and depth == 1:
+                out.append(" ")
+                i = j
+                continue
+        elif math.startswith("\\end{", i):
+            env, j = _group(math, i + len("\\end"))
+            depth -= 1
+            if env == "aligned" and depth == 0:
+                out.append(" ")
+                i = j
+                continue
+        elif depth == 1 and math.startswith("&\\quad", i):
+            out.append(" ")
+            i += len("&\\quad")
+            continue
+        elif depth == 1 and math[i] == "&":
+            out.append(" ")
+            i += 1
+            continue
+        elif depth == 1 and math.startswith("\\\\", i):  # a row's end (maybe with a [space])
+            m = re.match(r"\\\\(\[[^\]]*\])?", math[i:])
+            out.append(" ")
+            i += len(m.group(0))
+            continue
+        out.append(math[i])
+        i += 1
+    return re.sub(r"\s+", " ", "".join(out)).strip()
