@@ -573,4 +573,6 @@ def scene_boxes(fig: dict, sheet: str = "key") -> dict:
 
 
 def _number(value) -> str:
-    return tex(value if not value.is_number or value.is_Rational else value.evalf(4))
+    """A value as the key's text prints it (one rounding per key): exact where it is rational, else its 30-digit
+    float, which the printer shows to 6 significant digits (never a 4-digit float shown to 6: 2.20001)."""
+    return tex(value if not value.is_number or value.is_Rational else value.evalf(30))
