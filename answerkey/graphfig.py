@@ -550,8 +550,12 @@ def _view(scene, stub, ids, node_text, nodes, labelled) -> dict:
                 "texts": [{k: t[k] for k in ("style", "owner", "key", "questions", "at", "angle", "anchor", "size")}
                           for t in scene.texts],
                 "misses": scene.misses, "crowded": scene.crowded}
+    ys = [b[1] for b in scene.node_box.values()] + [y for t in scene.texts for _, y in t["shape"]]
+    ye = [b[3] for b in scene.node_box.values()] + [y for t in scene.texts for _, y in t["shape"]]
+    scale = round(min(1.0, MAX_WIDTH / width), 3)
     return {"nodes": out_nodes, "wires": wires, "texts": texts, "stub": {"at": at(stub)}, "labels": labelled,
-            "scale": round(min(1.0, MAX_WIDTH / width), 3), "geometry": geometry}
+            "scale": scale, "geometry": geometry,
+            "height": f"{(max(ye) - min(ys)) * scale + 1.0:.1f}cm"}  # what the page must hold with its statement
 
 
 def scene_boxes(fig: dict, sheet: str = "key") -> dict:
