@@ -151,9 +151,8 @@ def value(problem, field: tuple, text: str):
         if not (isinstance(expr, sp.Expr) and expr.is_number and expr.is_real):
             raise SpecError(Diagnostic(problem.where(*field), f"<<{text}>>: only a number can be rounded"))
         digits = max(1, int(m.group("digits")))
-        rounded = sp.Float(sp.N(expr, digits + 5), digits)
-        shown = f"{float(rounded):.{digits}g}"
-        return sp.Float(shown, digits), shown.replace("e", r"\times 10^{") + ("}" if "e" in shown else ""), found
+        plain, shown = _significant(expr, digits)
+        return sp.Float(plain, digits), shown, found
     if TOKEN.fullmatch(text):
         resolved = resolve(problem, field, text)
         if resolved is None:
@@ -166,6 +165,28 @@ def value(problem, field: tuple, text: str):
     replaced, values, found = _substitute(problem, field, text)
     expr = problem.expr(field, Scope(values=dict(values), known=set()), text=replaced)
     return expr, tex(as_printed(expr), inline=True), found
+
+
+def _significant(expr, digits: int) -> tuple[str, str]:
+    """`expr` to `digits` significant digits, halves rounded up as a course rounds (78500 to 2 digits is
+    7.9 x 10^4, not Python's round-half-even 7.8): (the number as text, its LaTeX). Plain where %g would
+    be (1.47, 0.00123, 250), else a x 10^k with the exponent as a number (10^{4}, never 10^{+04})."""
+    from decimal import Decimal, ROUND_HALF_UP
+    d = Decimal(str(sp.N(expr, digits + 15)))
+    if d == 0:
+        return "0", "0"
+    r = d.quantize(Decimal(1).scaleb(d.adjusted() - digits + 1), rounding=ROUND_HALF_UP)
+    exponent = r.adjusted()
+
+    def trim(x: Decimal) -> str:
+        text = format(x, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+    if -4 <= exponent < digits:
+        text = trim(r)
+        return text, text
+    mantissa = trim(r.scaleb(-exponent))
+    return f"{mantissa}e{exponent}", f"{mantissa} \\times 10^{{{exponent}}}"
 
 
 def as_printed(v):

@@ -98,3 +98,26 @@ def test_a_variant_recomputes_the_verdict(tmp_path):
         assert verdict == ("true" if total > 60 else "false")
         seen.add(verdict)
     assert seen == {"true", "false"}
+
+
+def test_rounding_rounds_halves_up_and_prints_exponents_as_numbers(tmp_path):
+    # 51 parameters: 51 * 50 - 100 = 2450 is a tie at 2 digits (half up: 2500; Python's %g: 2.4e+03)
+    problem = {"parts": [net(3), {"kind": "short_answer", "answer": "<<a.total_params * 50 - 100 : 2>>, "
+                                  "<<a.total_params / 10**5 : 2>>, <<a.total_params / 10**7 : 2>>."}]}
+    spec, solutions = solve(tmp_path, problem)
+    assert params(3) * 50 - 100 == 2450
+    sentence = solutions[1].answers["answer"].expr.args[0].name
+    assert sentence == r"$2.5 \times 10^{3}$, $0.00051$, $5.1 \times 10^{-6}$."
+    assert solutions[1].verified
+
+
+def test_a_rounded_value_off_by_more_than_half_a_digit_fails(tmp_path):
+    from answerkey.kinds.short_answer.confirm import values_read_back
+    problem = {"parts": [net(3), {"kind": "short_answer", "answer": "<<a.total_params * 50 - 100 : 2>>"}]}
+    spec, solutions = solve(tmp_path, problem)
+    part, solution = spec.problems[1], solutions[1]
+    assert values_read_back(part, solution) == 1
+    text, _, value = solution.data["values"][0]
+    solution.data["values"][0] = (text, r"2.3 \times 10^{3}", value)  # 6% off: more than half a unit in 2 digits
+    with pytest.raises(Exception, match="shows"):
+        values_read_back(part, solution)
