@@ -131,6 +131,9 @@ def top_level_terms(text: str) -> list[str]:
         if c == "\\":
             m = re.match(r"\\[A-Za-z]+|\\.", text[i:])
             i += len(m.group(0))
+            if m.group(0) in ("\\begin", "\\end"):  # inside a matrix is not the top level
+                depth += 1 if m.group(0) == "\\begin" else -1
+                _, i = _group(text, i)
             continue
         if c == "{":
             depth += 1
@@ -173,6 +176,10 @@ def _top_level(text: str, at: int) -> bool:
         if text.startswith("\\right", i) and not text[i + 6:i + 7].isalpha():
             depth -= 1
             i += 6
+            continue
+        if text.startswith(("\\begin{", "\\end{"), i):
+            depth += 1 if text.startswith("\\begin{", i) else -1
+            _, i = _group(text, text.index("{", i))
             continue
         if text[i] == "\\":
             i += 2
@@ -231,11 +238,16 @@ def rows(first: str, forms: list[tuple[str, str]], limit: float) -> list[str] | 
     whole = first + " " + " ".join(f"{rel} {form}" for rel, form in forms)
     if width(whole) <= limit:
         return None
-    lead = width(first) + WEIGHT["op"]
+    # every row is aligned at the & after `first`, so every row starts width(first) in; a wide left side
+    # stands in a row of its own, at the left, and the relations start at the left under it
+    offset = width(first)
     out = []
+    if offset > 0.4 * limit:
+        out.append("&" + first)
+        offset = 0.0
     for k, (rel, form) in enumerate(forms):
-        room = limit - (lead if k == 0 else WEIGHT["op"])
-        prefix = (first + " &" if k == 0 else "&") + f"{rel} "
+        room = limit - offset - WEIGHT["op"]
+        prefix = (first + " &" if k == 0 and not out else "&") + f"{rel} "
         if width(form) <= room:
             out.append(prefix + form)
             continue
@@ -244,7 +256,7 @@ def rows(first: str, forms: list[tuple[str, str]], limit: float) -> list[str] | 
             if current and width(current + " " + term) > room:
                 out.append(prefix + current)
                 prefix, current = "&\\quad ", term
-                room = limit - 2 * WEIGHT["op"]
+                room = limit - offset - 2 * WEIGHT["op"]
             else:
                 current = f"{current} {term}".strip()
         out.append(prefix + current)
@@ -256,7 +268,17 @@ def joined(math: str) -> str:
     line the reader reads."""
     if "\\begin{aligned}" not in math:
         return math
-    inner = math.replace("\\begin{aligned}", " ").replace("\\end{aligned}", " ")
-    inner = re.sub(r"\\\\(\[[^\]]*\])?", " ", inner)
-    inner = inner.replace("&\\quad", " ").replace("&", " ")
-    return re.sub(r"\s+", " ", inner).strip()
+    out, depth, last = [], 0, 0  # depth: environments open inside the aligned block (a matrix keeps its rows)
+    for m in re.finditer(r"\\begin\{([^}]*)\}|\\end\{([^}]*)\}|\\\\(\[[^\]]*\])?|&\\quad|&", math):
+        out.append(math[last:m.start()])
+        last = m.end()
+        env = m.group(1) or m.group(2)
+        if env == "aligned":
+            out.append(" ")
+        elif env is not None:
+            depth += 1 if m.group(1) else -1
+            out.append(m.group(0))
+        else:
+            out.append(" " if depth == 0 else m.group(0))
+    out.append(math[last:])
+    return re.sub(r"\s+", " ", "".join(out)).strip()

@@ -52,3 +52,34 @@ def test_a_chain_breaks_at_its_equals_before_inside_a_form():
 def test_a_short_line_stays_one_line():
     assert linebreak.rows("f(x)", [("=", "x^{2} + 1")], 468) is None
     assert linebreak.joined("x = 1") == "x = 1"
+
+
+def test_a_matrix_keeps_its_rows_and_columns_when_the_line_is_joined():
+    # a broken line holding a matrix: joined() must drop only the aligned block's \\ and &, not the matrix's
+    entries = sp.Matrix([[sum(sp.exp(k * x) for k in range(1, 5)), lam], [y, sum(k * w ** k for k in range(1, 6))]])
+    form = tex(entries) + r" + \left(" + tex(sp.Add(*[sp.tanh(k * x) for k in range(1, 12)])) + \
+        r"\right) \begin{bmatrix}1 & 0\\0 & 1\end{bmatrix}"
+    rows = linebreak.rows("G", [("=", form)], 200)
+    assert rows is not None
+    joined = linebreak.joined("\\begin{aligned}" + " \\\\\n".join(rows) + "\\end{aligned}")
+    got = reader.read(joined, context()).clauses[0][-1][1]
+    want = reader.read(f"G = {form}", context()).clauses[0][-1][1]
+    assert got.shape == (2, 2) and sp.simplify(got - want) == sp.zeros(2, 2)
+    # no row ends inside a matrix
+    for row in rows:
+        assert row.count("\\begin{bmatrix}") == row.count("\\end{bmatrix}")
+
+
+def test_rows_fit_after_a_wide_left_side():
+    # every row is aligned at the & after the left side, so a wide left side pushes every row right: it
+    # stands on its own row, and the rows after it fit the width from the left margin
+    first = tex(sp.Add(*[sp.Symbol(f"a_{k}") for k in range(1, 20)]) ** 2)
+    form = tex(sp.Add(*[sp.Symbol(f"a_{k}") ** 2 for k in range(1, 20)]) + 2 * x * y)
+    limit = 300
+    rows = linebreak.rows(first, [("=", form)], limit)
+    assert rows is not None
+    column = 0.0 if rows[0] == "&" + first else linebreak.width(first)
+    for row in rows:
+        body = row.split("&", 1)[1]
+        if row != "&" + first:
+            assert column + linebreak.width(body) <= limit / linebreak.SAFETY + 1e-9, row
