@@ -243,8 +243,18 @@ def rows(first: str, forms: list[tuple[str, str]], limit: float) -> list[str] | 
     offset = width(first)
     out = []
     if offset > 0.4 * limit:
-        out.append("&" + first)
         offset = 0.0
+        if width(first) <= limit:
+            out.append("&" + first)
+        else:  # a left side wider than the page: broken as a form is
+            prefix, current, room = "&", "", limit
+            for term in pieces(first, room):
+                if current and width(current + " " + term) > room:
+                    out.append(prefix + current)
+                    prefix, current, room = "&\\quad ", term, limit - 2 * WEIGHT["op"]
+                else:
+                    current = f"{current} {term}".strip()
+            out.append(prefix + current)
     for k, (rel, form) in enumerate(forms):
         room = limit - offset - WEIGHT["op"]
         prefix = (first + " &" if k == 0 and not out else "&") + f"{rel} "

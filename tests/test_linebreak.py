@@ -4,6 +4,7 @@ parenthesised sums of instructor-style terms; every row but an unbreakable one f
 from __future__ import annotations
 
 import sympy as sp
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from answerkey import linebreak, reader
@@ -70,16 +71,26 @@ def test_a_matrix_keeps_its_rows_and_columns_when_the_line_is_joined():
         assert row.count("\\begin{bmatrix}") == row.count("\\end{bmatrix}")
 
 
-def test_rows_fit_after_a_wide_left_side():
-    # every row is aligned at the & after the left side, so a wide left side pushes every row right: it
-    # stands on its own row, and the rows after it fit the width from the left margin
-    first = tex(sp.Add(*[sp.Symbol(f"a_{k}") for k in range(1, 20)]) ** 2)
-    form = tex(sp.Add(*[sp.Symbol(f"a_{k}") ** 2 for k in range(1, 20)]) + 2 * x * y)
-    limit = 300
+def wide(n):
+    a = [sp.Symbol(f"a_{k}") for k in range(1, n)]
+    ctx = context()
+    ctx.scalars.update({str(s): s for s in a})
+    return tex(sp.Add(*a) ** 2), tex(sp.Add(*[s ** 2 for s in a]) + 2 * x * y), ctx
+
+
+@pytest.mark.parametrize("n, limit", [(12, 300), (20, 300), (20, 200)])
+def test_rows_fit_after_a_wide_left_side_and_read_the_same(n, limit):
+    # every row is aligned at the & after the left side, so a wide left side would push every row right: it
+    # stands on rows of its own (broken too when wider than the page), and the rows fit from the margin
+    first, form, ctx = wide(n)
     rows = linebreak.rows(first, [("=", form)], limit)
     assert rows is not None
-    column = 0.0 if rows[0] == "&" + first else linebreak.width(first)
+    column = 0.0 if rows[0].startswith("&") else linebreak.width(first)
     for row in rows:
         body = row.split("&", 1)[1]
-        if row != "&" + first:
-            assert column + linebreak.width(body) <= limit / linebreak.SAFETY + 1e-9, row
+        assert column + linebreak.width(body) <= limit / linebreak.SAFETY + 1e-9, row
+    joined = reader.read(linebreak.joined("\\begin{aligned}" + " \\\\\n".join(rows) + "\\end{aligned}"), ctx)
+    whole = reader.read(f"{first} = {form}", ctx)
+    assert [rel for rel, _ in joined.clauses[0]] == [rel for rel, _ in whole.clauses[0]]
+    for (_, got), (_, want) in zip(joined.clauses[0], whole.clauses[0]):
+        assert sp.expand(got - want) == 0
