@@ -7,6 +7,7 @@ are errors (StrictUndefined). Every string a template prints is escaped as plain
 from __future__ import annotations
 
 import functools
+import traceback
 from pathlib import Path
 
 import jinja2
@@ -182,6 +183,28 @@ def _data_view(data: dict) -> dict:
     return {**data, "options": _options(data["options"])}
 
 
+def _template_errors(function):
+    """A template that Jinja cannot parse or render (a course's own, from --templates) reported as an error
+    at the template's file and line, never a traceback."""
+    @functools.wraps(function)
+    def wrapped(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except jinja2.TemplateError as exc:
+            from .errors import UsageError
+
+            where, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+            if where is None:  # a failure while rendering: the template's frame in the traceback
+                frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.endswith(".py")]
+                if frames:
+                    where, line = frames[-1].filename, frames[-1].lineno
+            at = f"{where}:{line}: " if where and line else f"{where}: " if where else ""
+            raise UsageError(f"template {at}{exc.message or type(exc).__name__} (check the template's "
+                             f"(( value )) and (% block %) syntax and the names it uses)") from None
+    return wrapped
+
+
+@_template_errors
 def solution_block(problem, solution: Solution, directory=None) -> str:
     """The problem's worked solution as its kind's template prints it (the lines the page shows, each
     after a `%line P.L` marker): what the read-back reads (with the course's own templates, if any), in
@@ -204,6 +227,7 @@ def _header(spec) -> dict:
                 paper=spec.setting("paper", "letter"), layout=spec.setting("layout", "article"))
 
 
+@_template_errors
 def head(spec, directory=None) -> str:
     """The start that the key and the question sheet share, up to \\begin{document}: known before solving,
     so that TeX can start on it early (texcompile.EarlyCompile)."""
@@ -211,6 +235,7 @@ def head(spec, directory=None) -> str:
         return environment(directory or search_path(spec)).get_template("head.tex").render(**_header(spec))
 
 
+@_template_errors
 def render(spec, solutions: list, directory=None, show_rules: bool = True, show_checks: bool = True,
            answers: bool = True) -> str:
     """The answer key: statements and worked solutions (`answers` False: the exam layout's question sheet,
@@ -223,6 +248,7 @@ def render(spec, solutions: list, directory=None, show_rules: bool = True, show_
         )
 
 
+@_template_errors
 def render_questions(spec, solutions: list, directory=None, room_cm: int = 6) -> str:
     """The question sheet: statements with the given values, figures without gradients, and room to
     write; no solutions. In the exam layout, the key's own source without \\printanswers."""
@@ -241,6 +267,7 @@ def render_questions(spec, solutions: list, directory=None, room_cm: int = 6) ->
         return template.render(**_header(spec), problems=problems, room=f"{room_cm}cm")
 
 
+@_template_errors
 def render_master(spec_name: str, title: str, columns: list, rows: list, directory=None,
                   language: str = "en") -> str:
     """The graders' table of every variant's answers: one table per problem, one row per variant.
