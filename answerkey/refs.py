@@ -97,7 +97,7 @@ def _entry(problem, field, token, answer, i: int, j: int | None):
         else:
             raise IndexError("it has no entries")
         if i < 1 or (j is not None and j < 1):
-            raise IndexError("entries are counted from 1")
+            raise IndexError("there is no entry 0")
     except IndexError as exc:
         raise SpecError(Diagnostic(problem.where(*field), f"{token}: no such entry"
                                    + (f" ({exc})" if str(exc) and "out of range" not in str(exc) else ""),
@@ -112,8 +112,10 @@ def _named(key: str) -> str:
 def _scope_hint(problem) -> str:
     names = [k for k in problem.solved if "." not in k or k.split(".")[0].isdigit()]
     if not names:
-        return "only problems and parts before this one can be named, and there are none"
-    return "problems and parts before this one: " + ", ".join(sorted(set(names), key=lambda k: (len(k), k)))
+        return ("only problems and parts before this one can be named, and none before it was solved (there "
+                "is none, or it failed: see its error)")
+    return ("problems and parts before this one that were solved: "
+            + ", ".join(sorted(set(names), key=lambda k: (len(k), k))))
 
 
 def _substitute(problem, field: tuple, text: str, strict: bool = True):

@@ -121,3 +121,13 @@ def test_a_rounded_value_off_by_more_than_half_a_digit_fails(tmp_path):
     solution.data["values"][0] = (text, r"2.3 \times 10^{3}", value)  # 6% off: more than half a unit in 2 digits
     with pytest.raises(Exception, match="shows"):
         values_read_back(part, solution)
+
+
+def test_a_reference_to_a_part_that_failed_says_so_not_that_there_is_none(tmp_path):
+    broken = {**net(3), "layers": [{"flatten": {}}, {"fc": {"units": "u"}}]}  # (a) fails: units is a name
+    problem = {"parts": [broken, {"kind": "short_answer", "answer": "<<a.total_params>>"}]}
+    with pytest.raises(SpecError) as info:
+        solve(tmp_path, problem)
+    text = str(info.value)
+    assert "problem 1(a)" in text and "names no answer in scope" in text
+    assert "there are none" not in text and "failed" in text
