@@ -124,7 +124,7 @@ def test_a_rounded_value_off_by_more_than_half_a_digit_fails(tmp_path):
 
 
 def test_a_reference_to_a_part_that_failed_says_so_not_that_there_is_none(tmp_path):
-    broken = {**net(3), "layers": [{"flatten": {}}, {"fc": {"units": "u"}}]}  # (a) fails: units is a name
+    broken = {**net(3), "layers": [{"conv": {"filters": 1, "kernel": 9}}]}  # (a) fails: a 9 x 9 window on 4 x 4
     problem = {"parts": [broken, {"kind": "short_answer", "answer": "<<a.total_params>>"}]}
     with pytest.raises(SpecError) as info:
         solve(tmp_path, problem)
