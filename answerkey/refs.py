@@ -249,6 +249,27 @@ def conditions(problem, field: tuple, text) -> tuple[bool, list]:
     return all(c.holds for c in each), each
 
 
+# The words a worded answer can be, by the kinds that answer in words: a condition comparing one of these
+# answers with a word outside its set is a typo that would silently never hold ("saddle point" for "a saddle
+# point", "invalide"); "valid when ..." stands for every such sentence.
+VOCABULARIES = [
+    ("valid", "invalid", "valid when ..."),  # architecture: valid
+    ("a local minimum", "a local maximum", "a saddle point", "undecided by the second derivatives",
+     "not a critical point"),  # hessian: point
+    ("true", "false"),  # true_false: answer
+]
+
+
+def _check_word(problem, field, ref: str, said: str, word: str) -> None:
+    def member(w, words):
+        return any(w.lower() == v or (v.endswith(" ...") and w.lower().startswith(v[:-3])) for v in words)
+
+    for words in VOCABULARIES:
+        if member(said, words) and not member(word, words):
+            raise SpecError(Diagnostic(problem.where(*field), f"'{word}' is not a word {ref} can answer, so the "
+                                       "condition could never hold", "write one of: " + ", ".join(words)))
+
+
 def condition(problem, field: tuple, text) -> Condition:
     """Evaluate a condition over references; a SpecError (at `field`) for one that is not a comparison."""
     if isinstance(text, bool):
@@ -259,6 +280,7 @@ def condition(problem, field: tuple, text) -> Condition:
         resolved = resolve(problem, field, m.group("ref"))
         if resolved is not None and resolved.word is not None:
             said = resolved.word.split(":")[0].strip()
+            _check_word(problem, field, m.group("ref"), said, m.group("word").strip())
             same = said.lower() == m.group("word").strip().lower()
             holds = same if m.group("op") == "==" else not same
             return Condition(holds, words=f"{_ref_words(resolved.ref)} answers \u201c{resolved.word}\u201d")

@@ -131,3 +131,18 @@ def test_a_reference_to_a_part_that_failed_says_so_not_that_there_is_none(tmp_pa
     text = str(info.value)
     assert "problem 1(a)" in text and "names no answer in scope" in text
     assert "there are none" not in text and "failed" in text
+
+
+@pytest.mark.parametrize("word, verdict", [("a saddle point", "true"), ("a local minimum", "false"),
+                                           ("saddle point", None), ("saddle", None)])
+def test_a_worded_answer_is_compared_with_a_word_it_can_be(tmp_path, word, verdict):
+    # x^2 - y^2 at the origin: gradient 0, Hessian diag(2, -2) indefinite, a saddle point (worked by hand)
+    problem = {"parts": [{"kind": "hessian", "function": "x**2 - y**2", "wrt": ["x", "y"], "at": {"x": 0, "y": 0}},
+                         {"kind": "true_false", "claim": "The origin is a saddle point.",
+                          "true_if": f"a.point == {word}"}]}
+    if verdict is None:  # not a word the hessian kind answers: a typo that would never hold
+        with pytest.raises(SpecError, match="is not a word a.point can answer"):
+            solve(tmp_path, problem)
+        return
+    spec, solutions = solve(tmp_path, problem)
+    assert solutions[1].answers["answer"].expr.args[0].name == verdict
