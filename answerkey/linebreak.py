@@ -14,8 +14,12 @@ WIDTHS = {"article": 468.0, "exam": 410.0}  # pt: the text width (6.5 in); the e
 LIMIT = [WIDTHS["article"]]  # the width lines are broken to in this run (use_layout)
 
 
-def use_layout(layout: str) -> None:
-    LIMIT[0] = WIDTHS.get(layout, WIDTHS["article"])
+# A4 is narrower than letter: 210 mm = 597.51 pt against 8.5 in = 614.30 pt, the same 1 in margins (geometry)
+NARROWER = {"letter": 0.0, "a4": 614.295 - 597.508}
+
+
+def use_layout(layout: str, paper: str = "letter") -> None:
+    LIMIT[0] = WIDTHS.get(layout, WIDTHS["article"]) - NARROWER.get(paper, 0.0)
 # The widths in pt of the pieces of 11 pt display math, fitted by least squares to the widths TeX measured for
 # 703 displayed lines of the examples (lower-case letters, capitals, digits, binary operators and relations,
 # parentheses, commas, other commands, big operators, a fraction's bar, a letter of upright text, a thin space,

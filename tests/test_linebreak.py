@@ -3,8 +3,10 @@ read-back joins them, read as the same value as the unbroken line, for sums, fra
 parenthesised sums of instructor-style terms; every row but an unbreakable one fits the width asked."""
 from __future__ import annotations
 
-import sympy as sp
+import shutil
+
 import pytest
+import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 from answerkey import linebreak, reader
@@ -94,3 +96,21 @@ def test_rows_fit_after_a_wide_left_side_and_read_the_same(n, limit):
     assert [rel for rel, _ in joined.clauses[0]] == [rel for rel, _ in whole.clauses[0]]
     for (_, got), (_, want) in zip(joined.clauses[0], whole.clauses[0]):
         assert sp.expand(got - want) == 0
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="TeX is not installed")
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_the_width_lines_are_broken_to_is_the_papers_text_width(tmp_path, paper):
+    # TeX's own \textwidth under the preamble's geometry (1 in margins) against the width used for this paper
+    import subprocess
+    doc = tmp_path / "w.tex"
+    doc.write_text(f"\\documentclass[11pt]{{article}}\\usepackage[{paper}paper,margin=1in]{{geometry}}"
+                   "\\begin{document}\\typeout{TEXTWIDTH=\\the\\textwidth}x\\end{document}", encoding="utf-8")
+    out = subprocess.run(["pdflatex", "-interaction=nonstopmode", doc.name], cwd=tmp_path, capture_output=True,
+                         text=True).stdout
+    measured = float(out.split("TEXTWIDTH=")[1].split("pt")[0])
+    linebreak.use_layout("article", paper)
+    try:
+        assert linebreak.LIMIT[0] <= measured and measured - linebreak.LIMIT[0] < 3, (measured, linebreak.LIMIT)
+    finally:
+        linebreak.use_layout("article")
