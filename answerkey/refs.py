@@ -351,6 +351,22 @@ def check_tex(problem, field: tuple, text: str) -> None:
     if "%" in re.sub(r"\\%", "", text):
         raise SpecError(Diagnostic(problem.where(*field), "a % would hide the rest of its line from TeX",
                                    "write \\% for a percent sign"))
+    depth = 0
+    for c in re.sub(r"\\[{}\\]", "", PLACEHOLDER.sub("", text)):
+        depth += 1 if c == "{" else -1 if c == "}" else 0
+        if depth < 0:
+            break
+    if depth:
+        raise SpecError(Diagnostic(problem.where(*field), "an unclosed { or an unopened }: braces come in pairs",
+                                   "close every group, or write \\{ and \\} for braces as text"))
+    opened = re.findall(r"\\begin\s*\{([^}]*)\}", text)
+    for env in opened:
+        if env.strip().rstrip("*") in ("verbatim", "lstlisting", "minted", "comment", "filecontents", "Verbatim"):
+            raise SpecError(Diagnostic(problem.where(*field), f"the environment {env} is not allowed here",
+                                       "it reads the rest of the file as text; write the code with \\texttt{...}"))
+    if sorted(opened) != sorted(re.findall(r"\\end\s*\{([^}]*)\}", text)):
+        raise SpecError(Diagnostic(problem.where(*field), "a \\begin{...} without its \\end{...} (or the reverse)",
+                                   "every environment opened in the text is closed in it"))
 
 
 def sentence(problem, field: tuple, text: str) -> tuple[str, list]:
