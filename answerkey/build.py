@@ -84,6 +84,7 @@ class Options:
     progress: bool = False
     layout: str | None = None  # --layout: overrides the spec's layout:
     templates: str | None = None  # --templates DIR: the course's own templates, by name
+    fragments: bool = False  # --fragments: NAME.problems/N.tex per problem and preamble.tex
     language: str | None = None  # --language: overrides the spec's language:
 
 
@@ -248,6 +249,9 @@ def produce(spec, solutions, options: Options, directory: Path, stem: str,
                 texcompile.compile_pdf(text, doc_stem, labels, preloaded=preloaded)
             files.append((directory / f"{doc_stem}.pdf", pdf))
     files.append((directory / f"{stem}.answers.json", outputs.answers_json(spec, solutions)))
+    if options.fragments:  # one problem per file, to \input into the course's own document
+        for name, text in render.render_fragments(spec, solutions, show_rules=options.show_rules).items():
+            files.append((directory / f"{stem}.problems" / name, text))
     return files
 
 

@@ -52,6 +52,8 @@ def parser(prog: str = "generate.py") -> argparse.ArgumentParser:
                    "notes, the verification record, the tool's sentences (default: the spec's language:, else en)")
     p.add_argument("--templates", metavar="DIR", help="the course's own templates: a file in DIR overrides the "
                    "shipped template of that name (document.tex, questions.tex, preamble.tex, head.tex, ...)")
+    p.add_argument("--fragments", action="store_true", help="also write NAME.problems/N.tex, one problem of the "
+                   "key per file, and NAME.problems/preamble.tex, to \\input into a course's own document")
     p.add_argument("-j", "--jobs", type=_positive, metavar="N",
                    help="processes: the problems of a key, or the variants (default: all cores)")
     p.add_argument("--no-pdf", action="store_true", help="write .tex and answers only (no TeX needed)")
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
     options = Options(out=Path(args.out), sets=args.sets, pdf=not args.no_pdf, check_only=args.check,
                       show_rules=not args.no_rules, show_checks=not args.no_checks, sheet=args.sheet,
                       seed=args.seed, variants=args.variants, roster=args.roster, jobs=args.jobs,
-                      layout=args.layout, templates=args.templates, language=args.language,
+                      layout=args.layout, templates=args.templates, fragments=args.fragments, language=args.language,
                       progress=sys.stderr.isatty() and not args.quiet)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # stopped by a supervisor: clean up as on Ctrl-C
     try:

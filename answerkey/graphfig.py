@@ -7,6 +7,9 @@ with the asked labels (a), (b), ... where the gradients would be.
 """
 from __future__ import annotations
 
+import itertools
+import math
+
 import sympy as sp
 from pylatex.utils import NoEscape
 
@@ -91,44 +94,485 @@ def layout(inputs, nodes) -> dict:
     return {s: (round(layer[s] * X_STEP, 2), round(y[s], 2)) for col in sorted(columns) for s in columns[col]}
 
 
-def figure(inputs, nodes, output, values, gradients, ask: dict) -> dict:
-    """The view of the figure: nodes, wires with their value and gradient, and the asked labels."""
-    position = layout(inputs, nodes)
-    ids = {s: f"n{i}" for i, s in enumerate(position)}
+# --- the figure's texts, measured -------------------------------------------------------------------------
+# Every text of the figure has a box in cm, estimated from its characters at the figure's own font sizes
+# (set in templates/figure.tex, whatever the document class): generous Computer Modern widths, so that the
+# estimate contains what TeX sets (tests/test_figure_layout.py measures TeX's boxes against it).
+
+PT = 2.54 / 72.27  # cm per TeX point
+GATE_PT, LABEL_PT, NAME_PT = 10.95, 10.0, 9.0  # the gates' and leaves' text, the wires' labels, the gates' names
+GAP = 0.08  # cm: the least clearance between a text and a node or its own wire
+TEXT_GAP = 0.12  # cm: between two texts
+FAR_GAP = 0.22  # cm: between a wire's label and any other wire (it reads as its own wire's)
+LEAF_SEP, GATE_SEP, LINE = 2.0, 1.0, 0.8  # pt: a leaf's and a gate's inner sep, the thick line
+GATE_MIN = 0.4  # cm: a gate's least radius (minimum size 8mm)
+
+_ITALIC = {"m": 0.88, "w": 0.72, "M": 0.98, "W": 1.05, "N": 0.81, "X": 0.83, "H": 0.83, "K": 0.85, "Q": 0.8,
+           "D": 0.83, "V": 0.8, "U": 0.8, "Y": 0.8}
+_ROMAN = {"m": 0.84, "w": 0.73, "M": 0.92, "W": 1.03, "(": 0.39, ")": 0.39, ",": 0.28, ".": 0.28, " ": 0.34,
+          "i": 0.28, "l": 0.28, "j": 0.31, "t": 0.39, "f": 0.31, "r": 0.4}
+SCRIPT = 0.82  # a script-size glyph's width to the text size's (cmr7 against cmr10: digits 4.07 pt / 5 pt)
+_LOW = set("gjpqyf,;()[]|\\")  # glyphs reaching below the baseline
+_BINARY = {"+": 0.778, "-": 0.778, "*": 0.5, "times": 0.778, "cdot": 0.278, "div": 0.778, "pm": 0.778,
+           "mp": 0.778}
+_RELATION = {"=": 0.778, "<": 0.778, ">": 0.778, "leq": 0.778, "geq": 0.778, "approx": 0.778, "neq": 0.778}
+_SPACE = {",": 0.167, ":": 0.222, ";": 0.278, " ": 0.333, "quad": 1.0, "qquad": 2.0, "!": 0.0}
+_WORDS = {"exp", "log", "ln", "max", "min", "tanh", "sin", "cos", "tan", "sinh", "cosh", "arctan"}
+_SAME = {"mathrm": False, "mathit": None, "mathsf": False, "operatorname": False, "text": False, "textrm": False,
+         "mathbf": "bold", "boldsymbol": "bold", "textbf": "bold-text"}
+
+
+def _group(src: str, i: int) -> tuple[str, int]:
+    """The argument starting at src[i] (a {group} or one character, spaces skipped): (text, index after)."""
+    while i < len(src) and src[i] == " ":
+        i += 1
+    if i >= len(src):
+        return "", i
+    if src[i] == "{":
+        depth = 0
+        for j in range(i, len(src)):
+            depth += {"{": 1, "}": -1}.get(src[j], 0)
+            if depth == 0:
+                return src[i + 1:j], j + 1
+        return src[i + 1:], len(src)
+    if src[i] == "\\":
+        j = i + 1
+        while j < len(src) and src[j].isalpha():
+            j += 1
+        return src[i:max(j, i + 2)], max(j, i + 2)
+    return src[i], i + 1
+
+
+def measure(src: str, math: bool = False) -> tuple[float, float, float]:
+    """(width, height, depth) in em of LaTeX source (text with $math$), a generous estimate."""
+    w = h = d = 0.0
+    operand = False  # whether the last atom could be the left operand of a binary operator
+    i = 0
+
+    def atom(width, height=0.7, depth=0.0, is_operand=True):
+        nonlocal w, h, d, operand
+        w += width
+        h, d = max(h, height), max(d, depth)
+        operand = is_operand
+
+    while i < len(src):
+        ch = src[i]
+        if ch == "$":
+            math, operand, i = not math, False, i + 1
+        elif ch == "{":
+            text, i = _group(src, i)
+            atom(*measure(text, math))
+        elif ch in "^_":
+            text, i = _group(src, i + 1)
+            sw, sh, sd = measure(text, math)
+            w += SCRIPT * sw + 0.06
+            if ch == "^":
+                h, d = max(h, 0.45 + 0.7 * sh), max(d, 0.7 * sd - 0.3)
+            else:
+                h, d = max(h, 0.7 * sh - 0.1), max(d, 0.3 + 0.7 * sd)
+            operand = True
+        elif ch == "\\":
+            name, i = _group(src, i)
+            name = name[1:]
+            if name == "frac":
+                num, i = _group(src, i)
+                den, i = _group(src, i)
+                nw, nh, nd = measure(num, True)
+                dw, dh, dd = measure(den, True)
+                atom(SCRIPT * max(nw, dw) + 0.3, 0.5 + 0.7 * (nh + nd), 0.45 + 0.7 * (dh + dd))
+            elif name in _SAME:
+                text, i = _group(src, i)
+                mode = _SAME[name]
+                sw, sh, sd = measure(text, math if mode is None else (mode in (None, "bold")) and math)
+                atom(sw * (1.15 if mode and mode.startswith("bold") else 1.0), sh, sd)
+            elif name in ("left", "right", "bigl", "bigr", "big"):
+                text, i = _group(src, i)
+                atom(0.45 if name.startswith("big") else 0.4, 0.85, 0.35, name != "left")
+            elif name in _BINARY:
+                atom(_BINARY[name] + (0.444 if operand and math else 0.0), 0.7, 0.1, False)
+            elif name in _RELATION:
+                atom(_RELATION[name] + 0.556, 0.7, 0.1, False)
+            elif name in _SPACE:
+                w += _SPACE[name]
+            elif name in _WORDS:
+                atom(0.56 * len(name) + 0.17, 0.7, 0.25)
+            elif name in ("cdots", "ldots", "dots", "infty"):
+                atom(1.0)
+            elif name in ("{", "}", "%", "#", "&", "_"):
+                atom(0.5, 0.75, 0.25)
+            elif name == "|":
+                atom(0.5, 0.75, 0.25)
+            else:  # a Greek letter or a symbol
+                atom(0.7, 0.7, 0.2)
+        elif ch == " ":
+            if not math:
+                w += 0.34
+            i += 1
+        elif ch in "}":
+            i += 1
+        else:
+            i += 1
+            low = 0.25 if ch in _LOW else 0.0
+            if math and ch in _BINARY:
+                atom(_BINARY[ch] + (0.444 if operand else 0.0), 0.6, 0.1, False)
+            elif math and ch in _RELATION:
+                atom(_RELATION[ch] + 0.556, 0.6, 0.1, False)
+            elif ch.isdigit():
+                atom(0.5, 0.66)
+            elif ch in ".,;:":
+                atom(0.28, 0.45 if ch in ".," else 0.45, low, ch == ".")
+            elif ch in "()[]|":
+                atom(0.39 if ch in "()" else 0.28, 0.75, 0.25, ch in ")]")
+            elif ch.isalpha() and math:
+                atom(_ITALIC.get(ch, 0.75 if ch.isupper() else 0.6), 0.7, low)
+            elif ch.isalpha():
+                atom(_ROMAN.get(ch, 0.75 if ch.isupper() else 0.53), 0.7, low)
+            else:
+                atom(0.8, 0.75, 0.25)
+    return w, h, d
+
+
+def text_size(src: str, pt: float) -> tuple[float, float]:
+    """(width, height) in cm of a text set at `pt` points, height including the depth (a node set with
+    anchor=center and inner sep 0 spans exactly this box around its coordinate)."""
+    w, h, d = measure(src)
+    em = pt * PT
+    return round(w * 1.04 * em + 0.02, 3), round((max(h, 0.7) + d) * 1.04 * em + 0.02, 3)
+
+
+# --- geometry ---------------------------------------------------------------------------------------------
+# A text is a rectangle, level or sloped along its wire; a node its box; a wire a polyline. Two shapes are
+# apart when some axis (an edge's normal, or a segment's direction) separates their projections by the gap.
+
+def corners(cx, cy, w, h, angle=0.0) -> list:
+    """The corners of a w x h rectangle centred at (cx, cy), turned by angle degrees."""
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    return [(cx + c * dx - s * dy, cy + s * dx + c * dy) for dx, dy in
+            ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))]
+
+
+def _axes(shape):
+    pairs = list(zip(shape, shape[1:] + shape[:1])) if len(shape) > 2 else [tuple(shape)]
+    found = []
+    for (ax, ay), (bx, by) in pairs:
+        length = math.hypot(bx - ax, by - ay) or 1.0
+        found.append((-(by - ay) / length, (bx - ax) / length))
+        if len(shape) == 2:
+            found.append(((bx - ax) / length, (by - ay) / length))
+    return found
+
+
+def _bbox(p) -> tuple:
+    xs, ys = [x for x, _ in p], [y for _, y in p]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _near(a, b, gap) -> bool:
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
+
+
+def apart(p, q, gap=0.0, boxes=None) -> bool:
+    """Whether two convex shapes (lists of points; two points: a segment) keep at least gap apart along
+    one of their separating axes (a sufficient test: what it calls apart is). boxes: their bounding boxes,
+    when known."""
+    a, b = boxes or (_bbox(p), _bbox(q))
+    if not _near(a, b, gap):
+        return True
+    for nx, ny in _axes(p) + _axes(q):
+        a = [nx * x + ny * y for x, y in p]
+        b = [nx * x + ny * y for x, y in q]
+        if max(a) + gap <= min(b) or max(b) + gap <= min(a):
+            return True
+    return False
+
+
+def box_at(cx, cy, w, h) -> tuple:
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def _rect(box) -> list:
+    return [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])]
+
+
+class _Scene:
+    """The figure at one stretch of the layout: node boxes, wires (polylines), and the texts placed so far."""
+
+    def __init__(self, position, node_size, stretch=1.0):
+        self.position = position
+        self.stretch = stretch  # the vertical stretch: a wire bent past a column keeps as far from it
+        self.node_box = {s: box_at(x, y, *node_size[s]) for s, (x, y) in position.items()}
+        self.node_shape = {s: _rect(b) for s, b in self.node_box.items()}
+        self._segments: list[tuple] = []  # (wire index, [p, q], bounding box)
+        self.wires: list[tuple] = []  # (source, target or None, [points])
+        self.bends: dict = {}  # (column x, gap y): how many wires are bent through it
+        self.texts: list[dict] = []
+        self.misses = 0  # texts that could not be placed clear of everything
+        self.crowded = 0  # wires' labels placed nearer another wire than FAR_GAP
+
+    def free(self, shape, own=None) -> bool:
+        """Whether a text's shape is clear of every node, text and wire; a wire's label (own: the index of
+        its wire) keeps farther from the other wires than from its own."""
+        box = _bbox(shape)
+        for s, b in self.node_box.items():
+            if _near(box, b, GAP) and not apart(shape, self.node_shape[s], GAP, (box, b)):
+                return False
+        for t in self.texts:
+            if _near(box, t["bbox"], TEXT_GAP) and not apart(shape, t["shape"], TEXT_GAP, (box, t["bbox"])):
+                return False
+        for i, segment, b in self._segments:
+            gap = GAP if own is None or own == i else FAR_GAP
+            if _near(box, b, gap) and not apart(shape, segment, gap, (box, b)):
+                return False
+        return True
+
+    def place(self, text: dict, candidates, own=None) -> None:
+        """Put the text at the first free candidate (centre, angle); failing that at the first one clear of
+        the wires at all (crowded), else at the first (a miss). An asked label is set from its left end
+        (anchor west), so that the question sheet's shorter "(a)" starts where the key's "(a) = 15" does."""
+        tried = []
+        for cx, cy, angle in candidates:
+            cx, cy, angle = round(cx, 3), round(cy, 3), round(angle, 2)
+            shape = corners(cx, cy, *text["size"], angle)
+            tried.append((cx, cy, angle, shape))
+            if self.free(shape, own):
+                break
+        else:
+            found = next((c for c in tried if self.free(c[3])), None)
+            if found is None:
+                self.misses += 1
+                found = tried[0]
+            else:
+                self.crowded += 1
+            cx, cy, angle, shape = found
+        at = (round(cx - text["size"][0] / 2, 3), cy) if text.get("anchor") == "west" else (cx, cy)
+        self.texts.append(dict(text, at=at, angle=angle, shape=shape, bbox=_bbox(shape)))
+
+    def route(self, source, target, end):
+        """A wire from source to the target (or the end point): straight, or bent through the free gap of a
+        column whose node it would cross."""
+        pts = [self.position[source], end]
+        used = set()
+        for _ in range(12):
+            hit = None
+            for s, b in self.node_shape.items():
+                if s in (source, target):
+                    continue
+                if not all(apart([p, q], b, GAP) for p, q in zip(pts, pts[1:])):
+                    hit = s
+                    break
+            if hit is None:
+                break
+            x = self.position[hit][0]
+            k = next((k for k in range(len(pts) - 1) if pts[k][0] < x < pts[k + 1][0]), None)
+            if k is None:  # a node of the wire's own first or last column: only a wider layout clears it
+                self.misses += 1
+                break
+            (ax, ay), (bx, by) = pts[k], pts[k + 1]
+            y_line = ay + (by - ay) * (x - ax) / (bx - ax)
+            column = sorted((b for s, b in self.node_box.items() if abs(self.position[s][0] - x) < 1e-6),
+                            key=lambda b: b[1])
+            # the free gaps: below and above the column, between two of its nodes; wires already bent
+            # through a gap pass beside one another, not on top of one another
+            room = Y_STEP * self.stretch / 2
+            gaps = [(column[0][1] - room, -1.0, 9.0), (column[-1][3] + room, 1.0, 9.0)]
+            gaps += [((lo[3] + hi[1]) / 2, 1.0, (hi[1] - lo[3]) / 2 - 2 * GAP) for lo, hi in zip(column, column[1:])
+                     if hi[1] - lo[3] > 4 * GAP]
+            spots = []
+            for y, way, half in gaps:
+                n = self.bends.get((x, round(y, 3)), 0)
+                offset = (way * BEND * n) if half > 9 - 1e-9 else ((-1) ** n) * BEND / 2 * ((n + 1) // 2)
+                if abs(offset) <= half and (x, round(y, 3)) not in used:
+                    spots.append((y + offset, round(y, 3)))
+            if not spots:
+                self.misses += 1
+                break
+            y, gap = min(spots, key=lambda g: abs(g[0] - y_line))
+            used.add((x, gap))
+            self.bends[(x, gap)] = self.bends.get((x, gap), 0) + 1
+            pts.insert(k + 1, (x, round(y, 3)))
+        self._segments += [(len(self.wires), [p, q], _bbox([p, q])) for p, q in zip(pts, pts[1:])]
+        self.wires.append((source, target, pts))
+
+    def around(self, s, size, directions, rings=5):
+        """Candidates for a text beside the node s: each direction, then farther out; level."""
+        x, y = self.position[s]
+        x0, y0, x1, y1 = self.node_box[s]
+        w, h = size
+        clear = GAP * 1.25
+        for ring in range(rings):
+            extra = 0.18 * ring
+            for dx, dy in directions:
+                for shift in ((0.0, 0.6, -0.6) if dx == 0 else (0.0,)):
+                    cx = x + dx * ((x1 - x0) / 2 + clear + w / 2 + extra) + shift * w
+                    cy = y + dy * ((y1 - y0) / 2 + clear + h / 2 + extra)
+                    yield cx, cy, 0.0
+
+    def along(self, pts, size, up: bool, ts, sloped: bool):
+        """Candidates for a text beside a wire, on its upper (values) or lower (gradients) side, at a few
+        points along each of its pieces: level (the classic look), or sloped along a slanted piece."""
+        pieces = sorted(zip(pts, pts[1:]), key=lambda pq: -math.dist(*pq))
+        w, h = size
+        for extra in (0.0, 0.12, 0.24):
+            for t in ts:
+                for (ax, ay), (bx, by) in pieces:
+                    length = math.dist((ax, ay), (bx, by))
+                    nx, ny = -(by - ay) / length, (bx - ax) / length  # the upward normal: wires run rightwards
+                    if not up:
+                        nx, ny = -nx, -ny
+                    if sloped:
+                        if abs(by - ay) < 1e-9:
+                            continue
+                        off, angle = h / 2 + GAP * 1.25 + extra, math.degrees(math.atan2(by - ay, bx - ax))
+                    else:
+                        off, angle = w / 2 * abs(nx) + h / 2 * abs(ny) + GAP * 1.25 + extra, 0.0
+                    yield ax + t * (bx - ax) + off * nx, ay + t * (by - ay) + off * ny, angle
+
+
+BEND = 0.5  # cm between two wires bent through one gap
+ALONG = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82)
+NAME_SIDES = ((0, 1), (1, 1), (-1, 1), (0, -1), (1, -1), (-1, -1))
+ASKED_SIDES = ((0, -1), (0, 1), (1, -1), (-1, -1), (1, 1), (-1, 1), (-1, 0))
+STRETCH = ((1.0, 1.0), (1.0, 1.25), (1.2, 1.2), (1.2, 1.5), (1.45, 1.45), (1.45, 1.8), (1.75, 1.75),
+           (1.75, 2.2), (2.1, 2.1), (2.1, 2.6), (2.5, 2.5), (3.0, 3.0))  # (x, y): the layout, wider and taller
+
+
+def figure(inputs, nodes, output, values, gradients, ask) -> dict:
+    """The view of the figure: nodes, wires, and every text at a computed place where it meets no other
+    text, no node and no wire (the layout is stretched until they all fit), with the geometry for tests."""
+    base = layout(inputs, nodes)
+    ids = {s: f"n{i}" for i, s in enumerate(base)}
+    labelled = len(base) <= LABELLED_UP_TO
     asked = {}
     for label, target in ask.items():
         asked.setdefault(mo.real(target), []).append(label)
-    out_nodes = []
-    for s, (x, y) in position.items():
-        gate = s in nodes
-        out_nodes.append({"ref": NoEscape(f"({ids[s]})"), "at": NoEscape(f"({x},{y})"), "style": "gate" if gate else "leaf",
-                          "text": NoEscape(gate_label(nodes[s]) if gate else tex(s)),
-                          "name": NoEscape(tex(s)) if gate else None,
-                          "asked": ", ".join(f"({lab})" for lab in asked.get(s, [])) or None,
-                          "total": NoEscape(_number(gradients[s]))})
-    wires = []
+    node_text = {s: gate_label(nodes[s]) if s in nodes else tex(s) for s in base}
+    node_size = {}
+    for s, text in node_text.items():
+        w, h = text_size(f"${text}$", GATE_PT)
+        if s in nodes:
+            r = max(GATE_MIN, math.hypot(w, h) / 2 + GATE_SEP * PT) + LINE * PT / 2
+            node_size[s] = (2 * r, 2 * r)
+        else:
+            node_size[s] = (w + 2 * LEAF_SEP * PT, h + 2 * LEAF_SEP * PT)
+    edges = []
     for node, expr in nodes.items():
         # top to bottom, ties by name: free_symbols is a set, whose order changes from run to run
-        for source in sorted(expr.free_symbols, key=lambda p: (-position[p][1] if p in position else 0, str(p))):
-            if source not in position:
+        for source in sorted(expr.free_symbols, key=lambda p: (-base[p][1] if p in base else 0, str(p))):
+            if source in base:
+                contribution = sp.diff(expr, source).subs(values) * gradients[node]
+                if not (contribution.is_Rational or contribution.is_Float):
+                    contribution = simplify(contribution)
+                edges.append((source, node, contribution))
+    edges.append((output, None, sp.Integer(1)))
+    names = [_text("name", ids[s], f"${tex(s)}$", f"${tex(s)}$") for s in base if s in nodes]
+    names_of = [s for s in base if s in nodes]
+    labels = []
+    for s in base:
+        if s in asked:
+            bold = r"\textbf{" + ", ".join(f"({lab})" for lab in asked[s]) + "}"
+            labels.append((s, _text("asked", ids[s], bold + rf"\,$= {_number(gradients[s])}$", bold, anchor="west")))
+    pairs = []
+    if labelled:
+        for source, target, contribution in edges:
+            owner = f"{ids[source]}-{ids[target] if target is not None else 'out'}"
+            value = f"${_number(values[source])}$"
+            pairs.append((_text("value", owner, value, value if source in inputs else ""),
+                          _text("gradient", owner, f"${_number(contribution)}$", "")))
+
+    best = None
+    for sx, sy in STRETCH:
+        position = {s: (round(x * sx, 3), round(y * sy, 3)) for s, (x, y) in base.items()}
+        scene = _Scene(position, node_size, sy)
+        stub = (round(position[output][0] + X_STEP * 0.8 * sx, 3), position[output][1])
+        for source, target, _ in edges:
+            scene.route(source, target, position[target] if target is not None else stub)
+        for s, text in zip(names_of, names):
+            scene.place(text, scene.around(s, text["size"], NAME_SIDES))
+        for s, text in labels:
+            scene.place(text, scene.around(s, text["size"], ASKED_SIDES))
+        for own, (value, gradient) in enumerate(pairs):
+            _place_pair(scene, own, value, gradient)
+        if best is None or (scene.misses, scene.crowded) < (best[0].misses, best[0].crowded):
+            best = (scene, stub)
+        if scene.misses == scene.crowded == 0:
+            break
+    scene, stub = best
+    return _view(scene, stub, ids, node_text, nodes, labelled)
+
+
+def _text(style, owner, key, questions, anchor="center") -> dict:
+    return {"style": style, "owner": owner, "key": key, "questions": questions, "anchor": anchor,
+            "size": text_size(key, NAME_PT if style == "name" else LABEL_PT)}
+
+
+def _place_pair(scene, own, value, gradient):
+    """A wire's value above and its gradient below at one point along it, where both fit (level, else
+    sloped along the wire); else apart."""
+    pts = scene.wires[own][2]
+    for sloped in (False, True):
+        for t in ALONG:
+            up = next(scene.along(pts, value["size"], True, (t,), sloped), None)
+            down = next(scene.along(pts, gradient["size"], False, (t,), sloped), None)
+            if up is None or down is None:
                 continue
-            local = sp.diff(expr, source).subs(values)
-            contribution = simplify(local * gradients[node])
-            wires.append(_wire(ids[source], ids[node], values[source], contribution, given=source in inputs))
-    x, y = position[output]
-    stub = {"at": NoEscape(f"({round(x + X_STEP * 0.8, 2)},{y})")}
-    wires.append(_wire(ids[output], "out", values[output], sp.Integer(1), given=False))
-    width = max(px for px, _ in position.values()) + X_STEP * 0.8 + 1.0
-    return {"nodes": out_nodes, "wires": wires, "stub": stub, "scale": round(min(1.0, MAX_WIDTH / width), 3),
-            "labels": len(position) <= LABELLED_UP_TO}
+            a = corners(*up[:2], *value["size"], up[2])
+            b = corners(*down[:2], *gradient["size"], down[2])
+            if scene.free(a, own) and scene.free(b, own) and apart(a, b, TEXT_GAP):
+                scene.place(value, [up], own)
+                scene.place(gradient, [down], own)
+                return
+    for text, up in ((value, True), (gradient, False)):
+        scene.place(text, itertools.chain(scene.along(pts, text["size"], up, ALONG, False),
+                                          scene.along(pts, text["size"], up, ALONG, True)), own)
+
+
+def _view(scene, stub, ids, node_text, nodes, labelled) -> dict:
+    def at(p):
+        return NoEscape(f"({p[0]},{p[1]})")
+
+    out_nodes = [{"ref": NoEscape(f"({ids[s]})"), "at": at(p), "style": "gate" if s in nodes else "leaf",
+                  "text": NoEscape(node_text[s])} for s, p in scene.position.items()]
+    wires = []
+    for source, target, pts in scene.wires:
+        path = [f"({ids[source]})", *(f"({x},{y})" for x, y in pts[1:-1]), f"({ids[target]})" if target is not None
+                else "(out)"]
+        wires.append({"path": NoEscape(" -- ".join(path))})
+    texts = []
+    for t in scene.texts:
+        options = f"fig{t['style']}, anchor={t['anchor']}" + (f", rotate={t['angle']}" if t["angle"] else "")
+        texts.append({"options": NoEscape(options), "at": at(t["at"]), "key": NoEscape(t["key"]),
+                      "questions": NoEscape(t["questions"])})
+    xs = [b[0] for b in scene.node_box.values()] + [x for t in scene.texts for x, _ in t["shape"]]
+    xe = [b[2] for b in scene.node_box.values()] + [x for t in scene.texts for x, _ in t["shape"]] + [stub[0]]
+    width = max(xe) - min(xs)
+    geometry = {"nodes": {ids[s]: b for s, b in scene.node_box.items()},
+                "wires": [(ids[s], ids[t] if t is not None else "out", pts) for s, t, pts in scene.wires],
+                "texts": [{k: t[k] for k in ("style", "owner", "key", "questions", "at", "angle", "anchor", "size")}
+                          for t in scene.texts],
+                "misses": scene.misses, "crowded": scene.crowded}
+    return {"nodes": out_nodes, "wires": wires, "texts": texts, "stub": {"at": at(stub)}, "labels": labelled,
+            "scale": round(min(1.0, MAX_WIDTH / width), 3), "geometry": geometry}
+
+
+def scene_boxes(fig: dict, sheet: str = "key") -> dict:
+    """The figure as a test sees it: the corners in cm of every text shown on the sheet ("key" or
+    "questions": the question sheet's texts are set at the key's places, each inside the key's box), the
+    node boxes (x0, y0, x1, y1), and the wires as polylines."""
+    g = fig["geometry"]
+    texts = []
+    for t in g["texts"]:
+        shown = t[sheet]
+        if not shown:
+            continue
+        w, h = text_size(shown, NAME_PT if t["style"] == "name" else LABEL_PT)
+        x, y = t["at"]
+        if t["anchor"] == "west":
+            x += w / 2
+        texts.append({"style": t["style"], "owner": t["owner"], "text": shown, "corners": corners(x, y, w, h, t["angle"])})
+    return {"texts": texts, "nodes": dict(g["nodes"]), "wires": list(g["wires"])}
 
 
 def _number(value) -> str:
-    return tex(value if not value.is_number or value.is_Rational else value.evalf(4))
-
-
-def _wire(a, b, value, gradient, given: bool) -> dict:
-    """A wire from a to b: the forward value of a above it, the gradient it carries back below."""
-    return {"src": f"({a})", "dst": f"({b})", "given": given,
-            "value": NoEscape(_number(value)),
-            "gradient": NoEscape(_number(gradient))}
+    """A value as the key's text prints it (one rounding per key): exact where it is rational, else its 30-digit
+    float, which the printer shows to 6 significant digits (never a 4-digit float shown to 6: 2.20001)."""
+    return tex(value if not value.is_number or value.is_Rational else value.evalf(30))

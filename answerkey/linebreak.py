@@ -134,10 +134,8 @@ def top_level_terms(text: str) -> list[str]:
         c = text[i]
         if c == "\\":
             m = re.match(r"\\[A-Za-z]+|\\.", text[i:])
+            depth += 1 if m.group(0) == "\\begin" else -1 if m.group(0) == "\\end" else 0  # a matrix is one piece
             i += len(m.group(0))
-            if m.group(0) in ("\\begin", "\\end"):  # inside a matrix is not the top level
-                depth += 1 if m.group(0) == "\\begin" else -1
-                _, i = _group(text, i)
             continue
         if c == "{":
             depth += 1
@@ -181,12 +179,10 @@ def _top_level(text: str, at: int) -> bool:
             depth -= 1
             i += 6
             continue
-        if text.startswith(("\\begin{", "\\end{"), i):
-            depth += 1 if text.startswith("\\begin{", i) else -1
-            _, i = _group(text, text.index("{", i))
-            continue
         if text[i] == "\\":
-            i += 2
+            m = re.match(r"\\[A-Za-z]+|\\.", text[i:])
+            depth += 1 if m.group(0) == "\\begin" else -1 if m.group(0) == "\\end" else 0
+            i += len(m.group(0))
             continue
         depth += 1 if text[i] == "{" else -1 if text[i] == "}" else 0
         i += 1
@@ -282,17 +278,35 @@ def joined(math: str) -> str:
     line the reader reads."""
     if "\\begin{aligned}" not in math:
         return math
-    out, depth, last = [], 0, 0  # depth: environments open inside the aligned block (a matrix keeps its rows)
-    for m in re.finditer(r"\\begin\{([^}]*)\}|\\end\{([^}]*)\}|\\\\(\[[^\]]*\])?|&\\quad|&", math):
-        out.append(math[last:m.start()])
-        last = m.end()
-        env = m.group(1) or m.group(2)
-        if env == "aligned":
+    out, depth, i = [], 0, 0  # depth: inside the aligned block (1) or an environment within it (> 1)
+    while i < len(math):
+        if math.startswith("\\begin{", i):
+            env, j = _group(math, i + len("\\begin"))
+            depth += 1
+            if env == "aligned" and depth == 1:
+                out.append(" ")
+                i = j
+                continue
+        elif math.startswith("\\end{", i):
+            env, j = _group(math, i + len("\\end"))
+            depth -= 1
+            if env == "aligned" and depth == 0:
+                out.append(" ")
+                i = j
+                continue
+        elif depth == 1 and math.startswith("&\\quad", i):
             out.append(" ")
-        elif env is not None:
-            depth += 1 if m.group(1) else -1
-            out.append(m.group(0))
-        else:
-            out.append(" " if depth == 0 else m.group(0))
-    out.append(math[last:])
+            i += len("&\\quad")
+            continue
+        elif depth == 1 and math[i] == "&":
+            out.append(" ")
+            i += 1
+            continue
+        elif depth == 1 and math.startswith("\\\\", i):  # a row's end (maybe with a [space])
+            m = re.match(r"\\\\(\[[^\]]*\])?", math[i:])
+            out.append(" ")
+            i += len(m.group(0))
+            continue
+        out.append(math[i])
+        i += 1
     return re.sub(r"\s+", " ", "".join(out)).strip()

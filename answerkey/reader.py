@@ -1608,7 +1608,10 @@ def _relation(text: str) -> str:
 
 
 def _rel(rel, a, b):
-    return {"=": sp.Eq, "≠": sp.Ne, "<": sp.Lt, ">": sp.Gt, "≤": sp.Le, "≥": sp.Ge}[rel](a, b, evaluate=False)
+    relation = {"=": sp.Eq, "≠": sp.Ne, "<": sp.Lt, ">": sp.Gt, "≤": sp.Le, "≥": sp.Ge}[rel]
+    if all(isinstance(e, sp.Expr) and e.is_number and e.is_comparable for e in (a, b)):
+        return relation(a, b)  # two numbers (a graph's nodes at their values): decided, not left for SymPy's
+    return relation(a, b, evaluate=False)  # Piecewise, which fails on an unevaluated 4.5 > 0 (zoo)
 
 
 def _sum_limits(sub: str):

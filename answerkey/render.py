@@ -63,10 +63,16 @@ def use_templates(directory: str | Path | None) -> None:
     USER_TEMPLATES[:] = [Path(directory).resolve()] if directory else []
 
 
+def setting(spec, key: str, default: str) -> str:
+    """A page setting of the spec (layout, paper), or its default for a spec-like record without one."""
+    read = getattr(spec, "setting", None)
+    return read(key, default) if read is not None else default
+
+
 def search_path(spec=None) -> tuple[Path, ...]:
     """Where templates are looked up, first to last: the course's own (--templates), the layout's folder
     (templates/exam/ for layout: exam), the shipped templates."""
-    layout = spec.setting("layout", "article") if spec is not None else "article"
+    layout = setting(spec, "layout", "article")
     return (*USER_TEMPLATES, *([TEMPLATES / layout] if layout != "article" else []), TEMPLATES)
 
 
@@ -222,9 +228,9 @@ def _header(spec) -> dict:
                         else spec.student["id"])
     return dict(title=plain(spec.title), author=plain(spec.author), date=plain(spec.date), student=student,
                 words=lang.words(lang.of(spec)),
-                seed=spec.seed, code=plain(spec.code) if spec.code else None,
+                seed=spec.seed, code=plain(spec.code) if getattr(spec, "code", None) else None,
                 student_id=plain(spec.student["id"]) if spec.student else None,
-                paper=spec.setting("paper", "letter"), layout=spec.setting("layout", "article"))
+                paper=setting(spec, "paper", "letter"), layout=setting(spec, "layout", "article"))
 
 
 @_template_errors
@@ -252,7 +258,7 @@ def render(spec, solutions: list, directory=None, show_rules: bool = True, show_
 def render_questions(spec, solutions: list, directory=None, room_cm: int = 6) -> str:
     """The question sheet: statements with the given values, figures without gradients, and room to
     write; no solutions. In the exam layout, the key's own source without \\printanswers."""
-    if spec.setting("layout", "article") == "exam":
+    if setting(spec, "layout", "article") == "exam":
         return render(spec, solutions, directory, answers=False)
     template = environment(directory or search_path(spec)).get_template("questions.tex")
     problems = []
@@ -268,6 +274,20 @@ def render_questions(spec, solutions: list, directory=None, room_cm: int = 6) ->
 
 
 @_template_errors
+def render_fragments(spec, solutions: list, directory=None, show_rules: bool = True) -> dict:
+    """The key's problems one by one, to \\input into a course's own document (--fragments): {file name:
+    LaTeX}, N.tex per problem (with its parts) and preamble.tex, what their preamble needs."""
+    env = environment(directory or search_path(spec))
+    by_number: dict = {}
+    for p, s in zip(spec.problems, solutions):
+        by_number.setdefault(p.number, []).append(problem_view(p, s))
+    header = _header(spec)
+    out = {f"{number}.tex": env.get_template("fragment.tex").render(**header, problems=views, show_rules=show_rules)
+           for number, views in by_number.items()}
+    out["preamble.tex"] = env.get_template("fragment-preamble.tex").render(**header)
+    return out
+
+
 def render_master(spec_name: str, title: str, columns: list, rows: list, directory=None,
                   language: str = "en") -> str:
     """The graders' table of every variant's answers: one table per problem, one row per variant.

@@ -58,12 +58,12 @@ LOSSES = {
                              shapes={"U": ["V", "d"], "v": ["d", 1], "y": ["V", 1]}, wrt="v"),
                         lambda M: -sum(a * b for a, b in zip(M["y"], _mv(M["U"], M["v"])))
                         + mpmath.log(sum(mpmath.e ** z for z in _mv(M["U"], M["v"]))),
-                        r"U^{T} \left(- y + \operatorname{softmax}\left(U v\right)\right)"),
+                        r"U^{T} \left(\operatorname{softmax}\left(U v\right) - y\right)"),
     "naive-softmax-U": (dict(name="J", function="-y.T*U*v + logsumexp(U*v)",
                              shapes={"U": ["V", "d"], "v": ["d", 1], "y": ["V", 1]}, wrt="U"),
                         lambda M: -sum(a * b for a, b in zip(M["y"], _mv(M["U"], M["v"])))
                         + mpmath.log(sum(mpmath.e ** z for z in _mv(M["U"], M["v"]))),
-                        r"\left(- y + \operatorname{softmax}\left(U v\right)\right) v^{T}"),
+                        r"\left(\operatorname{softmax}\left(U v\right) - y\right) v^{T}"),
     "negative-sampling": (dict(name="J", function="-log(sigmoid(u.T*v)) - o.T*log(sigmoid(-(N*v)))",
                                shapes={"u": ["d", 1], "v": ["d", 1], "N": ["K", "d"], "o": ["K", 1]}, wrt="v"),
                           lambda M: -mpmath.log(_sig(sum(a * b for a, b in zip(M["u"], M["v"]))))

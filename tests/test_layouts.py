@@ -92,3 +92,21 @@ def test_a_broken_course_template_is_an_error_at_its_line_not_a_traceback(tmp_pa
                            str(tmp_path / "out"), "--no-pdf"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert said in proc.stderr and str(mine) in proc.stderr
+
+
+def test_fragments_input_into_a_course_document(tmp_path):
+    """--fragments: NAME.problems/N.tex per problem and preamble.tex; a course's own document that \\inputs them
+    compiles with real pdflatex and shows the problems' solutions."""
+    build(tmp_path, ROOT / "problems" / "dl-hw2.yaml", "--fragments", "--no-pdf")
+    folder = tmp_path / "dl-hw2.problems"
+    assert sorted(p.name for p in folder.iterdir()) == [f"{n}.tex" for n in range(1, 7)] + ["preamble.tex"]
+    assert r"\documentclass" not in (folder / "4.tex").read_text(encoding="utf-8")
+    doc = tmp_path / "notes.tex"
+    doc.write_text("\\documentclass{article}\n\\input{dl-hw2.problems/preamble.tex}\n\\begin{document}\n"
+                   "\\section*{Selected solutions}\n\\input{dl-hw2.problems/4.tex}\n\\input{dl-hw2.problems/1.tex}\n"
+                   "\\end{document}\n", encoding="utf-8")
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    got = text(tmp_path / "notes.pdf")
+    assert "Selected solutions" in got and "(a) = 15" in got and "softmax" in got

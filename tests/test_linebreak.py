@@ -28,10 +28,12 @@ terms = st.lists(st.tuples(st.sampled_from(ATOMS), st.sampled_from(ATOMS), st.in
 
 
 @settings(max_examples=60, deadline=None)
-@given(terms=terms, shape=st.sampled_from(["sum", "fraction", "parenthesised"]), limit=st.sampled_from([120, 200, 300]))
+@given(terms=terms, shape=st.sampled_from(["sum", "fraction", "parenthesised", "vector"]),
+       limit=st.sampled_from([120, 200, 300]))
 def test_broken_rows_read_as_the_same_line(terms, shape, limit):
     total = sp.Add(*[c * a * b for a, b, c in terms])
-    form = {"sum": total, "fraction": total / m, "parenthesised": lam * (total + 1) ** 2}[shape]
+    form = {"sum": total, "fraction": total / m, "parenthesised": lam * (total + 1) ** 2,
+            "vector": sp.Matrix([total, total - x, 2 * total])}[shape]  # a column vector is never cut
     rows = linebreak.rows("L", [("=", tex(form))], limit)
     line = f"L = {tex(form)}"
     if rows is None:
@@ -41,7 +43,7 @@ def test_broken_rows_read_as_the_same_line(terms, shape, limit):
     joined = linebreak.joined(broken)
     got = reader.read(joined, context()).clauses[0][-1][1]
     want = reader.read(line, context()).clauses[0][-1][1]
-    assert sp.simplify(got - want) == 0
+    assert sp.simplify(sp.Matrix([got]) - sp.Matrix([want])) == sp.zeros(*sp.Matrix([want]).shape)
     assert rows[0].startswith("L &= ") and all(r.startswith("&") for r in rows[1:])
 
 

@@ -68,7 +68,7 @@ LOSSES = {
                                 shapes={"X": ["m", "n"], "w": ["n", 1], "y": ["m", 1]}),
                            lambda M: -_dot(M["y"], [mpmath.log(_sig(mpmath.tanh(mpmath.e ** z)))
                                                     for z in _mv(M["X"], M["w"])]),
-                           r"= - X^{T} \left(\left(- \sigma"),
+                           r"= - X^{T} \left(\left(\mathbf{1} - \sigma"),
 }
 
 
