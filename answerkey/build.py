@@ -284,7 +284,8 @@ def run(path: str | Path, options: Options) -> Result:
         base.data["layout"] = options.layout
     if options.language and isinstance(base.data, dict):
         base.data["language"] = options.language              # rendered in it (lang.py); computed in English
-    linebreak.use_layout(str(base.data.get("layout") or "article") if isinstance(base.data, dict) else "article")
+    linebreak.use_layout(str(base.data.get("layout") or "article") if isinstance(base.data, dict) else "article",
+                         str(base.data.get("paper") or "letter") if isinstance(base.data, dict) else "letter")
     plan = variantmod.plan(name, options.seed, options.variants, roster)  # one key, one seed, or variants
     single = len(plan) == 1 and not roster and not options.variants
     with texcompile.HeadStart(options.pdf and not options.check_only, single) as tex:

@@ -14,8 +14,12 @@ WIDTHS = {"article": 468.0, "exam": 410.0}  # pt: the text width (6.5 in); the e
 LIMIT = [WIDTHS["article"]]  # the width lines are broken to in this run (use_layout)
 
 
-def use_layout(layout: str) -> None:
-    LIMIT[0] = WIDTHS.get(layout, WIDTHS["article"])
+# A4 is narrower than letter: 210 mm = 597.51 pt against 8.5 in = 614.30 pt, the same 1 in margins (geometry)
+NARROWER = {"letter": 0.0, "a4": 614.295 - 597.508}
+
+
+def use_layout(layout: str, paper: str = "letter") -> None:
+    LIMIT[0] = WIDTHS.get(layout, WIDTHS["article"]) - NARROWER.get(paper, 0.0)
 # The widths in pt of the pieces of 11 pt display math, fitted by least squares to the widths TeX measured for
 # 703 displayed lines of the examples (lower-case letters, capitals, digits, binary operators and relations,
 # parentheses, commas, other commands, big operators, a fraction's bar, a letter of upright text, a thin space,
@@ -234,11 +238,26 @@ def rows(first: str, forms: list[tuple[str, str]], limit: float) -> list[str] | 
     whole = first + " " + " ".join(f"{rel} {form}" for rel, form in forms)
     if width(whole) <= limit:
         return None
-    lead = width(first) + WEIGHT["op"]
+    # every row is aligned at the & after `first`, so every row starts width(first) in; a wide left side
+    # stands in a row of its own, at the left, and the relations start at the left under it
+    offset = width(first)
     out = []
+    if offset > 0.4 * limit:
+        offset = 0.0
+        if width(first) <= limit:
+            out.append("&" + first)
+        else:  # a left side wider than the page: broken as a form is
+            prefix, current, room = "&", "", limit
+            for term in pieces(first, room):
+                if current and width(current + " " + term) > room:
+                    out.append(prefix + current)
+                    prefix, current, room = "&\\quad ", term, limit - 2 * WEIGHT["op"]
+                else:
+                    current = f"{current} {term}".strip()
+            out.append(prefix + current)
     for k, (rel, form) in enumerate(forms):
-        room = limit - (lead if k == 0 else WEIGHT["op"])
-        prefix = (first + " &" if k == 0 else "&") + f"{rel} "
+        room = limit - offset - WEIGHT["op"]
+        prefix = (first + " &" if k == 0 and not out else "&") + f"{rel} "
         if width(form) <= room:
             out.append(prefix + form)
             continue
@@ -247,7 +266,7 @@ def rows(first: str, forms: list[tuple[str, str]], limit: float) -> list[str] | 
             if current and width(current + " " + term) > room:
                 out.append(prefix + current)
                 prefix, current = "&\\quad ", term
-                room = limit - 2 * WEIGHT["op"]
+                room = limit - offset - 2 * WEIGHT["op"]
             else:
                 current = f"{current} {term}".strip()
         out.append(prefix + current)

@@ -97,7 +97,7 @@ def _entry(problem, field, token, answer, i: int, j: int | None):
         else:
             raise IndexError("it has no entries")
         if i < 1 or (j is not None and j < 1):
-            raise IndexError("entries are counted from 1")
+            raise IndexError("there is no entry 0")
     except IndexError as exc:
         raise SpecError(Diagnostic(problem.where(*field), f"{token}: no such entry"
                                    + (f" ({exc})" if str(exc) and "out of range" not in str(exc) else ""),
@@ -112,8 +112,10 @@ def _named(key: str) -> str:
 def _scope_hint(problem) -> str:
     names = [k for k in problem.solved if "." not in k or k.split(".")[0].isdigit()]
     if not names:
-        return "only problems and parts before this one can be named, and there are none"
-    return "problems and parts before this one: " + ", ".join(sorted(set(names), key=lambda k: (len(k), k)))
+        return ("only problems and parts before this one can be named, and none before it was solved (there "
+                "is none, or it failed: see its error)")
+    return ("problems and parts before this one that were solved: "
+            + ", ".join(sorted(set(names), key=lambda k: (len(k), k))))
 
 
 def _substitute(problem, field: tuple, text: str, strict: bool = True):
@@ -151,9 +153,8 @@ def value(problem, field: tuple, text: str):
         if not (isinstance(expr, sp.Expr) and expr.is_number and expr.is_real):
             raise SpecError(Diagnostic(problem.where(*field), f"<<{text}>>: only a number can be rounded"))
         digits = max(1, int(m.group("digits")))
-        rounded = sp.Float(sp.N(expr, digits + 5), digits)
-        shown = f"{float(rounded):.{digits}g}"
-        return sp.Float(shown, digits), shown.replace("e", r"\times 10^{") + ("}" if "e" in shown else ""), found
+        plain, shown = _significant(expr, digits)
+        return sp.Float(plain, digits), shown, found
     if TOKEN.fullmatch(text):
         resolved = resolve(problem, field, text)
         if resolved is None:
@@ -166,6 +167,28 @@ def value(problem, field: tuple, text: str):
     replaced, values, found = _substitute(problem, field, text)
     expr = problem.expr(field, Scope(values=dict(values), known=set()), text=replaced)
     return expr, tex(as_printed(expr), inline=True), found
+
+
+def _significant(expr, digits: int) -> tuple[str, str]:
+    """`expr` to `digits` significant digits, halves rounded up as a course rounds (78500 to 2 digits is
+    7.9 x 10^4, not Python's round-half-even 7.8): (the number as text, its LaTeX). Plain where %g would
+    be (1.47, 0.00123, 250), else a x 10^k with the exponent as a number (10^{4}, never 10^{+04})."""
+    from decimal import Decimal, ROUND_HALF_UP
+    d = Decimal(str(sp.N(expr, digits + 15)))
+    if d == 0:
+        return "0", "0"
+    r = d.quantize(Decimal(1).scaleb(d.adjusted() - digits + 1), rounding=ROUND_HALF_UP)
+    exponent = r.adjusted()
+
+    def trim(x: Decimal) -> str:
+        text = format(x, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+    if -4 <= exponent < digits:
+        text = trim(r)
+        return text, text
+    mantissa = trim(r.scaleb(-exponent))
+    return f"{mantissa}e{exponent}", f"{mantissa} \\times 10^{{{exponent}}}"
 
 
 def as_printed(v):
@@ -226,6 +249,27 @@ def conditions(problem, field: tuple, text) -> tuple[bool, list]:
     return all(c.holds for c in each), each
 
 
+# The words a worded answer can be, by the kinds that answer in words: a condition comparing one of these
+# answers with a word outside its set is a typo that would silently never hold ("saddle point" for "a saddle
+# point", "invalide"); "valid when ..." stands for every such sentence.
+VOCABULARIES = [
+    ("valid", "invalid", "valid when ..."),  # architecture: valid
+    ("a local minimum", "a local maximum", "a saddle point", "undecided by the second derivatives",
+     "not a critical point"),  # hessian: point
+    ("true", "false"),  # true_false: answer
+]
+
+
+def _check_word(problem, field, ref: str, said: str, word: str) -> None:
+    def member(w, words):
+        return any(w.lower() == v or (v.endswith(" ...") and w.lower().startswith(v[:-3])) for v in words)
+
+    for words in VOCABULARIES:
+        if member(said, words) and not member(word, words):
+            raise SpecError(Diagnostic(problem.where(*field), f"'{word}' is not a word {ref} can answer, so the "
+                                       "condition could never hold", "write one of: " + ", ".join(words)))
+
+
 def condition(problem, field: tuple, text) -> Condition:
     """Evaluate a condition over references; a SpecError (at `field`) for one that is not a comparison."""
     if isinstance(text, bool):
@@ -236,6 +280,7 @@ def condition(problem, field: tuple, text) -> Condition:
         resolved = resolve(problem, field, m.group("ref"))
         if resolved is not None and resolved.word is not None:
             said = resolved.word.split(":")[0].strip()
+            _check_word(problem, field, m.group("ref"), said, m.group("word").strip())
             same = said.lower() == m.group("word").strip().lower()
             holds = same if m.group("op") == "==" else not same
             return Condition(holds, words=f"{_ref_words(resolved.ref)} answers \u201c{resolved.word}\u201d")
@@ -306,6 +351,22 @@ def check_tex(problem, field: tuple, text: str) -> None:
     if "%" in re.sub(r"\\%", "", text):
         raise SpecError(Diagnostic(problem.where(*field), "a % would hide the rest of its line from TeX",
                                    "write \\% for a percent sign"))
+    depth = 0
+    for c in re.sub(r"\\[{}\\]", "", PLACEHOLDER.sub("", text)):
+        depth += 1 if c == "{" else -1 if c == "}" else 0
+        if depth < 0:
+            break
+    if depth:
+        raise SpecError(Diagnostic(problem.where(*field), "an unclosed { or an unopened }: braces come in pairs",
+                                   "close every group, or write \\{ and \\} for braces as text"))
+    opened = re.findall(r"\\begin\s*\{([^}]*)\}", text)
+    for env in opened:
+        if env.strip().rstrip("*") in ("verbatim", "lstlisting", "minted", "comment", "filecontents", "Verbatim"):
+            raise SpecError(Diagnostic(problem.where(*field), f"the environment {env} is not allowed here",
+                                       "it reads the rest of the file as text; write the code with \\texttt{...}"))
+    if sorted(opened) != sorted(re.findall(r"\\end\s*\{([^}]*)\}", text)):
+        raise SpecError(Diagnostic(problem.where(*field), "a \\begin{...} without its \\end{...} (or the reverse)",
+                                   "every environment opened in the text is closed in it"))
 
 
 def sentence(problem, field: tuple, text: str) -> tuple[str, list]:

@@ -98,3 +98,51 @@ def test_a_variant_recomputes_the_verdict(tmp_path):
         assert verdict == ("true" if total > 60 else "false")
         seen.add(verdict)
     assert seen == {"true", "false"}
+
+
+def test_rounding_rounds_halves_up_and_prints_exponents_as_numbers(tmp_path):
+    # 51 parameters: 51 * 50 - 100 = 2450 is a tie at 2 digits (half up: 2500; Python's %g: 2.4e+03)
+    problem = {"parts": [net(3), {"kind": "short_answer", "answer": "<<a.total_params * 50 - 100 : 2>>, "
+                                  "<<a.total_params / 10**5 : 2>>, <<a.total_params / 10**7 : 2>>."}]}
+    spec, solutions = solve(tmp_path, problem)
+    assert params(3) * 50 - 100 == 2450
+    sentence = solutions[1].answers["answer"].expr.args[0].name
+    assert sentence == r"$2.5 \times 10^{3}$, $0.00051$, $5.1 \times 10^{-6}$."
+    assert solutions[1].verified
+
+
+def test_a_rounded_value_off_by_more_than_half_a_digit_fails(tmp_path):
+    from answerkey.kinds.short_answer.confirm import values_read_back
+    problem = {"parts": [net(3), {"kind": "short_answer", "answer": "<<a.total_params * 50 - 100 : 2>>"}]}
+    spec, solutions = solve(tmp_path, problem)
+    part, solution = spec.problems[1], solutions[1]
+    assert values_read_back(part, solution) == 1
+    text, _, value = solution.data["values"][0]
+    solution.data["values"][0] = (text, r"2.3 \times 10^{3}", value)  # 6% off: more than half a unit in 2 digits
+    with pytest.raises(Exception, match="shows"):
+        values_read_back(part, solution)
+
+
+def test_a_reference_to_a_part_that_failed_says_so_not_that_there_is_none(tmp_path):
+    broken = {**net(3), "layers": [{"conv": {"filters": 1, "kernel": 9}}]}  # (a) fails: a 9 x 9 window on 4 x 4
+    problem = {"parts": [broken, {"kind": "short_answer", "answer": "<<a.total_params>>"}]}
+    with pytest.raises(SpecError) as info:
+        solve(tmp_path, problem)
+    text = str(info.value)
+    assert "problem 1(a)" in text and "names no answer in scope" in text
+    assert "there are none" not in text and "failed" in text
+
+
+@pytest.mark.parametrize("word, verdict", [("a saddle point", "true"), ("a local minimum", "false"),
+                                           ("saddle point", None), ("saddle", None)])
+def test_a_worded_answer_is_compared_with_a_word_it_can_be(tmp_path, word, verdict):
+    # x^2 - y^2 at the origin: gradient 0, Hessian diag(2, -2) indefinite, a saddle point (worked by hand)
+    problem = {"parts": [{"kind": "hessian", "function": "x**2 - y**2", "wrt": ["x", "y"], "at": {"x": 0, "y": 0}},
+                         {"kind": "true_false", "claim": "The origin is a saddle point.",
+                          "true_if": f"a.point == {word}"}]}
+    if verdict is None:  # not a word the hessian kind answers: a typo that would never hold
+        with pytest.raises(SpecError, match="is not a word a.point can answer"):
+            solve(tmp_path, problem)
+        return
+    spec, solutions = solve(tmp_path, problem)
+    assert solutions[1].answers["answer"].expr.args[0].name == verdict

@@ -4,9 +4,11 @@ PDFs read back with pypdf."""
 from __future__ import annotations
 
 import subprocess
+
 import sys
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +75,23 @@ def test_a_missing_templates_folder_is_a_usage_error(tmp_path):
     proc = subprocess.run([sys.executable, "generate.py", "--templates", str(tmp_path / "nope"), "--out",
                            str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 1 and "no such folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("name, body, said", [
+    ("preamble.tex", "(% if title %)\n\\documentclass{article}\n", "preamble.tex:2: Unexpected end of template"),
+    ("preamble.tex", "\\documentclass{article}\n(( title | nofilter ))\n", "No filter named 'nofilter'"),
+    ("head.tex", "\\documentclass{article}\n\n(( course.name ))\n\\begin{document}\n", "head.tex:3: 'course' is undefined"),
+])
+def test_a_broken_course_template_is_an_error_at_its_line_not_a_traceback(tmp_path, name, body, said):
+    mine = tmp_path / "course"
+    mine.mkdir()
+    (mine / name).write_text(body, encoding="utf-8")
+    spec = tmp_path / "t.yaml"
+    spec.write_text("title: T\nproblems:\n  - {kind: dropout, h: [1, 2], p: 0.5}\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "generate.py", str(spec), "--templates", str(mine), "--out",
+                           str(tmp_path / "out"), "--no-pdf"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert said in proc.stderr and str(mine) in proc.stderr
 
 
 def test_fragments_input_into_a_course_document(tmp_path):

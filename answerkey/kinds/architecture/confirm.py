@@ -51,7 +51,9 @@ def _arrays(kind, s, x: dict, value) -> dict:
             arrays.update({"linear1.weight": (ff, d), "linear2.weight": (d, ff)})
             if s.bias:
                 arrays.update({"linear1.bias": (ff,), "linear2.bias": (d,)})
-            arrays.update({"norm1.weight": (d,), "norm1.bias": (d,), "norm2.weight": (d,), "norm2.bias": (d,)})
+            arrays.update({"norm1.weight": (d,), "norm2.weight": (d,)})
+            if s.bias:  # TransformerEncoderLayer passes bias to its LayerNorms too
+                arrays.update({"norm1.bias": (d,), "norm2.bias": (d,)})
             # nn.TransformerEncoder(layer, num_layers): layers.0., layers.1., ... each a copy of the block
             arrays = {f"layers.{b}.{k}": v for b in range(s.blocks) for k, v in arrays.items()}
         return arrays

@@ -11,6 +11,7 @@ PROJECTIONS = rule("arch_projections", "four projections $Q, K, V, O$ of $d \\ti
 HEAD_SIZE = rule("arch_head_size", "$d_k = d / \\mathit{{heads}}$")
 FEED_FORWARD = rule("arch_feed_forward", "two linear layers $d \\to d_{{\\mathrm{{ff}}}} \\to d$")
 TWO_NORMS = rule("arch_two_norms", "two LayerNorms, a scale and a shift each")
+TWO_NORMS_NO_SHIFT = rule("arch_two_norms_no_shift", "two LayerNorms, a scale each (bias=False drops their shift too)")
 SUM_OF_PARTS = rule("arch_sum_of_parts", "attention + feed-forward + norms")
 SCALE_AND_SHIFT = rule("arch_scale_and_shift", "a scale and a shift per feature")
 RUNNING_STATISTICS = rule("arch_running_statistics", "a running mean and variance per channel (not learned)")

@@ -24,7 +24,7 @@ from ...rules import WEIGHTS_PLUS_BIASES
 from .fields import Flatten, Transformer, asked, input_axes, label, letters, parse_layers, size
 from .rules import (ATTENTION_WEIGHTS, BLOCKS, DIRECTIONS, EMBEDDING_TABLE, FEED_FORWARD, FLATTEN, GATES, HEAD_SIZE,
                     LAST_AXIS, MACS, NO_WEIGHTS, NOT_COUNTED, OUTPUT_SIZE, PROJECTIONS, RUNNING_STATISTICS,
-                    SAME_SHAPE, SCALE_AND_SHIFT, STACKED, STATE_SHAPES, SUM_OF_PARTS, TWO_NORMS, WINDOW_SHAPE)
+                    SAME_SHAPE, SCALE_AND_SHIFT, STACKED, STATE_SHAPES, SUM_OF_PARTS, TWO_NORMS, TWO_NORMS_NO_SHIFT, WINDOW_SHAPE)
 
 GATE_COUNT = {"rnn": 1, "gru": 3, "lstm": 4}
 BIAS_COUNT = {"two": 2, "one": 1, "none": 0}
@@ -431,7 +431,9 @@ def transformer(part, s, state, L, name, where, want, conditions):
     sink = part if "params" in want else Part()
     ffn_form = A(M(2, dm, dff), dff, dm) if s.bias else M(2, dm, dff)
     ffn = derive(sink, f"{name} feed forward parameters", ffn_form, L, FEED_FORWARD)
-    norms = derive(sink, f"{name} LayerNorm parameters", M(2, 2, dm), L, TWO_NORMS)
+    # nn.TransformerEncoderLayer(bias=False) builds its LayerNorms with bias=False as well: a scale each
+    norms = derive(sink, f"{name} LayerNorm parameters", M(2, 2, dm), L, TWO_NORMS) if s.bias else \
+        derive(sink, f"{name} LayerNorm parameters", M(2, dm), L, TWO_NORMS_NO_SHIFT)
     N = s.blocks
     block = nice(attn + ffn + norms)
     sink.add(mo.text(f"{name} parameters" + (", one block" if N > 1 else "")), mo.Shown(A(attn, ffn, norms)),

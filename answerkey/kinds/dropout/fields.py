@@ -103,6 +103,11 @@ def setup(problem) -> dict:
             if v not in (0, 1):
                 where = ("mask", i) if len(shape) == 1 else ("mask", i // shape[1], i % shape[1])
                 raise problem.error(where, f"a mask entry is 0 (dropped) or 1 (kept), got {v}")
+        if keep.is_number and keep == 1 and 0 in mask:  # p = 0: a dropped unit has probability 0
+            i = mask.index(0)
+            where = ("mask", i) if len(shape) == 1 else ("mask", i // shape[1], i % shape[1])
+            raise problem.error(where, "the mask drops a unit, but p = 0 drops none",
+                                "with p = 0 every mask entry is 1; give p > 0 for a mask with zeros")
         mask = [sp.Integer(v) for v in mask]
     return dict(h=h, shape=shape, drop=drop, keep=keep, letter=letter, keep_form=keep_form,
                 numeric=keep.is_number, mask=mask, inverted=c.inverted, variance=c.variance)

@@ -96,6 +96,10 @@ def setup(problem) -> Setup:
     eps = _exact(c.eps)
     if eps < 0:
         raise problem.error("eps", f"eps cannot be negative, got {c.eps}")
+    if c.type == "batch" and n == 1:  # torch: "Expected more than 1 value per channel when training"
+        raise problem.error("x", "batch normalisation of a batch of one example: every feature's mean is the "
+                            "example itself, so x-hat is 0 (PyTorch's BatchNorm1d refuses it in training mode)",
+                            "give x two or more rows (examples), or use type: layer")
     ask = c.ask if c.ask is not None else (["forward", "backward"] if c.upstream is not None else ["forward"])
     if "backward" in ask and c.upstream is None:
         raise problem.error("ask", "the backward pass needs the upstream gradient dL/dy",

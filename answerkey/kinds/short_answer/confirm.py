@@ -76,8 +76,11 @@ def values_read_back(problem, solution) -> int:
         if want is None:
             continue
         got = mpmath.mpf(sp.N(read_expr(shown, Context()), 30))
-        tolerance = mpmath.mpf(10) ** (1 - int(rounded.group(2))) if rounded else mpmath.mpf("1e-5")
-        if abs(got - want) > tolerance * max(1, abs(want)):  # 6 significant digits, or the ones asked
+        if rounded:  # N significant digits: off by at most half a unit in the N-th digit
+            tolerance = mpmath.mpf(10) ** (1 - int(rounded.group(2))) / 2 * abs(want) * (1 + mpmath.mpf("1e-12"))
+        else:  # 6 significant digits
+            tolerance = mpmath.mpf("1e-5") * max(1, abs(want))
+        if abs(got - want) > tolerance + mpmath.mpf("1e-25"):
             raise failure(problem, "answer", f"<<{text}>> shows {shown}, the answers give {mpmath.nstr(want, 12)}")
         said += 1
     return said

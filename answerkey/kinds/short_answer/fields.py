@@ -3,12 +3,19 @@ from __future__ import annotations
 
 from typing import Annotated, Union
 
-from pydantic import Field, StrictBool, StrictInt, StrictStr
+from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StrictStr
 
 from ..common import Fields
 
 Text = Annotated[StrictStr, Field(min_length=1, max_length=4000)]
-Condition = Union[StrictBool, Annotated[StrictStr, Field(min_length=1, max_length=500)]]
+def _given(value):
+    """true_if: "true" (quoted) is the verdict given, as true_if: true is."""
+    return value.strip().lower() == "true" if isinstance(value, str) and value.strip().lower() in ("true", "false") \
+        else value
+
+
+Condition = Annotated[Union[StrictBool, Annotated[StrictStr, Field(min_length=1, max_length=500)]],
+                      BeforeValidator(_given)]
 
 
 class ShortAnswerFields(Fields):
