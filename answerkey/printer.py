@@ -471,3 +471,15 @@ def _bracket_one_by_one(arg):
         return sp.Mul(*[BracketedOneByOne(*f.args) if type(f) is mo.OneByOne else f for f in arg.args],
                       evaluate=False)
     return arg
+
+
+def printed_value(expr) -> sp.Rational | None:
+    """The exact value of a number as the key prints it (0.138499 for a float 0.13849912...), or None when the
+    printed form is not a decimal: what a student computing with the printed numbers starts from."""
+    import re
+
+    text = tex(expr)
+    m = re.fullmatch(r"(-?[0-9]+(?:\.[0-9]+)?)(?: \\times 10\^\{(-?[0-9]+)\})?", text)
+    if m is None:
+        return None
+    return sp.Rational(m.group(1)) * (sp.Integer(10) ** int(m.group(2)) if m.group(2) else 1)

@@ -280,6 +280,17 @@ def _fail(problem, number, line, text, message) -> VerificationError:
                              f"({rules.text(line.rule) or 'step'}) is wrong as printed, ${text}$: {message}")
 
 
+def _row_text(cells: list[str]) -> str:
+    """A table row read as the line it stands for: lhs = arithmetic = value (a value cell that says \\approx
+    joined by it; a value cell that repeats the arithmetic once)."""
+    text = cells[0]
+    for n, cell in enumerate(cells[1:], 1):
+        if n >= 2 and cell == cells[1]:
+            continue
+        text += f" \\approx {cell[len(chr(92) + 'approx'):].strip()}" if cell.startswith("\\approx") else f" = {cell}"
+    return text
+
+
 def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Record, assumed=None) -> None:
     if item.cells is not None and line.each is not None:
         texts = item.cells[1:]
@@ -290,8 +301,7 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
                 raise _fail(problem, number, line, cell, _mismatch(bad, "the cell", value))
         record.checked += 1
         return
-    text = item.math if item.math is not None else " = ".join(
-        c for n, c in enumerate(item.cells) if n < 2 or c != item.cells[1])
+    text = item.math if item.math is not None else _row_text(item.cells)
     read = reader.read(text, ctx)
     assume = {**ctx.values, **{k: v for k, v in line.assume.items() if k not in ("distinct", "domain", "holds")}}
     assume = _merged(_merged(assume, assumed or {}), {} if standing(item.note) else _conditions(item.note, ctx))

@@ -125,6 +125,8 @@ def _table(part, p: int) -> dict:
     for i, line in enumerate(part.lines):
         rhs = line.rhs_tex if line.rhs_tex is not None else tex(line.rhs, inline=True)
         last = tex(line.chain[-1], inline=True) if line.chain else rhs
+        if line.approx and line.chain:  # the printed factors give the value only to its rounding: said so
+            last = "\\approx " + last
         rows.append({"ref": f"{p}.{i}", "cells": [NoEscape(f"${tex(line.lhs, inline=True)}$"),
                                                    NoEscape(f"$\\displaystyle {rhs}$"), NoEscape(f"${last}$")]})
     return {"columns": [rule_text(lang.say(c)) for c in part.columns], "rows": rows}

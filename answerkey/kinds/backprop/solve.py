@@ -93,7 +93,8 @@ def solve(problem) -> Solution:
                 continue
             shown = [mo.Times(local, up) for _, local, up in terms[s]]
             rhs = sp.Add(*shown, evaluate=False) if len(shown) > 1 else (shown[0] if shown else sp.Integer(0))
-            back.add(mo.Partial(output, s), rhs, chain=[grads[s]], rule=LOCAL_TIMES_UPSTREAM, value=truths[s])
+            back.add(mo.Partial(output, s), rhs, chain=[grads[s]], rule=LOCAL_TIMES_UPSTREAM, value=truths[s],
+                     approx=not _reproduced(terms[s], grads[s]))
         parts.append(back)
         if c.ask:
             asked = Part(intro="The asked gradients, from the table.")
@@ -234,3 +235,14 @@ def describe(problem) -> str:
                       for label, target in problem.fields.ask.items())
     return (f"Consider the computational graph {graph} with {given}. Compute the forward pass"
             + (f" and the gradients {asked}." if asked else "."))
+
+
+def _reproduced(terms, result) -> bool:
+    """Whether the row's arithmetic done with its printed factors prints as its printed result (else the row
+    says it with \\approx: one rounding per key, and no row contradicting itself)."""
+    from ...printer import printed_value
+
+    factors = [(printed_value(local), printed_value(up)) for _, local, up in terms]
+    if not terms or any(a is None or b is None for a, b in factors):
+        return True
+    return tex(sum(a * b for a, b in factors)) == tex(result)
