@@ -118,6 +118,15 @@ class KeyPrinter(LatexPrinter):
             return f"{sign}\\frac{{{abs(c.p)}}}{{{c.q}}} {rest}"
         return super()._print_MatMul(expr)
 
+    def _print_Pow(self, expr):
+        """The root of u^T u as the norm ||u|| (and its reciprocal as 1/||u||); SymPy's otherwise."""
+        base, exp = expr.args
+        u = _norm_of(base) if exp in (sp.Rational(1, 2), sp.Rational(-1, 2)) else None
+        if u is not None:
+            norm = f"\\left\\|{self._print(u)}\\right\\|"
+            return norm if exp > 0 else f"\\frac{{1}}{{{norm}}}"
+        return super()._print_Pow(expr)
+
     def _print_MatPow(self, expr):
         base, exp = expr.args
         if exp == sp.Rational(1, 2):
@@ -483,3 +492,22 @@ def printed_value(expr) -> sp.Rational | None:
     if m is None:
         return None
     return sp.Rational(m.group(1)) * (sp.Integer(10) ** int(m.group(2)) if m.group(2) else 1)
+
+
+def _norm_of(base):
+    """u when `base` is the one entry of u^T u for a column u (so that its root is the norm ||u||), else None."""
+    from sympy.matrices.expressions.matexpr import MatrixElement
+
+    from .mathobj import OneByOne
+
+    product = base.parent if isinstance(base, MatrixElement) else base.args[0] if isinstance(base, OneByOne) else None
+    if not isinstance(product, sp.MatMul):
+        return None
+    factors = [a for a in product.args if isinstance(a, sp.MatrixExpr)]
+    if len(factors) != 2 or len(product.args) != 2 or factors[1].shape[1] != 1:
+        return None
+    left, right = factors
+    try:
+        return right if left.T.doit() == right.doit() or left == right.T else None
+    except Exception:  # noqa: BLE001 - a form SymPy cannot transpose: not a norm
+        return None
