@@ -118,6 +118,14 @@ class KeyPrinter(LatexPrinter):
             return f"{sign}\\frac{{{abs(c.p)}}}{{{c.q}}} {rest}"
         return super()._print_MatMul(expr)
 
+    def _print_matrix_contents(self, expr):
+        """SymPy's, with room between rows that hold fractions (stacked fractions in a column would touch)."""
+        out = super()._print_matrix_contents(expr)
+        if expr.rows > 1 and "\\frac" in out and self._settings["mat_str"] == "bmatrix":
+            rows = [" & ".join(self._print(e) for e in expr[r, :]) for r in range(expr.rows)]
+            out = "\\begin{bmatrix}" + "\\\\[4pt]".join(rows) + "\\end{bmatrix}"
+        return out
+
     def _print_Pow(self, expr):
         """The root of u^T u as the norm ||u|| (and its reciprocal as 1/||u||); SymPy's otherwise."""
         base, exp = expr.args
