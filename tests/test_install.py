@@ -67,3 +67,8 @@ def test_pip_install_gives_a_working_answerkey_command(tmp_path):
     # the same key as a build from the checkout
     assert (work / "out" / "dl-hw2.tex").read_text(encoding="utf-8") == \
         (ROOT / "tests" / "golden" / "dl-hw2.tex").read_text(encoding="utf-8")
+    # the layouts' and the languages' files come with the package too
+    exam = run("--out", "exam", "--layout", "exam", "--language", "ko", "--no-pdf")
+    assert exam.returncode == 0, exam.stderr
+    tex = (work / "exam" / "dl-hw2.tex").read_text(encoding="utf-8")
+    assert r"\documentclass[11pt]{exam}" in tex and "검증" in tex
