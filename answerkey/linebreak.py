@@ -118,75 +118,46 @@ def width(text: str, scale: float = 1.0) -> float:
     return out
 
 
-def top_level_terms(text: str) -> list[str]:
-    """`text` cut before each + or - at the top level (outside braces and \\left...\\right), keeping the
-    signs: 'a + b - c' -> ['a', '+ b', '- c']; the first term keeps a leading sign."""
-    pieces, depth, start, i = [], 0, 0, 0
+OPEN, CLOSE = {"\\left", "\\begin", "{"}, {"\\right", "\\end", "}"}
+
+
+def _tokens(text: str):
+    """(index, token, depth) for each token of `text` (a command, or one character), its depth the nesting of
+    braces, \\left...\\right and \\begin...\\end it stands at (an opener and its closer at the outer level)."""
+    depth, i = 0, 0
     while i < len(text):
-        if text.startswith("\\left", i) and not text[i + 5:i + 6].isalpha():
-            depth += 1
-            i += 5
-            continue
-        if text.startswith("\\right", i) and not text[i + 6:i + 7].isalpha():
-            depth -= 1
-            i += 6
-            continue
-        c = text[i]
-        if c == "\\":
-            m = re.match(r"\\[A-Za-z]+|\\.", text[i:])
-            depth += 1 if m.group(0) == "\\begin" else -1 if m.group(0) == "\\end" else 0  # a matrix is one piece
-            i += len(m.group(0))
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif c in "+-" and depth == 0 and text[start:i].strip() and not text[:i].rstrip().endswith(("^", "_", "=", "(")):
+        token = re.match(r"\\[A-Za-z]+|\\.", text[i:]).group(0) if text[i] == "\\" else text[i]
+        depth -= token in CLOSE
+        yield i, token, depth
+        depth += token in OPEN
+        i += len(token)
+
+
+def top_level_terms(text: str) -> list[str]:
+    """`text` cut before each + or - at the top level (outside braces, \\left...\\right and environments: a
+    matrix is one piece), keeping the signs: 'a + b - c' -> ['a', '+ b', '- c']; the first term keeps a leading
+    sign."""
+    pieces, start = [], 0
+    for i, token, depth in _tokens(text):
+        if token in "+-" and depth == 0 and text[start:i].strip() \
+                and not text[:i].rstrip().endswith(("^", "_", "=", "(")):
             pieces.append(text[start:i].strip())
             start = i
-        i += 1
     pieces.append(text[start:].strip())
     return [p for p in pieces if p]
 
 
 def _matching_right(text: str, at: int) -> int:
     """The index of the \\right that closes the \\left at `at`, or -1."""
-    depth, i = 0, at
-    while i < len(text):
-        if text.startswith("\\left", i) and not text[i + 5:i + 6].isalpha():
-            depth += 1
-            i += 5
-            continue
-        if text.startswith("\\right", i) and not text[i + 6:i + 7].isalpha():
-            depth -= 1
-            if depth == 0:
-                return i
-            i += 6
-            continue
-        i += 1
+    for i, token, depth in _tokens(text[at:]):
+        if token == "\\right" and depth == 0:
+            return at + i
     return -1
 
 
 def _top_level(text: str, at: int) -> bool:
-    """Whether position `at` of `text` is outside every brace group and \\left...\\right pair."""
-    depth, i = 0, 0
-    while i < at:
-        if text.startswith("\\left", i) and not text[i + 5:i + 6].isalpha():
-            depth += 1
-            i += 5
-            continue
-        if text.startswith("\\right", i) and not text[i + 6:i + 7].isalpha():
-            depth -= 1
-            i += 6
-            continue
-        if text[i] == "\\":
-            m = re.match(r"\\[A-Za-z]+|\\.", text[i:])
-            depth += 1 if m.group(0) == "\\begin" else -1 if m.group(0) == "\\end" else 0
-            i += len(m.group(0))
-            continue
-        depth += 1 if text[i] == "{" else -1 if text[i] == "}" else 0
-        i += 1
-    return depth == 0
+    """Whether position `at` of `text` is outside every brace group, \\left...\\right pair and environment."""
+    return next((depth == 0 for i, _, depth in _tokens(text) if i >= at), True)
 
 
 def opened(term: str) -> tuple[str, str, str] | None:

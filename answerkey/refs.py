@@ -118,14 +118,14 @@ def _scope_hint(problem) -> str:
             + ", ".join(sorted(set(names), key=lambda k: (len(k), k))))
 
 
-def _substitute(problem, field: tuple, text: str, strict: bool = True):
+def _substitute(problem, field: tuple, text: str):
     """`text` with each reference replaced by a name of its own, and those names' values."""
     values, found = {}, []
 
     def replace(match):
         resolved = resolve(problem, field, match.group(1))
         if resolved is None:
-            if strict and not match.group(1).endswith(".T"):
+            if not match.group(1).endswith(".T"):  # x.T is a transpose, not a reference
                 raise SpecError(Diagnostic(problem.where(*field), f"{match.group(1)} names no answer in scope",
                                            _scope_hint(problem)))
             return match.group(0)

@@ -259,20 +259,16 @@ def solve(problem) -> Solution:
     final_shape = sp.Tuple(*state.shape())
     if "shapes" in want:
         answers["output_shape"] = Answer(final_shape)
-    if "params" in want:
-        total = nice(sum(params_total))
-        nonzero = [p for p in params_total if p != 0] or [sp.Integer(0)]
+    for ask, words, values, key in (("params", "total parameters", params_total, "total_params"),
+                                    ("macs", "total MACs", macs_total, "total_macs")):
+        if ask not in want:
+            continue
+        total = nice(sum(values))
+        nonzero = [v for v in values if v != 0] or [sp.Integer(0)]
         form = A(*nonzero) if len(nonzero) > 1 else nonzero[0]
-        totals.add(mo.text("total parameters"), mo.Shown(form) if len(nonzero) > 1 else form,
-                   chain=[total] if len(nonzero) > 1 else [], therefore=True, value=sum(params_total))
-        answers["total_params"] = Answer(total)
-    if "macs" in want:
-        total = nice(sum(macs_total))
-        nonzero = [m for m in macs_total if m != 0] or [sp.Integer(0)]
-        form = A(*nonzero) if len(nonzero) > 1 else nonzero[0]
-        totals.add(mo.text("total MACs"), mo.Shown(form) if len(nonzero) > 1 else form,
-                   chain=[total] if len(nonzero) > 1 else [], therefore=True, value=sum(macs_total))
-        answers["total_macs"] = Answer(total)
+        totals.add(mo.text(words), mo.Shown(form) if len(nonzero) > 1 else form,
+                   chain=[total] if len(nonzero) > 1 else [], therefore=True, value=sum(values))
+        answers[key] = Answer(total)
     if totals.lines:
         parts.append(totals)
     if "valid" in want:
