@@ -519,3 +519,12 @@ def _norm_of(base):
         return right if left.T.doit() == right.doit() or left == right.T else None
     except Exception:  # noqa: BLE001 - a form SymPy cannot transpose: not a norm
         return None
+
+
+def terminates(v) -> bool:
+    """Whether the rational v is a finite decimal (its denominator has no prime factor but 2 and 5)."""
+    q = int(v.q)
+    for p in (2, 5):
+        while q % p == 0:
+            q //= p
+    return q == 1

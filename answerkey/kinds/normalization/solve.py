@@ -21,7 +21,7 @@ from decimal import Decimal
 import sympy as sp
 
 from ...derivation import Answer, Part, Solution
-from ...printer import tex
+from ...printer import terminates, tex
 from .fields import setup, sub
 from .rules import (NORM_COMPACT, NORM_IN_NUMBERS, NORM_SUMS, NORM_D_BETA, NORM_D_GAMMA, NORM_D_MEAN, NORM_D_VARIANCE, NORM_D_X, NORM_D_XHAT,
                     NORM_MEAN, NORM_NORMALISED, NORM_SCALED, NORM_VARIANCE, NORM_WHOLE)
@@ -52,14 +52,6 @@ class Num:
     unit: object = 0
 
 
-def _terminates(v) -> bool:
-    q = int(v.q)
-    for p in (2, 5):
-        while q % p == 0:
-            q //= p
-    return q == 1
-
-
 def _unit(text: str):
     m = re.fullmatch(r"-?(\d+(?:\.\d+)?)", text)
     if not m or "." not in text:
@@ -75,11 +67,11 @@ def fmt(v) -> Num:
     if v.is_Rational:
         if v.is_Integer:
             return Num(str(v), v, False)
-        if v > 0 and v.p == 1 and _terminates(v):
+        if v > 0 and v.p == 1 and terminates(v):
             k = sp.log(v, 10)
             if k.is_Integer and k <= -4:
                 return Num(f"10^{{{k}}}", v, False)
-        if _terminates(v):
+        if terminates(v):
             text = tex(sp.Float(v, DIGITS))
             if re.fullmatch(r"-?\d+(\.\d+)?", text) and sp.Rational(text) == v:
                 return Num(text, v, False, _unit(text))

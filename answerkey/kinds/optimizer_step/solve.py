@@ -13,7 +13,7 @@ from pylatex.utils import NoEscape
 from ... import mathobj as mo, render
 from ...calculus import function_lines, partial_lines
 from ...derivation import Answer, Part, Solution
-from ...printer import tex
+from ...printer import printed_value, terminates, tex
 from ...rules import DEFINITION_OF_GRADIENT
 from ..common import in_domain, undefined_at
 from .fields import setup
@@ -48,7 +48,7 @@ def printed(v):
 def shown(v) -> tuple[str, bool]:
     """(the LaTeX of v on the page, whether it is rounded); a power of ten as 10^{k}."""
     v = sp.sympify(v, strict=True)
-    if v.is_Rational and v > 0 and _terminates(v) and (v.p == 1 or v.q == 1):
+    if v.is_Rational and v > 0 and terminates(v) and (v.p == 1 or v.q == 1):
         k = sp.log(v, 10)
         if k.is_Integer and abs(k) >= 4:
             return f"10^{{{k}}}", False
@@ -60,24 +60,13 @@ def shown(v) -> tuple[str, bool]:
 
 def as_printed(v):
     """The number the page prints for v (6 significant digits), exactly."""
-    text, _ = shown(v)
-    m = re.fullmatch(r"(-?[0-9.]+)(?: \\times 10\^\{(-?[0-9]+)\})?", text)
-    if m is None:  # 10^{k}
-        return sp.sympify(v, strict=True)
-    return sp.Rational(m.group(1)) * (sp.Integer(10) ** int(m.group(2)) if m.group(2) else 1)
+    value = printed_value(printed(v))
+    return sp.sympify(v, strict=True) if value is None else value
 
 
 def _close(a, b) -> bool:
     a, b = sp.N(a, DIGITS), sp.N(b, DIGITS)
     return bool(abs(a - b) <= sp.Float("1e-6") * max(abs(a), abs(b)) + sp.Float("1e-12"))
-
-
-def _terminates(v) -> bool:
-    q = int(v.q)
-    for p in (2, 5):
-        while q % p == 0:
-            q //= p
-    return q == 1
 
 
 def term(text: str) -> str:
