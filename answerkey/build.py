@@ -35,7 +35,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
+import re
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -95,6 +97,7 @@ class Result:
     tex: str | None = None
     written: list[Path] = field(default_factory=list)
     built: int = 1  # variants built
+    directory: Path | None = None  # the run's folder (NAME-variants/, NAME-roster/)
     failures: list[tuple[str, int]] = field(default_factory=list)  # (message, exit code) per failed variant
 
     @property
@@ -328,34 +331,67 @@ def run_variants(base, name, plan, options: Options, result: Result,
                  preloaded: texcompile.Preloaded | None = None) -> Result:
     """Every variant of the plan, on all cores (parallel.run_all; the canonical problems and solutions,
     which variants without draws of their own reuse, reach the helpers by the fork itself), then the
-    graders' master key of those that succeeded; a failing variant is reported and the others go on."""
-    directory = Path(options.out) / f"{name}-variants"
+    graders' master key of those that succeeded; a failing variant is reported and the others go on.
+    The run's folder (NAME-variants/, or NAME-roster/ for a roster) is made whole beside its target and
+    replaces it at once (outputs.RunFolder): never a mix of two runs' sheets."""
+    target = Path(options.out) / f"{name}-{'roster' if options.roster else 'variants'}"
+    result.directory = target
     shared = _shared(result.spec, result.solutions)
+    with outputs.RunFolder(target, dry=options.check_only) as folder:
+        directory = folder.path  # where this run's files go until it is done
 
-    def one(variant):
-        try:
-            variant, spec, solutions, written = _build_variant(base, name, variant, options, directory, shared,
-                                                               preloaded)
-            return variant, master_row(variant, spec, solutions), written, None
-        except AnswerkeyError as exc:
-            return variant, None, [], (str(exc), exc.exit_code)
+        def one(variant):
+            try:
+                variant, spec, solutions, written = _build_variant(base, name, variant, options, directory,
+                                                                   shared, preloaded)
+                return variant, master_row(variant, spec, solutions), written, None
+            except AnswerkeyError as exc:
+                return variant, None, [], (str(exc), exc.exit_code)
 
-    rows: dict[int, dict] = {}
-    outcomes = parallel.run_all(plan, one, options.jobs or os.cpu_count() or 1,
-                                _progress if options.progress else None)
-    for variant, row, written, failure in outcomes:
-        if failure:
-            who = f"variant {variant.number} (seed {variant.seed}" + (
-                f", student {variant.student.id} {variant.student.name}" if variant.student else "") + ")"
-            result.failures.append((f"{who}: {failure[0]}", failure[1]))
-        else:
-            rows[variant.number] = row
-            result.written.extend(written)
-    result.built = len(rows)
-    if rows and not options.check_only:
+        rows: dict[int, dict] = {}
+        outcomes = parallel.run_all(plan, one, options.jobs or os.cpu_count() or 1,
+                                    _progress if options.progress else None)
+        failed, sheets = [], []
+        for variant, row, written, failure in outcomes:
+            if failure:
+                who = f"variant {variant.number} (seed {variant.seed}" + (
+                    f", student {variant.student.id} {variant.student.name}" if variant.student else "") + ")"
+                result.failures.append((f"{who}: {failure[0]}", failure[1]))
+                failed.append({"variant": variant.number, "seed": variant.seed,
+                               **({"student_id": variant.student.id} if variant.student else {}),
+                               "error": failure[0]})
+            else:
+                rows[variant.number] = row
+                result.written.extend(written)
+                sheets.append({"variant": variant.number, "seed": variant.seed, "variant_code": row["code"],
+                               **({"student_id": variant.student.id, "student_name": variant.student.name}
+                                  if variant.student else {}),
+                               "files": [p.relative_to(directory).as_posix() for p in written]})
+        result.built = len(rows)
+        if not rows or options.check_only:
+            return result  # nothing replaces the folder a run before made
         ordered = [rows[k] for k in sorted(rows)]
         result.written.extend(write(master_files(name, result.spec, ordered, directory, options.pdf)))
+        folder.commit(manifest={"spec": result.spec.file, "answerkey": _version(),
+                                "run": "roster" if options.roster else "variants",
+                                **({"roster": str(options.roster)} if options.roster else
+                                   {"count": len(plan), "first_seed": plan[0].seed}),
+                                "sheet": options.sheet, "pdf": options.pdf, "built": len(rows),
+                                "failed": failed, "sheets": sheets})
+    result.written = [target / p.relative_to(directory) for p in result.written]
     return result
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _nonzero(tolerance) -> bool:
+    if isinstance(tolerance, list):
+        return any(_nonzero(t) for t in tolerance)
+    return bool(tolerance)
 
 
 def _progress(done: int, total: int) -> None:
@@ -371,21 +407,36 @@ def _progress(done: int, total: int) -> None:
 
 
 def master_row(variant, spec, solutions) -> dict:
-    answers, latex = {}, {}
+    """One variant's row of the graders' table: each answer as answers.json has it (its value, tolerance and
+    LaTeX), and as text for the CSV (numbers where there is a value, else the formula in plain notation)."""
+    answers, latex, tolerances = {}, {}, {}
     for problem, solution in zip(spec.problems, solutions):
         for label, answer in solution.answers.items():
-            record = outputs.answer_record(answer)
-            value = record["value"]
-            answers[(problem.ref, label)] = value if value is not None and not isinstance(value, list) \
-                else record["sympy"]
+            record = outputs.answer_record(answer, problem.tolerance)
+            answers[(problem.ref, label)] = outputs.readable(answer.expr) if record["value"] is None \
+                else json.dumps(record["value"])
+            tolerances[(problem.ref, label)] = record["tolerance"]
             latex[(problem.ref, label)] = record["latex"]
     return {"variant": variant.number, "seed": variant.seed, "code": spec.code or "",
             "student": variant.student.id if variant.student else "",
             "student_name": variant.student.name if variant.student else "",
-            "answers": answers, "latex": latex}
+            "answers": answers, "latex": latex, "tolerance": tolerances}
+
+
+def _natural(text: str) -> list:
+    """A sort key that puts s2 before s10 (student ids with numbers)."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t.lower()) for t in re.split(r"(\d+)", text) if t]
+
+
+def table_order(rows: list[dict]) -> list[dict]:
+    """The graders' order: by student id on a roster, else by variant."""
+    if rows and all(r["student"] for r in rows):
+        return sorted(rows, key=lambda r: (_natural(r["student"]), r["variant"]))
+    return sorted(rows, key=lambda r: r["variant"])
 
 
 def master_files(name, spec, rows, directory: Path, pdf: bool):
+    rows = table_order(rows)
     columns = []
     for problem in spec.problems:
         labels = []
@@ -394,15 +445,27 @@ def master_files(name, spec, rows, directory: Path, pdf: bool):
                 if number == problem.ref and label not in labels:
                     labels.append(label)
         columns.append((problem.ref, labels))
+
+    def tolerant(n, label):  # a numeric answer that is not exact in some variant: a tolerance column beside it
+        return any(_nonzero(r["tolerance"].get((n, label))) for r in rows)
+
     # a part's answers are PROBLEM.PART.LABEL (1.b.hessian), as the contract names them (its ref is 1.b)
-    header = ["variant", "seed", "student_id", "student_name", "variant_code"] + \
-        [f"{n}.{label}" for n, labels in columns for label in labels]
+    header = ["variant", "seed", "student_id", "student_name", "variant_code"]
+    cells = []
+    for n, labels in columns:
+        for label in labels:
+            header.append(f"{n}.{label}")
+            cells.append(lambda r, n=n, label=label: r["answers"].get((n, label), ""))
+            if tolerant(n, label):
+                header.append(f"{n}.{label} tolerance")
+                cells.append(lambda r, n=n, label=label: "" if r["tolerance"].get((n, label)) is None
+                             else json.dumps(r["tolerance"][(n, label)]))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([row["variant"], row["seed"], row["student"], row["student_name"], row["code"]]
-                        + [row["answers"].get((n, label), "") for n, labels in columns for label in labels])
+                        + [cell(row) for cell in cells])
     files = [(directory / "answers.csv", buffer.getvalue())]
     tex = render.render_master(name, spec.title, columns,
                                [{"variant": r["variant"], "seed": r["seed"], "code": r["code"],

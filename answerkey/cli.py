@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
         count = len(result.spec.problems)
         if args.variants or args.roster:
             total = result.built + len(result.failures)
-            where = Path(args.out) / f"{result.spec.name}-variants"
+            where = result.directory
             verb = "verified" if args.check else f"built into {where}"
             print(f"{args.spec}: {result.built} of {total} variants {verb}"
                   + (f"; {len(result.failures)} failed" if result.failures else ""))

@@ -3,12 +3,18 @@ name and renamed into place, so a failed or interrupted build never leaves a hal
 previous good output survives."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import hashlib
 import json
 import os
+import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from . import mathobj as mo
@@ -34,6 +40,95 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+class RunFolder:
+    """A folder of one run's outputs (NAME-variants/), made whole under a hidden name beside it and put in
+    its place by `commit` (with a manifest of what it holds) in one rename; a run that fails or is stopped
+    leaves the folder of the run before untouched and no partial folder behind.
+
+        with RunFolder(out / "dl-hw2-variants") as folder:
+            write files into folder.path ...
+            folder.commit(manifest={...})
+    """
+
+    PARTIAL = ".partial-"
+
+    def __init__(self, target: Path, dry: bool = False):
+        self.target = Path(target)
+        self.dry = dry
+        self.path = self.target
+        self.done = False
+
+    def __enter__(self):
+        if self.dry:
+            return self
+        parent = self.target.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(parent, self.target.name)
+        self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}{self.PARTIAL}{os.getpid()}-", dir=parent))
+        os.chmod(self.path, 0o755)
+        return self
+
+    def commit(self, manifest: dict) -> None:
+        files = sorted(p for p in self.path.rglob("*") if p.is_file())
+        listing = [{"path": p.relative_to(self.path).as_posix(), "bytes": p.stat().st_size,
+                    "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in files]
+        atomic_write(self.path / "manifest.json",
+                     json.dumps({**manifest, "files": listing}, ensure_ascii=False, indent=2) + "\n")
+        replace_folder(self.path, self.target)
+        self.done = True
+
+    def __exit__(self, *exc):
+        if not self.dry and not self.done:
+            shutil.rmtree(self.path, ignore_errors=True)
+        return False
+
+
+def _remove_abandoned(parent: Path, name: str) -> None:
+    """Partial folders of runs that were killed (their process is gone)."""
+    for stale in parent.glob(f".{name}{RunFolder.PARTIAL}*"):
+        pid = stale.name[len(f".{name}{RunFolder.PARTIAL}"):].split("-")[0]
+        try:
+            os.kill(int(pid), 0)
+            continue  # a run still going
+        except ProcessLookupError:
+            pass
+        except (ValueError, PermissionError, OSError):
+            continue
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put the folder `new` where `target` is: on Linux the two are exchanged in one step (renameat2),
+    so that `target` is at every moment either the old run's folder or the new one; elsewhere, the old
+    folder is renamed aside first. The old folder is then removed."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    if _exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # now the old run's files
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    os.rmdir(aside)
+    os.rename(target, aside)
+    os.rename(new, target)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0
 
 
 def _number(value):
@@ -97,13 +192,147 @@ def _piecewise(e):
     return sp.Piecewise((0, below), (1 / (1 + ties), True))
 
 
-def answer_record(answer) -> dict:
+class _TextPrinter(StrPrinter):
+    """A formula as a grader reads it in a table, in plain ASCII: 2*x*exp(-x^2), x_k, x*x^T, det(X),
+    sum(exp(x_i), i=1..n), delta_ik; not SymPy source (x**2, x.T, Matrix([[...]]))."""
+
+    printmethod = "_answerkey_text"
+
+    def _print_Indexed(self, expr):
+        return f"{expr.base.label}_{','.join(self._print(i) for i in expr.indices)}"
+
+    def _print_MatrixSymbol(self, expr):
+        return str(expr.name)
+
+    def _print_Pow(self, expr, rational=False):
+        return super()._print_Pow(expr, rational).replace("**", "^")
+
+    def _print_MatPow(self, expr):
+        return super()._print_MatPow(expr).replace("**", "^")
+
+    def _base(self, arg) -> str:
+        return self._print(arg) if isinstance(arg, (sp.Symbol, sp.MatrixSymbol, sp.Indexed)) \
+            else f"({self._print(arg)})"
+
+    def _print_Transpose(self, expr):
+        return self._base(expr.arg) + "^T"
+
+    def _print_Inverse(self, expr):
+        return self._base(expr.arg) + "^(-1)"
+
+    def _print_HadamardProduct(self, expr):
+        return " .* ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in expr.args)
+
+    def _print_DiagMatrix(self, expr):
+        return f"diag({self._print(expr.args[0])})"
+
+    def _print_ElementwiseApplyFunction(self, expr):  # sigma applied entry by entry: sigmoid(X*w)
+        body = expr.function.expr if isinstance(expr.function, sp.Lambda) else None
+        name = "sigmoid" if body is not None and isinstance(body, mo.sigmoid) else None
+        if name is None:
+            return f"{self._print(expr.function)}.({self._print(expr.expr)})"
+        return f"{name}({self._print(expr.expr)})"
+
+    def _print_VecSoftmax(self, expr):
+        return f"softmax({self._print(expr.args[0])})"
+
+    def _print_sigmoid(self, expr):
+        return f"sigmoid({self._print(expr.args[0])})"
+
+    def _print_relu(self, expr):
+        return f"max({self._print(expr.args[0])}, 0)"
+
+    def _print_Heaviside(self, expr):  # Iverson brackets, as the key's 1[...]
+        return f"[{self._print(expr.args[0])} > 0]"
+
+    def _print_InRange(self, expr):
+        e, lo, hi = expr.args
+        cond = self._print(e)
+        if lo != -sp.oo:
+            cond = f"{self._print(lo)} <= {cond}"
+        if hi != sp.oo:
+            cond = f"{cond} <= {self._print(hi)}"
+        return f"[{cond}]"
+
+    def _print_TieShare(self, expr):
+        sign, i, *args = expr.args
+        mine = args[int(i) - 1]
+        others = args[: int(i) - 1] + args[int(i):]
+        other = self._print(others[0]) if len(others) == 1 else \
+            ("max" if sign > 0 else "min") + "(" + ", ".join(self._print(o) for o in others) + ")"
+        return f"[{self._print(mine)} {'>' if sign > 0 else '<'} {other}]"
+
+    def _print_Determinant(self, expr):
+        return f"det({self._print(expr.arg)})"
+
+    def _print_Trace(self, expr):
+        return f"tr({self._print(expr.arg)})"
+
+    def _print_KroneckerDelta(self, expr):
+        i, j = expr.args
+        return f"delta_{self._print(i)}{self._print(j)}" if all(a.is_Symbol or a.is_Integer for a in expr.args) \
+            else f"delta({self._print(i)}, {self._print(j)})"
+
+    def _print_Sum(self, expr):
+        limits = ", ".join(f"{self._print(v)}={self._print(lo)}..{self._print(hi)}" for v, lo, hi in expr.limits)
+        return f"sum({self._print(expr.function)}, {limits})"
+
+    def _print_OneByOne(self, expr):
+        return self._print(expr.args[0])
+
+    def _print_MatrixBase(self, expr):
+        return "[" + ", ".join("[" + ", ".join(self._print(v) for v in expr.row(i)) + "]"
+                               for i in range(expr.rows)) + "]"
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase
+
+
+def readable(value) -> str:
+    """An answer as text for a grader's table: its number(s) when numeric (a vector or matrix as [..]),
+    else its formula in plain notation (x^2·exp(-x), not Matrix([[...]]) or x**2*exp(-x))."""
+    number = _number(value)
+    if number is not None:
+        return json.dumps(number)
+    if isinstance(value, sp.MatrixBase):
+        rows = [[readable(v) for v in value.row(i)] for i in range(value.rows)]
+        return "[" + ", ".join(r[0] for r in rows) + "]" if value.cols == 1 else \
+            "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]"
+    if isinstance(value, (list, tuple, sp.Tuple)):
+        return "(" + ", ".join(readable(v) for v in value) + ")"
+    if isinstance(value, (mo.Text, mo.Sentence)):
+        return value.args[0].name
+    return _TextPrinter().doprint(mo.elementary(sp.sympify(value, strict=True)))
+
+
+def tolerance(value, rule) -> float | list | None:
+    """The absolute tolerance of a numeric answer (`value` as answers.json has it: a number or nested lists):
+    0 for an integer (exact), else `rule` (a number: absolute; 'N%': N percent of the value), per entry of a
+    vector or matrix; None for an answer without a value."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [tolerance(v, rule) for v in value]
+    if isinstance(value, int):
+        return 0
+    if isinstance(rule, str):
+        size = float(rule.strip().rstrip("%").strip()) / 100 * abs(value)
+    else:
+        size = float(rule)
+    return float(f"{size:.3g}")
+
+
+def answer_record(answer, tolerance_rule=None) -> dict:
     """What answers.json and the master table say of an answer; made once per answer (variants share the
-    answers of the problems without draws)."""
+    answers of the problems without draws). With `tolerance_rule` (the problem's tolerance), also the
+    answer's absolute tolerance."""
     record = getattr(answer, "_record", None)
     if record is None:
         record = answer._record = _answer_record(answer)
-    return dict(record)
+    record = dict(record)
+    if tolerance_rule is not None:
+        record["tolerance"] = tolerance(record["value"], tolerance_rule)
+    return record
 
 
 def _answer_record(answer) -> dict:
@@ -121,7 +350,7 @@ def answers_json(spec, solutions) -> str:
     for p, s in zip(spec.problems, solutions):
         entry = {"kind": p.kind.name, **({"points": p.points} if p.points is not None else {}),
                  "verified": bool(s.verified), "readback": s.readback or None,
-                 "answers": {label: answer_record(a) for label, a in s.answers.items()}}
+                 "answers": {label: answer_record(a, p.tolerance) for label, a in s.answers.items()}}
         if p.group is None:
             problems.append({"number": p.number, "id": p.id, **entry})
             continue

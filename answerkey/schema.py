@@ -23,7 +23,7 @@ from .errors import Diagnostic
 from .kinds import KINDS
 from .kinds.common import NAME_PATTERN, Fields, Number
 
-COMMON_FIELDS = ("kind", "id", "statement", "params", "where", "points")
+COMMON_FIELDS = ("kind", "id", "statement", "params", "where", "points", "tolerance")
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 # Text as printed: a number (date: 2020) is its digits
 Text = Annotated[StrictStr, BeforeValidator(lambda v: str(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -40,6 +40,26 @@ def _param_name(key):
 
 ParamName = Annotated[StrictStr, AfterValidator(_param_name)]
 
+TOLERANCE_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*$")
+
+
+def _tolerance(value):
+    if isinstance(value, str) and not TOLERANCE_RE.match(value):
+        raise PydanticCustomError("tolerance", "a tolerance is a number (absolute, e.g. 0.01) or a percentage "
+                                               "of the answer (e.g. '1%'), got {value!r}", {"value": value})
+    return value
+
+
+def valid_tolerance(value) -> bool:
+    if isinstance(value, str):
+        return bool(TOLERANCE_RE.match(value))
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 and value == value \
+        and value != float("inf")
+
+
+# how far a student's number may be from the key's and still be right (answers.csv, the LMS exports)
+Tolerance = Annotated[Union[Annotated[Number, Field(ge=0)], StrictStr], AfterValidator(_tolerance)]
+
 
 class Common(Fields):
     """The fields every problem has, besides its kind's own."""
@@ -53,6 +73,9 @@ class Common(Fields):
     where: StrictStr | list[StrictStr] = Field(default=[], description="conditions drawn values must meet")
     points: Annotated[Number, Field(ge=0)] | None = Field(default=None, description="the problem's (or part's) "
                                                                                     "points, shown beside it")
+    tolerance: Tolerance | None = Field(default=None, description="how far a numeric answer may be from the key's "
+                                        "(answers.csv, exports): a number (absolute) or a percentage ('1%'); "
+                                        "default: the spec's tolerance:, else 1%; integer answers exact")
 
     @field_validator("id", mode="plain")
     @classmethod
@@ -110,6 +133,8 @@ class Top(Fields):
     paper: Literal["letter", "a4"] = Field("letter", description="the paper size")
     language: Literal["en", "ko"] = Field("en", description="the language of the key's fixed words (rule notes, "
                                           "the verification record, the tool's sentences): en or ko")
+    tolerance: Tolerance = Field("1%", description="how far a numeric answer may be from the key's (answers.csv, "
+                                 "exports): a number (absolute) or a percentage ('1%'); integer answers exact")
     problems: list[Any] = Field(min_length=1, description="the problems, in order")
 
 
@@ -334,6 +359,7 @@ def json_schema() -> dict:
         statement: str | None = None
         params: dict[str, Number] = {}
         points: Annotated[Number, Field(ge=0)] | None = None
+        tolerance: Tolerance | None = None
         parts: list[Part] = Field(min_length=1, max_length=26)
 
     class Spec(Top):

@@ -84,6 +84,17 @@ class Problem:
         return fill(self)
 
     @property
+    def tolerance(self) -> float | str:
+        """How far a numeric answer may be from the key's: the problem's (or part's) `tolerance:`, else its
+        problem's, else the spec's, else 1% (a number is absolute, 'N%' relative; outputs.tolerance)."""
+        own = getattr(self.fields, "tolerance", None)
+        if own is None and self.group is not None:
+            own = self.group.tolerance
+        if own is None and isinstance(self.doc.data, dict):
+            own = self.doc.data.get("tolerance")
+        return "1%" if own is None else own
+
+    @property
     def label(self) -> str:
         if self.part:
             return f"problem {self.number}({self.part}) ({self.id})"
@@ -132,6 +143,7 @@ class Group:
     points: float | None
     first: bool
     count: int
+    tolerance: float | str | None = None  # `tolerance:` of the problem, for its parts without their own
 
 
 def _text_offset(text, line: int, col: int) -> int:
@@ -248,7 +260,7 @@ def build(doc: Document, name: str, collect: Collector | None = None) -> Spec:
     return Spec(doc.file, name, texts["title"], texts["author"], texts["date"], problems, doc)
 
 
-GROUP_FIELDS = ("id", "statement", "params", "points", "parts")
+GROUP_FIELDS = ("id", "statement", "params", "points", "tolerance", "parts")
 DEFINING = ("function", "start", "outputs", "graph", "layers", "input")  # what a problem is about
 ACTS_ON = {"layers": ("input",)}  # what a part's own definition still takes from the problem: layers, its input
 
@@ -287,6 +299,11 @@ def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Prob
     if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0):
         errors.add(doc.where(path + ("points",), label, "points"), "points are a number of at least 0")
         return []
+    tolerance = raw.get("tolerance")
+    if tolerance is not None and not schema.valid_tolerance(tolerance):
+        errors.add(doc.where(path + ("tolerance",), label, "tolerance"),
+                   "a tolerance is a number of at least 0 (absolute) or a percentage of the answer (e.g. '1%')")
+        return []
     shared = {k: v for k, v in raw.items() if k not in GROUP_FIELDS}
     used: set[str] = set()
     out = []
@@ -322,7 +339,7 @@ def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Prob
                 _alias(doc, path + ("id",), part_path + ("id",))
         doc.data["problems"][i]["parts"][j] = merged
         letter = chr(ord("a") + j)
-        group = Group(i + 1, pid, raw.get("statement"), points, j == 0, len(parts))
+        group = Group(i + 1, pid, raw.get("statement"), points, j == 0, len(parts), raw.get("tolerance"))
         problem = _problem(doc, i, merged, errors, part_path, letter, group)
         if problem is not None:
             out.append(problem)

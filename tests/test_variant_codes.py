@@ -17,7 +17,7 @@ def test_every_page_of_every_variant_carries_its_code(tmp_path):
     roster.write_text("id,name\n2024001,Kim Minji\n2024002,Lee Jun\n", encoding="utf-8")
     result = run("problems/dl-hw2.yaml", Options(out=tmp_path, roster=str(roster), sheet="both"))
     assert result.exit_code == 0
-    folder = tmp_path / "dl-hw2-variants"
+    folder = tmp_path / "dl-hw2-roster"
     rows = list(csv.DictReader((folder / "answers.csv").open(encoding="utf-8")))
     assert [r["student_id"] for r in rows] == ["2024001", "2024002"]
     assert [r["student_name"] for r in rows] == ["Kim Minji", "Lee Jun"]
