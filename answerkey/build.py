@@ -98,6 +98,7 @@ class Result:
     written: list[Path] = field(default_factory=list)
     built: int = 1  # variants built
     directory: Path | None = None  # the run's folder (NAME-variants/, NAME-roster/)
+    answers: dict = field(default_factory=dict)  # what each variant's answers.json says, by variant number
     failures: list[tuple[str, int]] = field(default_factory=list)  # (message, exit code) per failed variant
 
     @property
@@ -272,14 +273,19 @@ def write(files) -> list[Path]:
 # -- the command's uses ------------------------------------------------------------------------------
 
 
-def run(path: str | Path, options: Options) -> Result:
+def run(path: str | Path, options: Options, document: loader.Document | None = None) -> Result:
     """The command: the default key is always built first (every problem validated, solved and verified),
-    then the key asked for (its seed's draws), or every variant; nothing is written before all is made."""
+    then the key asked for (its seed's draws), or every variant; nothing is written before all is made.
+    `document`: the spec already read (answerkey.build of a dict), `path` then only names it."""
     if options.sheet not in SHEETS:
         raise UsageError(f"--sheet must be one of {', '.join(SHEETS)}")
     name = specmod.spec_name(path)
     roster = variantmod.read_roster(options.roster) if options.roster else None
-    base = load_base(path, options.sets)                      # YAML, every value's position; --set applied
+    if document is None:
+        base = load_base(path, options.sets)                  # YAML, every value's position; --set applied
+    else:
+        base = document
+        specmod.apply_overrides(base, options.sets or [])
     if options.templates is not None and not Path(options.templates).is_dir():
         raise UsageError(f"--templates {options.templates}: no such folder")
     render.use_templates(options.templates)                   # the course's own templates, by name
@@ -301,6 +307,7 @@ def run(path: str | Path, options: Options) -> Result:
         if plan[0].seed is not None:                           # --seed: the same problems, drawn
             spec, solutions = variantmod.realize(base, name, plan[0], solve_one, _shared(spec, solutions))
         result = Result(spec, solutions)
+        result.answers[1] = outputs.answers_data(spec, solutions)
         if options.check_only:
             return result
         files = produce(spec, solutions, options, Path(options.out), name + plan[0].stem_suffix, tex)  # in memory
@@ -344,7 +351,8 @@ def run_variants(base, name, plan, options: Options, result: Result,
             try:
                 variant, spec, solutions, written = _build_variant(base, name, variant, options, directory,
                                                                    shared, preloaded)
-                return variant, master_row(variant, spec, solutions), written, None
+                return variant, (master_row(variant, spec, solutions), outputs.answers_data(spec, solutions)), \
+                    written, None
             except AnswerkeyError as exc:
                 return variant, None, [], (str(exc), exc.exit_code)
 
@@ -361,6 +369,7 @@ def run_variants(base, name, plan, options: Options, result: Result,
                                **({"student_id": variant.student.id} if variant.student else {}),
                                "error": failure[0]})
             else:
+                row, result.answers[variant.number] = row
                 rows[variant.number] = row
                 result.written.extend(written)
                 sheets.append({"variant": variant.number, "seed": variant.seed, "variant_code": row["code"],
@@ -478,3 +487,16 @@ def master_files(name, spec, rows, directory: Path, pdf: bool):
 
 
 __all__ = ["Options", "Result", "run", "load_spec", "solve_all", "AnswerkeyError"]
+
+
+class _CallableModule(type(sys)):
+    """This module is also the API's entry point: `answerkey.build(spec, **options)` calls api.build (the
+    module keeps its name, which the pipeline's imports use; answerkey/__init__.py hands it out)."""
+
+    def __call__(self, spec, **options):
+        from .api import build
+
+        return build(spec, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule

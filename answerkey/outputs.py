@@ -346,6 +346,11 @@ def _answer_record(answer) -> dict:
 
 
 def answers_json(spec, solutions) -> str:
+    return json.dumps(answers_data(spec, solutions), ensure_ascii=False, indent=2) + "\n"
+
+
+def answers_data(spec, solutions) -> dict:
+    """What answers.json holds (SPEC.md section 4), as data."""
     problems: list = []
     for p, s in zip(spec.problems, solutions):
         entry = {"kind": p.kind.name, **({"points": p.points} if p.points is not None else {}),
@@ -370,4 +375,4 @@ def answers_json(spec, solutions) -> str:
         data["student"] = spec.student
     if spec.code:
         data["variant_code"] = spec.code
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return data
