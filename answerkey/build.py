@@ -43,7 +43,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import draws, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texcompile, variants as variantmod, verify
+from . import draws, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texbatch, texcompile, variants as variantmod, verify
 from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError, VerificationError
 
 SHEETS = ("key", "questions", "both")
@@ -237,10 +237,11 @@ def _documents(options: Options, stem: str) -> list[tuple[str, str]]:
 
 
 def produce(spec, solutions, options: Options, directory: Path, stem: str,
-            tex: texcompile.HeadStart | None = None, preloaded: texcompile.Preloaded | None = None
-            ) -> list[tuple[Path, bytes | str]]:
+            tex: texcompile.HeadStart | None = None, preloaded: texcompile.Preloaded | None = None,
+            defer: bool = False) -> list[tuple[Path, bytes | str]]:
     """Every output file of one sheet set, made in memory: (path, content). `tex` may hold TeX runs already
-    started on the documents' heads; `preloaded`, a format of the shared preamble."""
+    started on the documents' heads; `preloaded`, a format of the shared preamble; `defer`: each PDF left
+    to make as a texbatch.Pending (typeset with other variants' in one TeX run)."""
     labels = {p.ref: p.label for p in spec.problems}
     files: list[tuple[Path, bytes | str]] = []
     for doc_stem, sheet in _documents(options, stem):
@@ -249,7 +250,8 @@ def produce(spec, solutions, options: Options, directory: Path, stem: str,
         files.append((directory / f"{doc_stem}.tex", text))
         if options.pdf:
             started = tex.take(doc_stem) if tex else None
-            pdf = started.finish(text, labels) if started else \
+            pdf = texbatch.Pending(text, doc_stem, labels, sheet) if defer else \
+                started.finish(text, labels) if started else \
                 texcompile.compile_pdf(text, doc_stem, labels, preloaded=preloaded)
             files.append((directory / f"{doc_stem}.pdf", pdf))
     files.append((directory / f"{stem}.answers.json", outputs.answers_json(spec, solutions)))
@@ -326,12 +328,13 @@ def _shared(spec, solutions) -> dict:
 
 
 def _build_variant(base, name, variant, options, directory, shared, preloaded=None):
-    """One variant, end to end, in a worker: returns (variant, answers rows) or raises."""
+    """One variant solved and rendered, in a worker: (variant, spec, solutions, files to write, their PDFs
+    still to typeset with the batch's: texbatch.Pending), or raises."""
     spec, solutions = variantmod.realize(base, name, variant, solve_one, shared)
     if options.check_only:
         return variant, spec, solutions, []
-    files = produce(spec, solutions, options, directory, name + variant.stem_suffix, preloaded=preloaded)
-    return variant, spec, solutions, write(files)
+    return variant, spec, solutions, produce(spec, solutions, options, directory, name + variant.stem_suffix,
+                                             preloaded=preloaded, defer=True)
 
 
 def run_variants(base, name, plan, options: Options, result: Result,
@@ -347,18 +350,29 @@ def run_variants(base, name, plan, options: Options, result: Result,
     with outputs.RunFolder(target, dry=options.check_only) as folder:
         directory = folder.path  # where this run's files go until it is done
 
-        def one(variant):
+        def make(variant):  # solved and rendered; the PDFs are typeset with the batch's (texbatch)
             try:
-                variant, spec, solutions, written = _build_variant(base, name, variant, options, directory,
-                                                                   shared, preloaded)
+                variant, spec, solutions, files = _build_variant(base, name, variant, options, directory,
+                                                                 shared, preloaded)
+                return (variant, spec, solutions, None), files
+            except AnswerkeyError as exc:
+                return (variant, None, None, (str(exc), exc.exit_code)), None
+
+        def finish(state, files, tex_error):
+            variant, spec, solutions, failure = state
+            failure = failure or (tex_error and (str(tex_error), tex_error.exit_code))
+            if failure:
+                return variant, None, [], failure
+            try:
                 return variant, (master_row(variant, spec, solutions), outputs.answers_data(spec, solutions)), \
-                    written, None
+                    write(files), None
             except AnswerkeyError as exc:
                 return variant, None, [], (str(exc), exc.exit_code)
 
         rows: dict[int, dict] = {}
-        outcomes = parallel.run_all(plan, one, options.jobs or os.cpu_count() or 1,
-                                    _progress if options.progress else None)
+        outcomes, pages = texbatch.run_all(plan, make, finish, options.jobs or os.cpu_count() or 1,
+                                           _progress if options.progress else None, directory, preloaded,
+                                           batched=options.pdf and not options.check_only)
         failed, sheets = [], []
         for variant, row, written, failure in outcomes:
             if failure:
@@ -381,6 +395,8 @@ def run_variants(base, name, plan, options: Options, result: Result,
             return result  # nothing replaces the folder a run before made
         ordered = [rows[k] for k in sorted(rows)]
         result.written.extend(write(master_files(name, result.spec, ordered, directory, options.pdf)))
+        result.written.extend(write(texbatch.print_files(directory, [p for (_, _, _, failure), p in
+                                                                     zip(outcomes, pages) if not failure])))
         folder.commit(manifest={"spec": result.spec.file, "answerkey": _version(),
                                 "run": "roster" if options.roster else "variants",
                                 **({"roster": str(options.roster)} if options.roster else
