@@ -29,6 +29,7 @@ ANSWERKEY_WITHOUT=batch turns batches off (`make bench` compares).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import math
@@ -50,6 +51,7 @@ PREAMBLE_ONLY = re.compile(r"\\(?:usepackage|RequirePackage|documentclass|LoadCl
 # What \maketitle (article, exam) undefines globally once used: put back at each document's start.
 SAVED = ("maketitle", "@maketitle", "title", "author", "date", "thanks", "and", "@title", "@author", "@date",
          "@thanks")
+_PLAIN_NAME = re.compile(r"/[A-Za-z0-9_.+-]+")
 PRINTS = {"key": "all-keys.pdf", "questions": "all-questions.pdf"}
 
 
@@ -150,6 +152,148 @@ def _identifier(text: str) -> bytes:
     return hashlib.md5(text.encode("utf-8")).digest()
 
 
+class Pages:
+    """The pages of one PDF (pdfTeX's batch), to be written into other PDFs fast: each object of the file
+    is serialised once (pypdf parses it) with its number moved up by `shift`, and each page's /Parent made
+    `1 0 R` (the written file's page tree), so that the many PDFs split from one batch share that work.
+    The written files number their page tree 1, catalog 2 and metadata 3 (`write`)."""
+
+    def __init__(self, data: bytes, shift: int = 3):
+        from pypdf import PdfReader
+
+        self.reader = PdfReader(io.BytesIO(data))
+        self.shift = shift
+        self.size = int(self.reader.trailer["/Size"])
+        self.pages = [page.indirect_reference.idnum for page in self.reader.pages]
+        self.info = self.reader.trailer.get("/Info")
+        self.version = self.reader.pdf_header.encode("latin-1")
+        self.dumped: dict[int, bytes] = {}
+        self.refs: dict[int, set[int]] = {}
+        self.plain = all("/MediaBox" in page and "/Resources" in page for page in self.reader.pages)
+
+    def _dump(self, obj, out: list, refs: set, page: bool = False) -> None:
+        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+        if isinstance(obj, IndirectObject):
+            refs.add(obj.idnum)
+            out.append(b"%d 0 R" % (obj.idnum + self.shift))
+        elif isinstance(obj, DictionaryObject):
+            out.append(b"<<")
+            for key, value in obj.items():
+                if isinstance(obj, StreamObject) and key == "/Length":
+                    continue
+                out.append(key.encode("ascii") if _PLAIN_NAME.fullmatch(key) else self._serial(key))
+                out.append(b" ")
+                if page and key == "/Parent":
+                    out.append(b"1 0 R")
+                else:
+                    self._dump(value, out, refs)
+                out.append(b"\n")
+            if isinstance(obj, StreamObject):
+                out.append(b"/Length %d>>\nstream\n" % len(obj._data))
+                out.append(obj._data)
+                out.append(b"\nendstream")
+            else:
+                out.append(b">>")
+        elif isinstance(obj, ArrayObject):
+            out.append(b"[")
+            for n, value in enumerate(obj):
+                if n:
+                    out.append(b" ")
+                self._dump(value, out, refs)
+            out.append(b"]")
+        else:
+            out.append(self._serial(obj))
+
+    @staticmethod
+    def _serial(obj) -> bytes:
+        buffer = io.BytesIO()
+        obj.write_to_stream(buffer)
+        return buffer.getvalue()
+
+    def obj(self, number: int) -> bytes:
+        """Object `number` as written (its number not yet shifted), and the objects it refers to in refs."""
+        if number not in self.dumped:
+            out: list = []
+            refs: set = set()
+            self._dump(self.reader.get_object(number), out, refs, page=number in self._page_set)
+            self.dumped[number], self.refs[number] = b"".join(out), refs
+        return self.dumped[number]
+
+    @functools.cached_property
+    def _page_set(self) -> set:
+        return set(self.pages)
+
+    def closure(self, pages: Sequence[int]) -> list[int] | None:
+        """Every object the pages need, in number order; None if they reach a page of another document."""
+        seen, todo = set(), list(pages)
+        while todo:
+            number = todo.pop()
+            if number in seen:
+                continue
+            seen.add(number)
+            self.obj(number)
+            todo.extend(self.refs[number] - seen)
+        if (seen & self._page_set) - set(pages):
+            return None
+        return sorted(seen)
+
+
+def _object(number: int, body: bytes) -> bytes:
+    return b"%d 0 obj\n" % number + body + b"\nendobj\n"
+
+
+def write(parts: Sequence[tuple[Pages, Sequence[int]]], ident: bytes) -> bytes | None:
+    """One PDF of the given pages (by page index) of one or more Pages, in order, with the first's metadata
+    and the /ID given; None if a page reaches beyond its document (a link to another), or a file's pages
+    inherit their size or resources (the caller then uses pypdf)."""
+    header = parts[0][0]
+    out = [header.version + b"\n%\xd0\xd4\xc5\xd8\n"]
+    offsets: dict[int, int] = {}
+    position = len(out[0])
+    kids = []
+
+    def put(number: int, body: bytes) -> None:
+        nonlocal position
+        offsets[number] = position
+        chunk = _object(number, body)
+        out.append(chunk)
+        position += len(chunk)
+
+    used: dict[int, tuple[Pages, list[int]]] = {}  # each file once, with all of its pages used
+    for source, indexes in parts:
+        if not source.plain:
+            return None
+        numbers = [source.pages[i] for i in indexes]
+        kids.extend(n + source.shift for n in numbers)
+        used.setdefault(id(source), (source, []))[1].extend(numbers)
+    for source, numbers in used.values():
+        needed = source.closure(numbers)
+        if needed is None:
+            return None
+        for number in needed:
+            put(number + source.shift, source.dumped[number])
+    put(1, b"<</Type /Pages /Count %d /Kids [%s]>>" % (len(kids), b" ".join(b"%d 0 R" % k for k in kids)))
+    put(2, b"<</Type /Catalog /Pages 1 0 R>>")
+    info: list = []
+    if header.info is not None:
+        header._dump(header.info.get_object(), info, set())
+    put(3, b"".join(info) or b"<<>>")
+    numbers = sorted(offsets)
+    xref = [b"xref\n0 1\n0000000000 65535 f \n"]
+    run: list[int] = []
+    for number in numbers + [None]:
+        if run and (number is None or number != run[-1] + 1):
+            xref.append(b"%d %d\n" % (run[0], len(run)) + b"".join(b"%010d 00000 n \n" % offsets[n] for n in run))
+            run = []
+        if number is not None:
+            run.append(number)
+    hexid = ident.hex().encode()
+    trailer = b"trailer\n<</Size %d /Root 2 0 R /Info 3 0 R /ID [<%s> <%s>]>>\nstartxref\n%d\n%%%%EOF\n" % (
+        numbers[-1] + 1, hexid, hexid, position)
+    return b"".join(out) + b"".join(xref) + trailer
+
+
 def _writer(info: dict, ident: bytes):
     from pypdf import PdfWriter
     from pypdf.generic import ArrayObject, ByteStringObject
@@ -166,22 +310,19 @@ def _bytes(writer) -> bytes:
     return buffer.getvalue()
 
 
-def _info(reader) -> dict:
-    return dict(reader.metadata or {})
-
-
 def split(pdf: bytes, ranges: Sequence[tuple[int, int]], texts: Sequence[str]) -> list[bytes]:
-    """One PDF per range of pages of `pdf`, each with the batch's metadata and an /ID from its text."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(pdf))
-    info = _info(reader)
+    """One PDF per range of pages of `pdf`, each with the batch's metadata and an /ID from its text: written
+    from objects serialised once for the batch (Pages, write), or by pypdf where that cannot be."""
+    pages = Pages(pdf)
     out = []
     for (start, end), text in zip(ranges, texts):
-        writer = _writer(info, _identifier(text))
-        for number in range(start, end):
-            writer.add_page(reader.pages[number])
-        out.append(_bytes(writer))
+        made = write([(pages, range(start, end))], _identifier(text))
+        if made is None:
+            writer = _writer(dict(pages.reader.metadata or {}), _identifier(text))
+            for number in range(start, end):
+                writer.add_page(pages.reader.pages[number])
+            made = _bytes(writer)
+        out.append(made)
     return out
 
 
@@ -260,29 +401,33 @@ def run_all(items: Sequence, make: Callable, finish: Callable, jobs: int,
 
 
 def combine(sources: Sequence[tuple[Path, int, int | None]]) -> bytes:
-    """One PDF of the given pages, in order: (file, start, end), end None for all of the file's pages. The
-    fonts of a batch are stored once (each batch's PDF is read once)."""
-    from pypdf import PdfReader
-
-    readers: dict[Path, PdfReader] = {}
-    writer = None
+    """One PDF of the given pages, in order: (file, start, end), end None for all of the file's pages. Each
+    file's objects are stored once (a batch's fonts once for all its documents)."""
+    files: dict[Path, Pages] = {}
     ident = hashlib.md5()
+    shift = 3
+    parts: list[tuple[Pages, list[int]]] = []
     for path, start, end in sources:
-        if path not in readers:
+        if path not in files:
             data = Path(path).read_bytes()
             ident.update(hashlib.md5(data).digest())
-            readers[path] = PdfReader(io.BytesIO(data))
-        reader = readers[path]
-        if writer is None:
-            writer = _writer(_info(reader), b"")
-        end = len(reader.pages) if end is None else end
+            files[path] = Pages(data, shift)
+            shift += files[path].size
+        source = files[path]
+        end = len(source.pages) if end is None else end
         ident.update(f"{start}-{end};".encode())
-        for number in range(start, end):
-            writer.add_page(reader.pages[number])
-    from pypdf.generic import ArrayObject, ByteStringObject
-
-    writer._ID = ArrayObject([ByteStringObject(ident.digest()), ByteStringObject(ident.digest())])
-    return _bytes(writer)
+        if parts and parts[-1][0] is source and parts[-1][1][-1] == start - 1:
+            parts[-1][1].extend(range(start, end))
+        else:
+            parts.append((source, list(range(start, end))))
+    made = write(parts, ident.digest())
+    if made is None:  # a file that write cannot take: pypdf
+        writer = _writer(dict(next(iter(files.values())).reader.metadata or {}), ident.digest())
+        for source, indexes in parts:
+            for index in indexes:
+                writer.add_page(source.reader.pages[index])
+        made = _bytes(writer)
+    return made
 
 
 def print_files(directory: Path, pages: Sequence[list]) -> list[tuple[Path, bytes]]:

@@ -1,0 +1,156 @@
+"""Many sheets per TeX run (answerkey/texbatch.py): the split PDFs of a batch are the sheets compiled alone."""
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from answerkey import build, render, texbatch
+from answerkey.errors import TexError
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+
+
+def run(*args):
+    proc = subprocess.run([sys.executable, str(ROOT / "generate.py"), *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def spec_file(tmp_path, layout="article"):
+    """Two problems with draws: a backprop graph and a gradient, in the layout given."""
+    path = tmp_path / "quiz.yaml"
+    path.write_text(yaml.safe_dump({
+        "title": "Batch quiz", "author": "Tester", "date": "Fall 2026", "layout": layout,
+        "problems": [
+            {"kind": "backprop", "graph": {"q": "x + y", "f": "q * q"},
+             "inputs": {"x": {"randint": [1, 9], "default": 2}, "y": {"randint": [1, 9], "default": 1}},
+             "ask": {"a": "x"}, "points": 4},
+            {"kind": "gradient", "function": "a*x**2 + 3*x*y", "wrt": ["x", "y"],
+             "params": {"a": {"randint": [2, 7], "default": 2}}, "at": {"x": 1, "y": 2}},
+        ]}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def texts(path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def embedded(path) -> bool:
+    """Every font of every page has its font program in the file."""
+    for page in PdfReader(path).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font)
+            descriptor = descriptor.get("/FontDescriptor")
+            if descriptor is None or not any(k in descriptor.get_object() for k in ("/FontFile", "/FontFile2",
+                                                                                      "/FontFile3")):
+                return False
+    return True
+
+
+@pytest.mark.parametrize("layout", ["article", "exam"])
+def test_split_sheets_are_the_variants_built_alone(tmp_path, layout):
+    spec = spec_file(tmp_path, layout)
+    run(spec, "--variants", 3, "--sheet", "both", "-j", 1, "--out", tmp_path / "many")
+    folder = tmp_path / "many" / "quiz-variants"
+    for seed in (3,):
+        run(spec, "--seed", seed, "--sheet", "both", "--out", tmp_path / f"alone{seed}")
+        for suffix in ("", ".questions"):
+            split, alone = folder / f"quiz-seed{seed}{suffix}.pdf", tmp_path / f"alone{seed}" / f"quiz-seed{seed}{suffix}.pdf"
+            assert len(PdfReader(split).pages) == len(PdfReader(alone).pages)
+            assert texts(split) == texts(alone)
+            assert embedded(split)
+            assert PdfReader(split).metadata["/Producer"].startswith("pdfTeX")
+    # the key and the sheet of one variant differ from another's (each document's own code in its footer)
+    assert texts(folder / "quiz-seed1.pdf") != texts(folder / "quiz-seed2.pdf")
+
+
+def test_roster_names_on_their_own_sheets_and_the_same_bytes_twice(tmp_path):
+    roster = tmp_path / "roster.csv"
+    students = [("2024001", "Kim Minji"), ("2024002", "Lee Jun"), ("2024003", "Park Seojun"), ("2024004", "Choi Yuna")]
+    roster.write_text("id,name\n" + "".join(f"{i},{n}\n" for i, n in students), encoding="utf-8")
+    spec = spec_file(tmp_path)
+    sums = []
+    for out in ("a", "b"):
+        run(spec, "--roster", roster, "--sheet", "both", "-j", 2, "--out", tmp_path / out)
+        folder = tmp_path / out / "quiz-roster"
+        sums.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.pdf")})
+    assert sums[0] == sums[1] and len(sums[0]) == 2 * len(students) + 3  # + answers, all-keys, all-questions
+    folder = tmp_path / "a" / "quiz-roster"
+    assert not list(folder.glob(".batch-*"))
+    for sid, name in students:
+        for suffix in ("", ".questions"):
+            text = "".join(texts(folder / f"quiz-{sid}{suffix}.pdf"))
+            assert name in text and sid in text
+            assert not any(other in text for other_id, other in students if other_id != sid)
+    # the print files: every sheet's pages, in roster order
+    for sheet, suffix in (("keys", ""), ("questions", ".questions")):
+        whole = texts(folder / f"all-{sheet}.pdf")
+        assert whole == [t for sid, _ in students for t in texts(folder / f"quiz-{sid}{suffix}.pdf")]
+
+
+def test_a_tex_error_in_one_variant_of_a_batch_names_it(tmp_path, monkeypatch):
+    real = render.render
+
+    def broken(spec, solutions, *args, **kwargs):
+        text = real(spec, solutions, *args, **kwargs)
+        if spec.seed == 2:  # a macro TeX does not know, inside problem 2's lines
+            at = text.index("% problem 2\n") + len("% problem 2\n")
+            text = text[:at] + "\\undefinedmacro\n" + text[at:]
+        return text
+
+    monkeypatch.setattr(render, "render", broken)
+    result = build.run(spec_file(tmp_path), build.Options(out=tmp_path, variants=3, seed=1, jobs=1))
+    assert result.built == 2 and result.exit_code == TexError("").exit_code
+    message = result.failures[0][0]
+    assert message.startswith("variant 2 (seed 2): TeX failed in problem 2") and "Undefined control sequence" in message
+    folder = tmp_path / "quiz-variants"
+    assert sorted(p.name for p in folder.glob("quiz-seed*.pdf")) == ["quiz-seed1.pdf", "quiz-seed3.pdf"]
+    assert texts(folder / "all-keys.pdf") == texts(folder / "quiz-seed1.pdf") + texts(folder / "quiz-seed3.pdf")
+
+
+@pytest.mark.parametrize("extra, batched", [("\\newcommand{\\course}{Course CS101}\n", True),
+                                            ("\\usepackage{xcolor}\n\\newcommand{\\course}{Course CS101}\n", False)])
+def test_a_course_templates_folder_still_works(tmp_path, extra, batched, monkeypatch):
+    """A head of the course's own: batched when it can share a TeX run, else each sheet alone."""
+    shipped = (render.TEMPLATES / "preamble.tex").read_text(encoding="utf-8")
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "preamble.tex").write_text(shipped.replace("%endofdump\n", "%endofdump\n" + extra), encoding="utf-8")
+    (own / "document.tex").write_text((render.TEMPLATES / "document.tex").read_text(encoding="utf-8")
+                                      .replace("\\maketitle\n", "\\maketitle\n\\course\n"), encoding="utf-8")
+    calls = []
+    real = texbatch.compile_batch
+    monkeypatch.setattr(texbatch, "compile_batch", lambda *a: calls.append(real(*a)) or calls[-1])
+    result = build.run(spec_file(tmp_path), build.Options(out=tmp_path, variants=2, seed=1, jobs=1,
+                                                         templates=str(own)))
+    assert result.built == 2 and not result.failures
+    assert [c is not None for c in calls] == [batched]
+    folder = tmp_path / "quiz-variants"
+    for seed in (1, 2):
+        assert "Course CS101" in texts(folder / f"quiz-seed{seed}.pdf")[0]
+    assert len(PdfReader(folder / "all-keys.pdf").pages) == sum(len(PdfReader(folder / f"quiz-seed{s}.pdf").pages)
+                                                               for s in (1, 2))
+
+
+def test_batches_share_the_cores_evenly():
+    assert [len(b) for b in texbatch.batches(50, 2)] == [25, 25]
+    assert [len(b) for b in texbatch.batches(301, 2)] == [22] * 7 + [21] * 7
+    assert [len(b) for b in texbatch.batches(3, 2)] == [2, 1]
+    assert [len(b) for b in texbatch.batches(1, 4)] == [1]
+    assert sum(len(b) for b in texbatch.batches(1000, 2)) == 1000 and len(texbatch.batches(1000, 2)) == 40
+
+
+def test_cut_refuses_what_cannot_share_a_run():
+    head = "\\documentclass{article}\n%endofdump\n\\title{A}\n"
+    assert texbatch.cut(head + "\\begin{document}\nHi\n\\end{document}\n") == (
+        "\\documentclass{article}\n%endofdump\n", "\\title{A}\n", "Hi\n")
+    assert texbatch.cut("\\documentclass{article}\n\\begin{document}\nHi\n\\end{document}\n") is None
+    assert texbatch.cut(head + "\\usepackage{x}\n\\begin{document}\nHi\n\\end{document}\n") is None
