@@ -395,8 +395,11 @@ def run_variants(base, name, plan, options: Options, result: Result,
             return result  # nothing replaces the folder a run before made
         ordered = [rows[k] for k in sorted(rows)]
         result.written.extend(write(master_files(name, result.spec, ordered, directory, options.pdf)))
-        result.written.extend(write(texbatch.print_files(directory, [p for (_, _, _, failure), p in
-                                                                     zip(outcomes, pages) if not failure])))
+        try:  # all-keys.pdf, all-questions.pdf: every sheet, in the plan's order
+            result.written.extend(texbatch.print_files(directory, [p for (_, _, _, failure), p in
+                                                                   zip(outcomes, pages) if not failure]))
+        except OSError as exc:
+            raise UsageError(f"cannot write the print files in {target}: {exc.strerror or exc}") from None
         folder.commit(manifest={"spec": result.spec.file, "answerkey": _version(),
                                 "run": "roster" if options.roster else "variants",
                                 **({"roster": str(options.roster)} if options.roster else

@@ -239,59 +239,69 @@ class Pages:
         return sorted(seen)
 
 
-def _object(number: int, body: bytes) -> bytes:
-    return b"%d 0 obj\n" % number + body + b"\nendobj\n"
+class Unfit(Exception):
+    """Pages that Writer cannot take (they inherit their size or resources, or reach another document's):
+    pypdf writes that PDF instead."""
 
 
-def write(parts: Sequence[tuple[Pages, Sequence[int]]], ident: bytes) -> bytes | None:
-    """One PDF of the given pages (by page index) of one or more Pages, in order, with the first's metadata
-    and the /ID given; None if a page reaches beyond its document (a link to another), or a file's pages
-    inherit their size or resources (the caller then uses pypdf)."""
-    header = parts[0][0]
-    out = [header.version + b"\n%\xd0\xd4\xc5\xd8\n"]
-    offsets: dict[int, int] = {}
-    position = len(out[0])
-    kids = []
+class Writer:
+    """A PDF written as it is made, into `sink` (a binary file): `add` pages of a Pages (their objects, each
+    once), then `close` with the metadata of a Pages and an /ID. Page tree 1, catalog 2, metadata 3."""
 
-    def put(number: int, body: bytes) -> None:
-        nonlocal position
-        offsets[number] = position
-        chunk = _object(number, body)
-        out.append(chunk)
-        position += len(chunk)
+    def __init__(self, sink, version: bytes):
+        self.sink = sink
+        self.position = 0
+        self.offsets: dict[int, int] = {}
+        self.kids: list[int] = []
+        self._put_raw(version + b"\n%\xd0\xd4\xc5\xd8\n")
 
-    used: dict[int, tuple[Pages, list[int]]] = {}  # each file once, with all of its pages used
-    for source, indexes in parts:
+    def _put_raw(self, data: bytes) -> None:
+        self.sink.write(data)
+        self.position += len(data)
+
+    def _put(self, number: int, body: bytes) -> None:
+        self.offsets[number] = self.position
+        self._put_raw(b"%d 0 obj\n" % number)
+        self._put_raw(body)
+        self._put_raw(b"\nendobj\n")
+
+    def add(self, source: Pages, indexes: Sequence[int]) -> None:
+        """The pages of `source` with these indexes, after those added before; objects already written (by
+        an earlier `add` of the same source) are not written again."""
         if not source.plain:
-            return None
+            raise Unfit
         numbers = [source.pages[i] for i in indexes]
-        kids.extend(n + source.shift for n in numbers)
-        used.setdefault(id(source), (source, []))[1].extend(numbers)
-    for source, numbers in used.values():
         needed = source.closure(numbers)
         if needed is None:
-            return None
+            raise Unfit
+        self.kids.extend(n + source.shift for n in numbers)
         for number in needed:
-            put(number + source.shift, source.dumped[number])
-    put(1, b"<</Type /Pages /Count %d /Kids [%s]>>" % (len(kids), b" ".join(b"%d 0 R" % k for k in kids)))
-    put(2, b"<</Type /Catalog /Pages 1 0 R>>")
-    info: list = []
-    if header.info is not None:
-        header._dump(header.info.get_object(), info, set())
-    put(3, b"".join(info) or b"<<>>")
-    numbers = sorted(offsets)
-    xref = [b"xref\n0 1\n0000000000 65535 f \n"]
-    run: list[int] = []
-    for number in numbers + [None]:
-        if run and (number is None or number != run[-1] + 1):
-            xref.append(b"%d %d\n" % (run[0], len(run)) + b"".join(b"%010d 00000 n \n" % offsets[n] for n in run))
-            run = []
-        if number is not None:
-            run.append(number)
-    hexid = ident.hex().encode()
-    trailer = b"trailer\n<</Size %d /Root 2 0 R /Info 3 0 R /ID [<%s> <%s>]>>\nstartxref\n%d\n%%%%EOF\n" % (
-        numbers[-1] + 1, hexid, hexid, position)
-    return b"".join(out) + b"".join(xref) + trailer
+            if number + source.shift not in self.offsets:
+                self._put(number + source.shift, source.dumped[number])
+
+    def close(self, source: Pages, ident: bytes) -> None:
+        self._put(1, b"<</Type /Pages /Count %d /Kids [%s]>>" % (len(self.kids),
+                                                                b" ".join(b"%d 0 R" % k for k in self.kids)))
+        self._put(2, b"<</Type /Catalog /Pages 1 0 R>>")
+        info: list = []
+        if source.info is not None:
+            source._dump(source.info.get_object(), info, set())
+        self._put(3, b"".join(info) or b"<<>>")
+        numbers = sorted(self.offsets)
+        xref = [b"xref\n0 1\n0000000000 65535 f \n"]
+        run: list[int] = []
+        for number in numbers + [None]:  # the objects in runs of consecutive numbers (xref subsections)
+            if run and (number is None or number != run[-1] + 1):
+                xref.append(b"%d %d\n" % (run[0], len(run)))
+                xref.extend(b"%010d 00000 n \n" % self.offsets[n] for n in run)
+                run = []
+            if number is not None:
+                run.append(number)
+        start = self.position
+        self._put_raw(b"".join(xref))
+        hexid = ident.hex().encode()
+        self._put_raw(b"trailer\n<</Size %d /Root 2 0 R /Info 3 0 R /ID [<%s> <%s>]>>\nstartxref\n%d\n%%%%EOF\n"
+                      % (numbers[-1] + 1, hexid, hexid, start))
 
 
 def _writer(info: dict, ident: bytes):
@@ -312,17 +322,21 @@ def _bytes(writer) -> bytes:
 
 def split(pdf: bytes, ranges: Sequence[tuple[int, int]], texts: Sequence[str]) -> list[bytes]:
     """One PDF per range of pages of `pdf`, each with the batch's metadata and an /ID from its text: written
-    from objects serialised once for the batch (Pages, write), or by pypdf where that cannot be."""
+    from objects serialised once for the batch (Pages, Writer), or by pypdf where that cannot be."""
     pages = Pages(pdf)
     out = []
     for (start, end), text in zip(ranges, texts):
-        made = write([(pages, range(start, end))], _identifier(text))
-        if made is None:
+        buffer = io.BytesIO()
+        try:
+            writer = Writer(buffer, pages.version)
+            writer.add(pages, range(start, end))
+            writer.close(pages, _identifier(text))
+            out.append(buffer.getvalue())
+        except Unfit:
             writer = _writer(dict(pages.reader.metadata or {}), _identifier(text))
             for number in range(start, end):
                 writer.add_page(pages.reader.pages[number])
-            made = _bytes(writer)
-        out.append(made)
+            out.append(_bytes(writer))
     return out
 
 
@@ -400,44 +414,93 @@ def run_all(items: Sequence, make: Callable, finish: Callable, jobs: int,
     return [outcome for outcome, _ in flat], [pages for _, pages in flat]
 
 
-def combine(sources: Sequence[tuple[Path, int, int | None]]) -> bytes:
-    """One PDF of the given pages, in order: (file, start, end), end None for all of the file's pages. Each
-    file's objects are stored once (a batch's fonts once for all its documents)."""
-    files: dict[Path, Pages] = {}
+def print_files(directory: Path, pages: Sequence[list]) -> list[Path]:
+    """all-keys.pdf (and all-questions.pdf): the items' sheets in their order, written in `directory`, from
+    the batches' PDFs (each read once, its fonts stored once in each print file), which are then removed."""
+    wanted = {sheet: [(path, start, end) for item in pages for s, path, start, end in item if s == sheet]
+              for sheet in PRINTS}
+    wanted = {sheet: sources for sheet, sources in wanted.items() if sources}
+    written = []
+    try:
+        if wanted:
+            written = _combine(directory, wanted)
+    except Unfit:
+        written = [_combine_pypdf(directory / PRINTS[sheet], sources) for sheet, sources in wanted.items()]
+    finally:
+        for leftover in directory.glob(".batch-*.pdf"):
+            leftover.unlink()
+    return written
+
+
+def _combine(directory: Path, wanted: dict) -> list[Path]:
+    """The print files in one pass over the files their pages come from (each file read and its objects
+    serialised once, for all the print files; dropped once its pages are written)."""
+    order: list[Path] = []
+    for sources in wanted.values():
+        for path, _, _ in sources:
+            if path not in order:
+                order.append(path)
+    last = {path: n for n, path in enumerate(order)}
+    handles, writers, idents, shift, first = {}, {}, {}, 3, None
+    try:
+        for sheet in wanted:
+            handles[sheet] = tempfile.NamedTemporaryFile(prefix=f".{PRINTS[sheet]}.", suffix=".tmp", dir=directory,
+                                                         delete=False)
+            idents[sheet] = hashlib.md5()
+        cursor = {sheet: 0 for sheet in wanted}
+        for n, path in enumerate(order):
+            data = Path(path).read_bytes()
+            source = Pages(data, shift)
+            shift += source.size
+            first = first or source
+            for sheet, sources in wanted.items():
+                if sheet not in writers:
+                    writers[sheet] = Writer(handles[sheet], source.version)
+                while cursor[sheet] < len(sources) and last[sources[cursor[sheet]][0]] <= n:
+                    at, start, end = sources[cursor[sheet]]
+                    if at != path:  # a file whose pages come back after another's: not one pass
+                        raise Unfit
+                    end = len(source.pages) if end is None else end
+                    writers[sheet].add(source, range(start, end))
+                    idents[sheet].update(hashlib.md5(data).digest() + f"{start}-{end};".encode())
+                    cursor[sheet] += 1
+            del source, data
+        out = []
+        for sheet in wanted:
+            writers[sheet].close(first, idents[sheet].digest())
+            handles[sheet].close()
+            os.chmod(handles[sheet].name, 0o644)
+            os.replace(handles[sheet].name, directory / PRINTS[sheet])
+            out.append(directory / PRINTS[sheet])
+        return out
+    finally:
+        for handle in handles.values():
+            handle.close()
+            if os.path.exists(handle.name):
+                os.unlink(handle.name)
+
+
+def _combine_pypdf(target: Path, sources) -> Path:
+    from pypdf import PdfReader
+
+    readers: dict = {}
+    writer = None
     ident = hashlib.md5()
-    shift = 3
-    parts: list[tuple[Pages, list[int]]] = []
     for path, start, end in sources:
-        if path not in files:
+        if path not in readers:
             data = Path(path).read_bytes()
             ident.update(hashlib.md5(data).digest())
-            files[path] = Pages(data, shift)
-            shift += files[path].size
-        source = files[path]
-        end = len(source.pages) if end is None else end
+            readers[path] = PdfReader(io.BytesIO(data))
+        reader = readers[path]
+        writer = writer or _writer(dict(reader.metadata or {}), b"")
+        end = len(reader.pages) if end is None else end
         ident.update(f"{start}-{end};".encode())
-        if parts and parts[-1][0] is source and parts[-1][1][-1] == start - 1:
-            parts[-1][1].extend(range(start, end))
-        else:
-            parts.append((source, list(range(start, end))))
-    made = write(parts, ident.digest())
-    if made is None:  # a file that write cannot take: pypdf
-        writer = _writer(dict(next(iter(files.values())).reader.metadata or {}), ident.digest())
-        for source, indexes in parts:
-            for index in indexes:
-                writer.add_page(source.reader.pages[index])
-        made = _bytes(writer)
-    return made
+        for number in range(start, end):
+            writer.add_page(reader.pages[number])
+    from pypdf.generic import ArrayObject, ByteStringObject
 
+    writer._ID = ArrayObject([ByteStringObject(ident.digest()), ByteStringObject(ident.digest())])
+    from . import outputs
 
-def print_files(directory: Path, pages: Sequence[list]) -> list[tuple[Path, bytes]]:
-    """all-keys.pdf (and all-questions.pdf) of the items' sheets in their order; the batches' PDFs, which
-    they are made from, are removed from the folder."""
-    files = []
-    for sheet, name in PRINTS.items():
-        sources = [(path, start, end) for item in pages for s, path, start, end in item if s == sheet]
-        if sources:
-            files.append((directory / name, combine(sources)))
-    for leftover in directory.glob(".batch-*.pdf"):
-        leftover.unlink()
-    return files
+    outputs.atomic_write(target, _bytes(writer))
+    return target

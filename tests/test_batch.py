@@ -107,6 +107,7 @@ def test_a_tex_error_in_one_variant_of_a_batch_names_it(tmp_path, monkeypatch):
         return text
 
     monkeypatch.setattr(render, "render", broken)
+    monkeypatch.setattr(texbatch, "_writer", None)  # the split and the print files never need pypdf's writer
     result = build.run(spec_file(tmp_path), build.Options(out=tmp_path, variants=3, seed=1, jobs=1))
     assert result.built == 2 and result.exit_code == TexError("").exit_code
     message = result.failures[0][0]
