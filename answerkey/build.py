@@ -40,6 +40,7 @@ import os
 import re
 import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -394,12 +395,14 @@ def run_variants(base, name, plan, options: Options, result: Result,
         if not rows or options.check_only:
             return result  # nothing replaces the folder a run before made
         ordered = [rows[k] for k in sorted(rows)]
-        result.written.extend(write(master_files(name, result.spec, ordered, directory, options.pdf)))
-        try:  # all-keys.pdf, all-questions.pdf: every sheet, in the plan's order
-            result.written.extend(texbatch.print_files(directory, [p for (_, _, _, failure), p in
-                                                                   zip(outcomes, pages) if not failure]))
-        except OSError as exc:
-            raise UsageError(f"cannot write the print files in {target}: {exc.strerror or exc}") from None
+        with ThreadPoolExecutor(1) as pool:  # all-keys.pdf, all-questions.pdf while TeX makes answers.pdf
+            prints = pool.submit(texbatch.print_files, directory,
+                                 [p for (_, _, _, failure), p in zip(outcomes, pages) if not failure])
+            result.written.extend(write(master_files(name, result.spec, ordered, directory, options.pdf)))
+            try:
+                result.written.extend(prints.result())
+            except OSError as exc:
+                raise UsageError(f"cannot write the print files in {target}: {exc.strerror or exc}") from None
         folder.commit(manifest={"spec": result.spec.file, "answerkey": _version(),
                                 "run": "roster" if options.roster else "variants",
                                 **({"roster": str(options.roster)} if options.roster else
