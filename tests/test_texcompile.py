@@ -269,22 +269,34 @@ def test_no_format_without_the_marker(format_of):
     assert format_of(HEAD).result() is None
 
 
-def test_variants_compile_through_the_format(tmp_path, monkeypatch):
-    """A variants run builds the format once and every document starts from it."""
+@pytest.mark.parametrize("batched", [False, True])
+def test_variants_compile_through_the_format(tmp_path, monkeypatch, batched):
+    """A variants run builds the format once and every document starts from it: alone (ANSWERKEY_WITHOUT=
+    batch), or the one TeX run of the batch holding them all (texbatch)."""
     from answerkey import build
 
-    used = []
-    real = texcompile._compile_preloaded
+    used, runs = [], []
+    real, real_run = texcompile._compile_preloaded, texcompile._run
 
     def spy(tex_text, name, preloaded):
         pdf = real(tex_text, name, preloaded)
         used.append(pdf is not None)
         return pdf
 
+    def spy_run(cmd, folder):
+        runs.append(cmd)
+        return real_run(cmd, folder)
+
     monkeypatch.setattr(texcompile, "_compile_preloaded", spy)
+    monkeypatch.setattr(texcompile, "_run", spy_run)
+    if not batched:
+        monkeypatch.setenv("ANSWERKEY_WITHOUT", "batch")
     spec = Path(__file__).resolve().parent.parent / "problems" / "dl-hw2.yaml"
     result = build.run(spec, build.Options(out=tmp_path, variants=2, seed=3, jobs=1, sheet="both"))
-    assert result.built == 2 and used == [True] * 4
+    assert result.built == 2 and used == ([] if batched else [True] * 4)
+    if batched:  # one TeX run from the format for the four sheets (and answers.pdf's two passes)
+        assert [c for c in runs if "batch.tex" in c] == [["pdflatex", "-fmt=answerkey",
+                                                          *texcompile._command("batch")[1:]]]
     for pdf in (tmp_path / "dl-hw2-variants").glob("dl-hw2-seed*.pdf"):
         assert "Deep Learning hw wr 2" in text_of(pdf.read_bytes())
 
