@@ -36,6 +36,8 @@ class Kind:
     describe: Callable | None = None  # (Problem) -> LaTeX: the task in words, when the spec has no statement
     context: Callable | None = None  # (Problem) -> reader.Context: what the names on the page mean
     after: bool = False  # answers with the answers of the problems before it (refs.py): solved after them
+    values: Callable | None = None  # (Problem) -> {name: number}: its own values that where: may name (node.q)
+    entries: Callable | None = None  # (raw problem, path) -> the keys a mapping at path takes, or None: any
 
     @property
     def template(self) -> str:
