@@ -125,7 +125,7 @@ def failed_condition(problem, solution) -> str | None:
     """The first `where:` condition that does not hold, or None. Its names are the problem's values, each
     meaning one thing (names.py): input.width, answer.width, node.q, params.a, or the last part alone."""
     raw = specmod._get(problem.doc.data, problem.path)
-    scope = names.scope(problem, solution)
+    scope = None
     for j, condition in enumerate(problem.conditions):
         path = ("where", j) if isinstance(raw.get("where"), list) else ("where",)
         if condition.strip().lower() == INTEGER_ANSWERS:
@@ -134,6 +134,7 @@ def failed_condition(problem, solution) -> str | None:
                 if any(isinstance(e, sp.Basic) and e.is_number and not e.is_integer for e in entries):
                     return condition
             continue
+        scope = scope or names.scope(problem, solution)
         expr = problem.expr(path, copy.copy(scope), text=condition)
         if expr not in (sp.true, sp.false):
             raise SpecError(Diagnostic(problem.where(*path),
@@ -148,13 +149,15 @@ def failed_condition(problem, solution) -> str | None:
 
 
 def _precheck(problem) -> str | None:
-    """A `where:` condition that fails on the drawn fields and params alone (no solving needed), or None.
-    Conditions that name answers are left for after solving."""
+    """A `where:` condition that fails on the drawn fields, params and the kind's own values (a graph's
+    nodes) alone (no solving needed), or None. Conditions that name answers are left for after solving (a
+    name that an answer makes ambiguous is reported by the canonical build, which solves before it checks)."""
     raw = specmod._get(problem.doc.data, problem.path)
-    scope = names.scope(problem)
+    scope = None
     for j, condition in enumerate(problem.conditions):
         if condition.strip().lower() == INTEGER_ANSWERS:
             continue
+        scope = scope or names.scope(problem)
         path = ("where", j) if isinstance(raw.get("where"), list) else ("where",)
         try:
             expr = problem.expr(path, copy.copy(scope), text=condition)
