@@ -3,6 +3,8 @@
 A kind is one folder, `answerkey/kinds/NAME/`:
 
     __init__.py    KIND = Kind(NAME, fields, solve, confirm, describe, context)
+                   (optional: values=, a where: condition's own names such as a graph's nodes;
+                   entries=, the keys a mapping field takes, for --set)
     fields.py      its fields (a pydantic model) and the spec read into mathematical objects
     solve.py       solve(problem) -> Solution: the steps as data; describe(problem): the task in words
     confirm.py     confirm(problem, solution): every answer computed another way (no code shared with solve.py)
