@@ -67,8 +67,12 @@ def resolve(problem, field: tuple, token: str) -> Resolved | None:
             continue
         answers = problem.solved[key]
         if label not in answers:
+            import difflib
+
+            close = difflib.get_close_matches(label, list(answers), n=1)
             raise SpecError(Diagnostic(problem.where(*field), f"{token}: {_named(key)} has no answer '{label}'",
-                                       "its answers: " + ", ".join(answers)))
+                                       (f"did you mean {key}.{close[0]}? " if close else "")
+                                       + "its answers: " + ", ".join(answers)))
         answer = answers[label]
         expr = answer.expr
         if m.group("i") is not None:
@@ -109,7 +113,13 @@ def _named(key: str) -> str:
     return f"part ({key})" if key.isalpha() and len(key) == 1 else f"problem {key}"
 
 
-def _scope_hint(problem) -> str:
+def _scope_hint(problem, token: str = "") -> str:
+    from .names import PREFIXES
+
+    if token.split(".")[0] in PREFIXES:  # where:'s own names (names.py) mean nothing here
+        return (", ".join(f"{p}." for p in PREFIXES[:-1]) + f" and {PREFIXES[-1]}. name a problem's own values "
+                "in its where: conditions only; here an answer is named by its problem or part: 2.width, "
+                "conv.width, a.total_params; " + _scope_hint(problem))
     names = [k for k in problem.solved if "." not in k or k.split(".")[0].isdigit()]
     if not names:
         return ("only problems and parts before this one can be named, and none before it was solved (there "
@@ -127,7 +137,7 @@ def _substitute(problem, field: tuple, text: str):
         if resolved is None:
             if not match.group(1).endswith(".T"):  # x.T is a transpose, not a reference
                 raise SpecError(Diagnostic(problem.where(*field), f"{match.group(1)} names no answer in scope",
-                                           _scope_hint(problem)))
+                                           _scope_hint(problem, match.group(1))))
             return match.group(0)
         name = f"refvalue{len(found)}"
         found.append(resolved)
@@ -158,7 +168,8 @@ def value(problem, field: tuple, text: str):
     if TOKEN.fullmatch(text):
         resolved = resolve(problem, field, text)
         if resolved is None:
-            raise SpecError(Diagnostic(problem.where(*field), f"{text} names no answer in scope", _scope_hint(problem)))
+            raise SpecError(Diagnostic(problem.where(*field), f"{text} names no answer in scope",
+                                       _scope_hint(problem, text)))
         answer = resolved.answer
         shown = answer.display if answer.display is not None else answer.expr
         if isinstance(shown, (list, tuple)):
