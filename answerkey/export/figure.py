@@ -30,10 +30,11 @@ def png(spec, figure: dict, preloaded=None) -> bytes:
         return (Path(tmp) / "crop.png").read_bytes()
 
 
-def _ink(pgm: bytes) -> tuple[int, int, int, int]:
-    """The box (x, y, width, height) around the non-white pixels of a binary PGM, with a margin."""
-    import numpy as np
+INK = bytes(1 if v < 250 else 0 for v in range(256))  # a gray level -> 1 where there is ink
 
+
+def _ink(pgm: bytes) -> tuple[int, int, int, int]:
+    """The box (x, y, width, height) around the non-white pixels of a binary PGM (P5), with a margin."""
     fields, at = [], 0
     while len(fields) < 4:  # P5 width height maxval, separated by whitespace (no comments from pdftoppm)
         while pgm[at:at + 1].isspace():
@@ -43,10 +44,17 @@ def _ink(pgm: bytes) -> tuple[int, int, int, int]:
             at += 1
         fields.append(pgm[start:at])
     width, height = int(fields[1]), int(fields[2])
-    pixels = np.frombuffer(pgm[at + 1:at + 1 + width * height], dtype=np.uint8).reshape(height, width)
-    rows, cols = np.nonzero((pixels < 250).any(axis=1))[0], np.nonzero((pixels < 250).any(axis=0))[0]
-    if not len(rows):
+    pixels = pgm[at + 1:at + 1 + width * height]
+    rows, columns = [], 0
+    for y in range(height):
+        row = pixels[y * width:(y + 1) * width].translate(INK)
+        if 1 in row:
+            rows.append(y)
+            columns |= int.from_bytes(row, "big")  # the columns with ink in any row
+    if not rows:
         return 0, 0, width, height
-    x0, x1 = max(int(cols[0]) - MARGIN, 0), min(int(cols[-1]) + MARGIN + 1, width)
-    y0, y1 = max(int(rows[0]) - MARGIN, 0), min(int(rows[-1]) + MARGIN + 1, height)
+    marks = columns.to_bytes(width, "big")
+    left, right = marks.index(1), width - 1 - marks[::-1].index(1)
+    x0, x1 = max(left - MARGIN, 0), min(right + MARGIN + 1, width)
+    y0, y1 = max(rows[0] - MARGIN, 0), min(rows[-1] + MARGIN + 1, height)
     return x0, y0, x1 - x0, y1 - y0

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import io
 
-from pypdf import PdfReader, PdfWriter
-
 
 def pages_per_student(entries: list[dict]) -> int:
+    from pypdf import PdfReader
+
     return max((len(PdfReader(io.BytesIO(e["gradescope"])).pages) for e in entries), default=0)
 
 
 def merged(name: str, title: str, entries: list[dict]) -> bytes:
+    from pypdf import PdfReader, PdfWriter  # a dependency (pyproject.toml), imported when it is used
+
     count = pages_per_student(entries)
     writer = PdfWriter()
     for entry in entries:

@@ -92,6 +92,6 @@ def worked_solution(problem, solution, records: dict) -> str:
         if option.get("why"):
             out.append(f"<p>{inline_html(str(option['label']))} {inline_html(str(option['why']))}</p>")
     word = lang.word("answer")
-    out.append("<p>" + "<br>".join(f"{word} {label}: {math_html(r['latex'], False)}" for label, r in records.items())
-               + "</p>")
+    out.append("<p>" + "<br>".join(f"{word}{'' if label == 'answer' else ' ' + label}: {math_html(r['latex'], False)}"
+                                   for label, r in records.items()) + "</p>")
     return "".join(out)

@@ -95,10 +95,15 @@ def numerical(section, q: dict, e: dict, entry: dict, key: str, prompt: str = ""
         either = ET.SubElement(var, "or")
         ET.SubElement(either, "varequal", respident="response1").text = number(value)
         both = ET.SubElement(either, "and")
-        ET.SubElement(both, "vargte", respident="response1").text = number(value - margin)
-        ET.SubElement(both, "varlte", respident="response1").text = number(value + margin)
+        ET.SubElement(both, "vargte", respident="response1").text = _bound(value - margin)
+        ET.SubElement(both, "varlte", respident="response1").text = _bound(value + margin)
     _score(proc, exact_or_margin)
     _feedback(item, proc, q)
+
+
+def _bound(x: float) -> str:
+    """A bound of the margin, without the float's noise (3041.28, not 3041.2799999999997)."""
+    return number(float(f"{x:.12g}"))
 
 
 def blanks(section, q: dict, entry: dict, key: str) -> None:
