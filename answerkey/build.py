@@ -43,7 +43,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import draws, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texcompile, variants as variantmod, verify
+from . import draws, export, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texcompile, variants as variantmod, verify
 from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError, VerificationError
 
 SHEETS = ("key", "questions", "both")
@@ -88,6 +88,7 @@ class Options:
     templates: str | None = None  # --templates DIR: the course's own templates, by name
     fragments: bool = False  # --fragments: NAME.problems/N.tex per problem and preamble.tex
     language: str | None = None  # --language: overrides the spec's language:
+    exports: list[str] = field(default_factory=list)  # --export moodle,qti,gradescope (answerkey/export)
 
 
 @dataclass
@@ -280,6 +281,9 @@ def run(path: str | Path, options: Options, document: loader.Document | None = N
     if options.sheet not in SHEETS:
         raise UsageError(f"--sheet must be one of {', '.join(SHEETS)}")
     name = specmod.spec_name(path)
+    options.exports = export.parse(options.exports)
+    if "gradescope" in options.exports and not options.pdf:
+        raise UsageError("--export gradescope makes a PDF: it cannot be used with --no-pdf")
     roster = variantmod.read_roster(options.roster) if options.roster else None
     if document is None:
         base = load_base(path, options.sets)                  # YAML, every value's position; --set applied
@@ -311,6 +315,10 @@ def run(path: str | Path, options: Options, document: loader.Document | None = N
         if options.check_only:
             return result
         files = produce(spec, solutions, options, Path(options.out), name + plan[0].stem_suffix, tex)  # in memory
+        if options.exports:                                    # --export: the one key's questions for an LMS
+            entry = export.variant_entry(spec, solutions, plan[0] if plan[0].seed is not None else None,
+                                         options.exports, options.pdf)
+            files += export.files(options.exports, name + plan[0].stem_suffix, spec.title, [entry], Path(options.out))
         result.tex = next((d for p, d in files if p.suffix == ".tex"), None)
         result.written = write(files)                          # each file atomically
         return result
@@ -326,12 +334,15 @@ def _shared(spec, solutions) -> dict:
 
 
 def _build_variant(base, name, variant, options, directory, shared, preloaded=None):
-    """One variant, end to end, in a worker: returns (variant, answers rows) or raises."""
+    """One variant, end to end, in a worker: returns (variant, spec, solutions, files written, what the
+    exports say of it) or raises."""
     spec, solutions = variantmod.realize(base, name, variant, solve_one, shared)
     if options.check_only:
-        return variant, spec, solutions, []
+        return variant, spec, solutions, [], None
     files = produce(spec, solutions, options, directory, name + variant.stem_suffix, preloaded=preloaded)
-    return variant, spec, solutions, write(files)
+    entry = export.variant_entry(spec, solutions, variant, options.exports, options.pdf, preloaded) \
+        if options.exports else None
+    return variant, spec, solutions, write(files), entry
 
 
 def run_variants(base, name, plan, options: Options, result: Result,
@@ -349,18 +360,19 @@ def run_variants(base, name, plan, options: Options, result: Result,
 
         def one(variant):
             try:
-                variant, spec, solutions, written = _build_variant(base, name, variant, options, directory,
-                                                                   shared, preloaded)
+                variant, spec, solutions, written, entry = _build_variant(base, name, variant, options,
+                                                                          directory, shared, preloaded)
                 return variant, (master_row(variant, spec, solutions), outputs.answers_data(spec, solutions)), \
-                    written, None
+                    written, entry, None
             except AnswerkeyError as exc:
-                return variant, None, [], (str(exc), exc.exit_code)
+                return variant, None, [], None, (str(exc), exc.exit_code)
 
         rows: dict[int, dict] = {}
+        entries: dict[int, dict] = {}  # what the exports say of each variant (--export)
         outcomes = parallel.run_all(plan, one, options.jobs or os.cpu_count() or 1,
                                     _progress if options.progress else None)
         failed, sheets = [], []
-        for variant, row, written, failure in outcomes:
+        for variant, row, written, entry, failure in outcomes:
             if failure:
                 who = f"variant {variant.number} (seed {variant.seed}" + (
                     f", student {variant.student.id} {variant.student.name}" if variant.student else "") + ")"
@@ -372,6 +384,8 @@ def run_variants(base, name, plan, options: Options, result: Result,
                 row, result.answers[variant.number] = row
                 rows[variant.number] = row
                 result.written.extend(written)
+                if entry is not None:
+                    entries[variant.number] = entry
                 sheets.append({"variant": variant.number, "seed": variant.seed, "variant_code": row["code"],
                                **({"student_id": variant.student.id, "student_name": variant.student.name}
                                   if variant.student else {}),
@@ -381,11 +395,15 @@ def run_variants(base, name, plan, options: Options, result: Result,
             return result  # nothing replaces the folder a run before made
         ordered = [rows[k] for k in sorted(rows)]
         result.written.extend(write(master_files(name, result.spec, ordered, directory, options.pdf)))
+        if options.exports:
+            result.written.extend(write(export.files(options.exports, name, result.spec.title,
+                                                     [entries[k] for k in sorted(entries)], directory)))
         folder.commit(manifest={"spec": result.spec.file, "answerkey": _version(),
                                 "run": "roster" if options.roster else "variants",
                                 **({"roster": str(options.roster)} if options.roster else
                                    {"count": len(plan), "first_seed": plan[0].seed}),
-                                "sheet": options.sheet, "pdf": options.pdf, "built": len(rows),
+                                "sheet": options.sheet, "pdf": options.pdf, "exports": options.exports,
+                                "built": len(rows),
                                 "failed": failed, "sheets": sheets})
     result.written = [target / p.relative_to(directory) for p in result.written]
     return result
