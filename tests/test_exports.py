@@ -57,7 +57,11 @@ def numbers(record: dict) -> list:
 
 
 def expected_tolerance(record: dict, value) -> float:
-    return record["tolerance"] if record.get("tolerance") is not None else abs(value) * 0.01
+    """The tolerance answers.json records for `value` (an entry of a vector: its own entry's)."""
+    def flat(v):
+        return [x for item in v for x in flat(item)] if isinstance(v, list) else [v]
+    tolerances = dict(zip(numbers(record), flat(record["tolerance"])))
+    return tolerances[value]
 
 
 def answers_by_code(folder) -> dict:
@@ -160,9 +164,14 @@ def check_qti(data: bytes, answers: dict) -> None:
                 assert (low, high) == pytest.approx((value - expected_tolerance(record, value),
                                                      value + expected_tolerance(record, value)))
                 checked += 1
+            elif kind == "fill_in_multiple_blanks_question":  # whole numbers, each exact: the blanks' answers
+                given = [int(r.findtext(f"{QTI}material/{QTI}mattext"))
+                         for r in item.iter(f"{QTI}response_label")]
+                assert given == [v for r in records.values() for v in numbers(r)]
+                assert all(isinstance(v, int) for v in given)
+                checked += 1
             else:
-                assert kind in ("essay_question", "fill_in_multiple_blanks_question", "multiple_choice_question",
-                                "true_false_question")
+                assert kind in ("essay_question", "multiple_choice_question", "true_false_question")
     assert checked
 
 
@@ -198,7 +207,7 @@ def test_roster_gradescope_pages_in_roster_order(tmp_path):
     spec = write_spec(tmp_path, CHOICES)
     proc = run_cli(spec, "--roster", roster, "--export", "gradescope", "-o", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
-    pdf = PdfReader(tmp_path / "out" / "spec-variants" / "spec.gradescope.pdf")
+    pdf = PdfReader(tmp_path / "out" / "spec-roster" / "spec.gradescope.pdf")
     per = len(pdf.pages) // 2
     assert len(pdf.pages) == 2 * per and per == 1 + 3
     for n, (sid, name) in enumerate([("2024002", "Lee Jun"), ("2024001", "Kim Minji")]):
@@ -234,7 +243,7 @@ def test_choice_and_true_false_export_as_multichoice_and_truefalse(tmp_path):
     roster.write_text("id,name\n1,A\n2,B\n", encoding="utf-8")
     proc = run_cli(spec, "--roster", roster, "--export", "moodle,qti", "--no-pdf", "-o", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
-    folder = tmp_path / "out" / "spec-variants"
+    folder = tmp_path / "out" / "spec-roster"
     answers = answers_by_code(folder)
     check_moodle((folder / "spec.moodle.xml").read_bytes(), "spec", answers, images=False)
     root = ET.fromstring((folder / "spec.moodle.xml").read_bytes())
