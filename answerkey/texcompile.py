@@ -58,7 +58,7 @@ def _first_error(log: str) -> tuple[int | None, str, str | None]:
             message = (m.group(2) if m else line[2:]).strip()
             number = int(m.group(1)) if m else None
             context = None
-            for follow in lines[i + 1:i + 10]:
+            for follow in lines[i + 1:i + 8]:
                 c = re.match(r"^l\.(\d+) ?(.*)$", follow)
                 if c and (number is None or int(c.group(1)) == number):
                     number, context = int(c.group(1)), c.group(2)
