@@ -61,6 +61,7 @@ class Known:
     text_env: frozenset
     align_env: frozenset
     complete: bool = True  # False: the preamble loads packages not listed, so an unknown command is TeX's to judge
+    preambles: tuple = ()  # the preamble templates' texts, for asking TeX (defines)
 
     @functools.cached_property
     def commands(self) -> list[str]:
@@ -89,7 +90,50 @@ def known(preambles: tuple[str, ...] = ()) -> Known:
     defined = {m.group(1) for text in preambles for m in MACRO.finditer(text)}
     packages = {p.strip() for text in preambles for m in PACKAGE.finditer(text) for p in m.group(1).split(",")}
     return Known(data["math"], data["any"] | defined, data["math-env"], data["inner-env"], data["text-env"],
-                 data["align-env"], complete=packages <= LISTED_PACKAGES)
+                 data["align-env"], complete=packages <= LISTED_PACKAGES, preambles=preambles)
+
+
+def _fixed_preamble(text: str) -> str:
+    """A preamble template's packages and definitions as TeX reads them: up to its `%endofdump` line (what
+    every document shares), the template's comments and blocks dropped, (( paper )) a letter paper."""
+    text = text.split("\n%endofdump", 1)[0]
+    text = re.sub(r"\(#.*?#\)", "", text, flags=re.DOTALL)
+    text = re.sub(r"\(%.*?%\)", "", text, flags=re.DOTALL)
+    return re.sub(r"\(\((.*?)\)\)", lambda m: "letter" if m.group(1).strip() == "paper" else "", text)
+
+
+_DEFINED: dict = {}  # (preamble, name) -> whether TeX knows it
+
+
+def defined_by_tex(name: str, preambles: tuple) -> bool | None:
+    """Whether the command \\name is defined once the preamble is read, as TeX itself says (a fast run of the
+    preamble alone, about a third of a second, cached); None without TeX or when the preamble fails."""
+    from . import texcompile
+
+    preamble = next((_fixed_preamble(t) for t in preambles if "\\documentclass" in t), None)
+    if preamble is None or not texcompile.tex_available():
+        return None
+    key = (preamble, name)
+    if key not in _DEFINED:
+        import subprocess
+        import tempfile
+
+        probe = preamble + "\n\\begin{document}\n\\typeout{ANSWERKEY-PROBE:\\ifdefined\\" + name + \
+            " yes\\else no\\fi}\n\\end{document}\n"
+        with tempfile.TemporaryDirectory(prefix="answerkey-probe-") as tmp:
+            (Path(tmp) / "probe.tex").write_text(probe, encoding="utf-8")
+            try:
+                proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-draftmode",
+                                       "-no-shell-escape", "probe.tex"], cwd=tmp, env=texcompile._environment(tmp),
+                                      capture_output=True, text=True, errors="replace", timeout=texcompile.TIMEOUT,
+                                      stdin=subprocess.DEVNULL)
+            except (OSError, subprocess.TimeoutExpired):
+                return None
+        m = re.search(r"ANSWERKEY-PROBE:(yes|no)", proc.stdout)
+        if m is None:
+            return None
+        _DEFINED[key] = m.group(1) == "yes"
+    return _DEFINED[key]
 
 
 def preamble_texts(folders) -> tuple[str, ...]:
@@ -107,6 +151,13 @@ def preamble_texts(folders) -> tuple[str, ...]:
 def _suggest(name: str, candidates: list[str]) -> str | None:
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.7)
     return close[0] if close else None
+
+
+def _unknown(name: str, known_: Known) -> bool:
+    """A command not in the lists: unknown, unless TeX says the preamble defines it (a package's command the
+    list lacks); without TeX, unknown when the list covers every package the preamble loads."""
+    said = defined_by_tex(name, known_.preambles)
+    return not said if said is not None else known_.complete
 
 
 _OPENERS = {"$": "$", "$$": "$$", "\\(": "\\(", "\\[": "\\["}
@@ -240,7 +291,7 @@ def _check(text: str, known_: Known, base: int, mode: str) -> Fault | None:
                     if mode != "math" and name not in known_.any:
                         return fault(i, f"\\{name} is math: it only works between $...$",
                                      f"write ${text[i:j]}...$")
-                elif name not in known_.any and known_.complete:
+                elif name not in known_.any and _unknown(name, known_):
                     close_ = _suggest(name, known_.commands)
                     return fault(i, f"unknown command \\{name}",
                                  f"did you mean \\{close_}?" if close_ else

@@ -270,3 +270,17 @@ def test_one_broken_piece_fails_at_its_column(pieces, bad, where, seps, style):
     line, col = expected_position(text, key_line, statement, index, style)
     assert [(d.where.line, d.where.col, d.where.field) for d in errors.diagnostics] == [(line, col, "statement")], \
         (statement, [str(d) for d in errors.diagnostics])
+
+
+@NEEDS_TEX
+def test_a_command_the_list_lacks_is_asked_of_tex(tmp_path, capsys):
+    """\\textcircled (LaTeX's own) is not in tex_commands.yaml: TeX, reading the preamble alone, says it is
+    defined, so the statement passes; \\textcircledd it does not know, so that is an error."""
+    known = texcheck.known(texcheck.preamble_texts([ROOT / "templates"]))
+    assert "textcircled" not in known.any | known.math
+    path = tmp_path / "probe.yaml"
+    path.write_text(HEAD + "    statement: 'Mark \\textcircled{a}.'\n", encoding="utf-8")
+    assert cli.main([str(path), "--check", "-q", "-j", "1"]) == 0, capsys.readouterr().err
+    path.write_text(HEAD + "    statement: 'Mark \\textcircledd{a}.'\n", encoding="utf-8")
+    assert cli.main([str(path), "--check", "-q", "-j", "1"]) == 1
+    assert "unknown command \\textcircledd" in capsys.readouterr().err
