@@ -453,7 +453,8 @@ def _segments(text: str) -> list[tuple[int, str]]:
 def error_column(tex_line: str, context: str) -> int | None:
     """The 0-based column of TeX's error in a line of the .tex, from the log's `l.N <text read so far>`
     (possibly shortened to `...<its end>`): the start of the last token read."""
-    shown = context[3:] if context.startswith("...") else context
+    # shortened: TeX may cut a multi-byte character in two (read back as U+FFFD), which the .tex does not have
+    shown = context[3:].lstrip("\ufffd") if context.startswith("...") else context
     if not shown:
         return 0
     at = tex_line.find(shown) if not context.startswith("...") else tex_line.rfind(shown)

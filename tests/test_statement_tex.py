@@ -284,3 +284,18 @@ def test_a_command_the_list_lacks_is_asked_of_tex(tmp_path, capsys):
     path.write_text(HEAD + "    statement: 'Mark \\textcircledd{a}.'\n", encoding="utf-8")
     assert cli.main([str(path), "--check", "-q", "-j", "1"]) == 1
     assert "unknown command \\textcircledd" in capsys.readouterr().err
+
+
+@NEEDS_TEX
+def test_a_tex_error_after_a_long_line_of_hangul_is_at_its_character(tmp_path):
+    """TeX shortens a long line's context to `...its end`, and may cut a Hangul character in two there: the
+    error is still at the $ TeX stopped at."""
+    statement = "한국어 문장으로 된 아주 긴 설명이 여기에 있습니다. 그리고 더 많은 단어들이 이어집니다 $\\frac{1}$ 끝."
+    text = HEAD + yaml_string("statement", statement, "|")
+    path = tmp_path / "ko.yaml"
+    path.write_text(text, encoding="utf-8")
+    proc = run_cli(path, "-o", tmp_path / "out", "-j", "1")
+    assert proc.returncode == 3, proc.stderr
+    key_line = next(line for line in text.split("\n") if line.startswith("    statement:"))
+    line, col = expected_position(text, key_line, statement, statement.index("$ 끝"), "|")
+    assert proc.stderr.startswith(f"{path}:{line}:{col}: problem 2 (2): statement: TeX failed here"), proc.stderr
