@@ -249,6 +249,13 @@ def _check(text: str, known_: Known, base: int, mode: str) -> Fault | None:
                 while j < n and text[j].isascii() and text[j].isalpha():
                     j += 1
                 name = text[i + 1:j]
+                if name == "verb":  # \verb|text|: the text between the two delimiters as it is
+                    j += j < n and text[j] == "*"
+                    end = text.find(text[j], j + 1) if j < n and not text[j].isspace() else -1
+                    if end < 0:
+                        return fault(i, "\\verb without its closing delimiter", "write \\verb|text| on one line")
+                    i, pending = end + 1, None
+                    continue
                 if name in ("begin", "end"):
                     m = re.compile(r"\s*\{([^{}]*)\}").match(text, j)
                     if m is None:

@@ -2,7 +2,8 @@
 
 TeX runs in a private temporary folder, without shell escape and with file access restricted to it
 (openin_any=p, openout_any=p). The first error of the log is reported with the problem whose lines
-produced it (the `% problem N` markers of the generated file).
+produced it (the `% problem N` markers of the generated file) and, when TeX stopped inside an instructor's
+text (Labels.sources), at that field's own file:line:col (texcheck.locate), quoting TeX.
 """
 from __future__ import annotations
 
