@@ -43,7 +43,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import draws, export, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texcompile, variants as variantmod, verify
+from . import draws, export, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texcheck, texcompile, variants as variantmod, verify
 from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError, VerificationError
 
 SHEETS = ("key", "questions", "both")
@@ -242,7 +242,7 @@ def produce(spec, solutions, options: Options, directory: Path, stem: str,
             ) -> list[tuple[Path, bytes | str]]:
     """Every output file of one sheet set, made in memory: (path, content). `tex` may hold TeX runs already
     started on the documents' heads; `preloaded`, a format of the shared preamble."""
-    labels = {p.ref: p.label for p in spec.problems}
+    labels = texcompile.Labels({p.ref: p.label for p in spec.problems}, sources=texcheck.sources(spec))
     files: list[tuple[Path, bytes | str]] = []
     for doc_stem, sheet in _documents(options, stem):
         text = render.render_questions(spec, solutions) if sheet == "questions" else \

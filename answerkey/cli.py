@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
     try:
         result = run(args.spec, options)
     except AnswerkeyError as exc:
-        located = isinstance(exc, (SpecError, VerificationError))
+        located = isinstance(exc, (SpecError, VerificationError)) or getattr(exc, "located", False)
         print(str(exc) if located else f"{args.spec}: {exc}" if isinstance(exc, TexError) else f"error: {exc}",
               file=sys.stderr)
         return exc.exit_code

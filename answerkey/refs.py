@@ -347,42 +347,9 @@ def _ref_words(ref: str) -> str:
     return f"problem {'.'.join(pieces[:-1])}"
 
 
-def check_tex(problem, field: tuple, text: str) -> None:
-    """LaTeX written by the instructor (a sentence, an option) may do what a statement may: a SpecError at
-    its position for a command that reaches outside the document (spec.FORBIDDEN_TEX)."""
-    from .spec import FORBIDDEN_TEX
-
-    m = FORBIDDEN_TEX.search(text)
-    if m:
-        raise SpecError(Diagnostic(problem.where(*field), f"the TeX command {m.group(0)} is not allowed here",
-                                   "answers may use math and text formatting, as statements do"))
-    if len(re.findall(r"(?<!\\)\$", PLACEHOLDER.sub("", text))) % 2:
-        raise SpecError(Diagnostic(problem.where(*field), "an unclosed $: math is written between two $",
-                                   "close the math, or write \\$ for a dollar sign"))
-    if "%" in re.sub(r"\\%", "", text):
-        raise SpecError(Diagnostic(problem.where(*field), "a % would hide the rest of its line from TeX",
-                                   "write \\% for a percent sign"))
-    depth = 0
-    for c in re.sub(r"\\[{}\\]", "", PLACEHOLDER.sub("", text)):
-        depth += 1 if c == "{" else -1 if c == "}" else 0
-        if depth < 0:
-            break
-    if depth:
-        raise SpecError(Diagnostic(problem.where(*field), "an unclosed { or an unopened }: braces come in pairs",
-                                   "close every group, or write \\{ and \\} for braces as text"))
-    opened = re.findall(r"\\begin\s*\{([^}]*)\}", text)
-    for env in opened:
-        if env.strip().rstrip("*") in ("verbatim", "lstlisting", "minted", "comment", "filecontents", "Verbatim"):
-            raise SpecError(Diagnostic(problem.where(*field), f"the environment {env} is not allowed here",
-                                       "it reads the rest of the file as text; write the code with \\texttt{...}"))
-    if sorted(opened) != sorted(re.findall(r"\\end\s*\{([^}]*)\}", text)):
-        raise SpecError(Diagnostic(problem.where(*field), "a \\begin{...} without its \\end{...} (or the reverse)",
-                                   "every environment opened in the text is closed in it"))
-
-
 def sentence(problem, field: tuple, text: str) -> tuple[str, list]:
-    """An instructor's LaTeX sentence checked and filled (fill)."""
-    check_tex(problem, field, text)
+    """An instructor's LaTeX sentence filled (fill); its LaTeX was checked with the spec (its field is a
+    texcheck.LaTeX text: spec._fields_tex)."""
     return fill(problem, field, text)
 
 

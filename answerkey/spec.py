@@ -419,6 +419,8 @@ def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Prob
         errors.add(doc.where(path + ("tolerance",), label, "tolerance"),
                    "a tolerance is a number of at least 0 (absolute) or a percentage of the answer (e.g. '1%')")
         return []
+    if isinstance(raw.get("statement"), str):  # the problem's own statement, printed before its parts
+        _statement_tex(doc, path, label, raw["statement"], errors)
     shared = {k: v for k, v in raw.items() if k not in GROUP_FIELDS}
     used: set[str] = set()
     out = []
@@ -514,6 +516,7 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector, path: tuple | N
     statement = raw.get("statement")
     if statement is not None:
         _statement_tex(doc, path, label, statement, errors)
+    _fields_tex(doc, path, label, fields, errors)
     params: dict[str, sp.Expr] = {}
     for key, value in raw.get("params", {}).items():
         try:
@@ -528,24 +531,77 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector, path: tuple | N
 
 
 def _statement_tex(doc: Document, path: tuple, label: str, statement: str, errors: Collector) -> None:
-    """TeX in a statement that reaches outside the document or changes how TeX reads: an error at the
-    command's own line and column."""
-    for m in FORBIDDEN_TEX.finditer(statement):
-        where = doc.where(path + ("statement",), label, "statement")
-        pos = doc.text_position(path + ("statement",), m.start(), statement)
-        if pos is not None and where.line is not None:
-            where = Where(where.file, pos[0], pos[1], label, "statement")
-        elif where.line is not None:  # not mappable: the line at least, counted from the start
-            line = where.line + statement.count("\n", 0, m.start()) + (1 if "\n" in statement else 0)
-            where = Where(where.file, line, None, label, "statement")
+    """The LaTeX of a statement checked (latex_fault): an error at the fault's own line and column."""
+    diagnostic = latex_fault(doc, path + ("statement",), label, "statement", statement)
+    if diagnostic is not None:
+        errors.diagnostics.append(diagnostic)
+
+
+def _text_where(doc: Document, path: tuple, label: str, field_name: str, text: str, offset: int) -> Where:
+    """Where character `offset` of the text at `path` is in the file (its line and column; a text not
+    mappable: its line at least, counted from the value's start)."""
+    where = doc.where(path, label, field_name)
+    pos = doc.text_position(path, offset, text)
+    if pos is not None and where.line is not None:
+        return Where(where.file, pos[0], pos[1], label, field_name)
+    if where.line is not None and where.file == doc.file:
+        line = where.line + text.count("\n", 0, offset) + (1 if "\n" in text else 0)
+        return Where(where.file, line, None, label, field_name)
+    return where
+
+
+def known_tex(doc: Document):
+    """The commands a statement of this spec may use: the listed ones and the macros of the preamble the
+    spec's layout (and --templates) will use (texcheck.known)."""
+    from . import render, texcheck
+
+    layout = str(doc.data.get("layout") or "article") if isinstance(doc.data, dict) else "article"
+    return texcheck.known(texcheck.preamble_texts(render.search_path(_Layout(layout))))
+
+
+@dataclass(frozen=True)
+class _Layout:
+    layout: str
+
+    def setting(self, key: str, default: str) -> str:
+        return self.layout if key == "layout" else default
+
+
+def latex_fault(doc: Document, path: tuple, label: str, field_name: str, text: str,
+                words: bool = False) -> Diagnostic | None:
+    """The first fault of an instructor's LaTeX text (a statement, an option, a sentence) at its line and
+    column: a command that reaches outside the document or changes how TeX reads (FORBIDDEN_TEX), or what
+    TeX would stop at or silently lose (texcheck.check: math and braces unclosed, an unknown command, a %)."""
+    from . import texcheck
+
+    m = FORBIDDEN_TEX.search(text)
+    if m:
+        where = _text_where(doc, path, label, field_name, text, m.start())
         if m.group(0).startswith("^^"):
-            errors.add(where, f"the TeX command {m.group(0)} (TeX's character-code notation) is not "
-                              "allowed in a statement",
-                       "^^ can spell any character, including a backslash; write the character itself")
-        else:
-            errors.add(where, f"the TeX command {m.group(0)} is not allowed in a statement",
-                       "statements may use math and text formatting, not commands that read or "
-                       "write files, run programs, change how TeX reads, define macros or end the run")
+            return Diagnostic(where, f"the TeX command {m.group(0)} (TeX's character-code notation) is not "
+                                     "allowed in a statement",
+                              "^^ can spell any character, including a backslash; write the character itself")
+        return Diagnostic(where, f"the TeX command {m.group(0)} is not allowed in a statement",
+                          "statements may use math and text formatting, not commands that read or "
+                          "write files, run programs, change how TeX reads, define macros or end the run")
+    fault = texcheck.check(text, known_tex(doc), words=words)
+    if fault is None:
+        return None
+    return Diagnostic(_text_where(doc, path, label, field_name, text, fault.offset), fault.message, fault.hint)
+
+
+def _fields_tex(doc: Document, path: tuple, label: str, fields: BaseModel, errors: Collector) -> None:
+    """Every LaTeX field of a kind (Annotated[str, texcheck.LaTeX()]: options, sentences, claims, reasons)
+    checked as a statement is."""
+    from . import texcheck
+
+    for field_path, text, marker in texcheck.texts(fields):
+        if field_path[:1] == ("statement",):
+            continue
+        diagnostic = latex_fault(doc, path + field_path, label, ".".join(map(str, field_path)), text,
+                                 words=marker.words)
+        if diagnostic is not None:
+            errors.diagnostics.append(diagnostic)
 
 
 def spec_name(path: str | Path) -> str:
