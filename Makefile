@@ -58,7 +58,7 @@ check: $(VENV)/.installed
 	$(PY) generate.py $(SPEC) --check $(SETFLAGS)
 
 test: $(VENV)/.installed tex
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 # Refresh the JSON Schema of the spec format (answerkey/spec.schema.json; tests/test_schema.py keeps it current).
 schema: $(VENV)/.installed

@@ -37,6 +37,7 @@ _OPTIONS = {  # the keyword: (Options field, what it is)
     "templates": ("templates", "a folder of the course's own templates"),
     "fragments": ("fragments", "also write one file per problem"),
     "jobs": ("jobs", "processes (default: all cores)"),
+    "export": ("exports", "LMS exports: ['moodle', 'qti', 'gradescope']"),
 }
 
 
@@ -63,7 +64,7 @@ class Build:
 def build(spec, *, name: str | None = None, **options) -> Build:
     """Build the answer key of `spec` (a path to a YAML file, or the spec as a dict) with the command
     line's options as keywords (out, set, seed, variants, roster, sheet, pdf, check, rules, checks, layout,
-    language, templates, fragments, jobs). `name` names a dict spec's outputs (default 'spec')."""
+    language, templates, fragments, jobs, export). `name` names a dict spec's outputs (default 'spec')."""
     values = {}
     for key, value in options.items():
         if key not in _OPTIONS:
@@ -77,6 +78,8 @@ def build(spec, *, name: str | None = None, **options) -> Build:
         values["sets"] = [f"{k}={_scalar(v)}" for k, v in sets.items()]
     elif isinstance(sets, str):
         values["sets"] = [sets]
+    if isinstance(values.get("exports"), str):
+        values["exports"] = [values["exports"]]
     if "out" in values:
         values["out"] = Path(values["out"])
     if values.get("roster") is not None:

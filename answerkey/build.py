@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import draws, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texbatch, texcompile, variants as variantmod, verify
+from . import draws, export, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texbatch, texcheck, texcompile, variants as variantmod, verify
 from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError, VerificationError
 
 SHEETS = ("key", "questions", "both")
@@ -89,6 +89,7 @@ class Options:
     templates: str | None = None  # --templates DIR: the course's own templates, by name
     fragments: bool = False  # --fragments: NAME.problems/N.tex per problem and preamble.tex
     language: str | None = None  # --language: overrides the spec's language:
+    exports: list[str] = field(default_factory=list)  # --export moodle,qti,gradescope (answerkey/export)
 
 
 @dataclass
@@ -243,7 +244,7 @@ def produce(spec, solutions, options: Options, directory: Path, stem: str,
     """Every output file of one sheet set, made in memory: (path, content). `tex` may hold TeX runs already
     started on the documents' heads; `preloaded`, a format of the shared preamble; `defer`: each PDF left
     to make as a texbatch.Pending (typeset with other variants' in one TeX run)."""
-    labels = {p.ref: p.label for p in spec.problems}
+    labels = texcompile.Labels({p.ref: p.label for p in spec.problems}, sources=texcheck.sources(spec))
     files: list[tuple[Path, bytes | str]] = []
     for doc_stem, sheet in _documents(options, stem):
         text = render.render_questions(spec, solutions) if sheet == "questions" else \
@@ -283,6 +284,9 @@ def run(path: str | Path, options: Options, document: loader.Document | None = N
     if options.sheet not in SHEETS:
         raise UsageError(f"--sheet must be one of {', '.join(SHEETS)}")
     name = specmod.spec_name(path)
+    options.exports = export.parse(options.exports)
+    if "gradescope" in options.exports and not options.pdf:
+        raise UsageError("--export gradescope makes a PDF: it cannot be used with --no-pdf")
     roster = variantmod.read_roster(options.roster) if options.roster else None
     if document is None:
         base = load_base(path, options.sets)                  # YAML, every value's position; --set applied
@@ -314,6 +318,10 @@ def run(path: str | Path, options: Options, document: loader.Document | None = N
         if options.check_only:
             return result
         files = produce(spec, solutions, options, Path(options.out), name + plan[0].stem_suffix, tex)  # in memory
+        if options.exports:                                    # --export: the one key's questions for an LMS
+            entry = export.variant_entry(spec, solutions, plan[0] if plan[0].seed is not None else None,
+                                         options.exports, options.pdf)
+            files += export.files(options.exports, name + plan[0].stem_suffix, spec.title, [entry], Path(options.out))
         result.tex = next((d for p, d in files if p.suffix == ".tex"), None)
         result.written = write(files)                          # each file atomically
         return result
@@ -330,12 +338,15 @@ def _shared(spec, solutions) -> dict:
 
 def _build_variant(base, name, variant, options, directory, shared, preloaded=None):
     """One variant solved and rendered, in a worker: (variant, spec, solutions, files to write, their PDFs
-    still to typeset with the batch's: texbatch.Pending), or raises."""
+    still to typeset with the batch's: texbatch.Pending, what the exports say of it), or raises."""
     spec, solutions = variantmod.realize(base, name, variant, solve_one, shared)
     if options.check_only:
-        return variant, spec, solutions, []
-    return variant, spec, solutions, produce(spec, solutions, options, directory, name + variant.stem_suffix,
-                                             preloaded=preloaded, defer=True)
+        return variant, spec, solutions, [], None
+    files = produce(spec, solutions, options, directory, name + variant.stem_suffix, preloaded=preloaded,
+                    defer=True)
+    entry = export.variant_entry(spec, solutions, variant, options.exports, options.pdf, preloaded) \
+        if options.exports else None
+    return variant, spec, solutions, files, entry
 
 
 def run_variants(base, name, plan, options: Options, result: Result,
@@ -353,29 +364,30 @@ def run_variants(base, name, plan, options: Options, result: Result,
 
         def make(variant):  # solved and rendered; the PDFs are typeset with the batch's (texbatch)
             try:
-                variant, spec, solutions, files = _build_variant(base, name, variant, options, directory,
-                                                                 shared, preloaded)
-                return (variant, spec, solutions, None), files
+                variant, spec, solutions, files, entry = _build_variant(base, name, variant, options, directory,
+                                                                        shared, preloaded)
+                return (variant, spec, solutions, entry, None), files
             except AnswerkeyError as exc:
-                return (variant, None, None, (str(exc), exc.exit_code)), None
+                return (variant, None, None, None, (str(exc), exc.exit_code)), None
 
         def finish(state, files, tex_error):
-            variant, spec, solutions, failure = state
+            variant, spec, solutions, entry, failure = state
             failure = failure or (tex_error and (str(tex_error), tex_error.exit_code))
             if failure:
-                return variant, None, [], failure
+                return variant, None, [], None, failure
             try:
                 return variant, (master_row(variant, spec, solutions), outputs.answers_data(spec, solutions)), \
-                    write(files), None
+                    write(files), entry, None
             except AnswerkeyError as exc:
-                return variant, None, [], (str(exc), exc.exit_code)
+                return variant, None, [], None, (str(exc), exc.exit_code)
 
         rows: dict[int, dict] = {}
+        entries: dict[int, dict] = {}  # what the exports say of each variant (--export)
         outcomes, pages = texbatch.run_all(plan, make, finish, options.jobs or os.cpu_count() or 1,
                                            _progress if options.progress else None, directory, preloaded,
                                            batched=options.pdf and not options.check_only)
         failed, sheets = [], []
-        for variant, row, written, failure in outcomes:
+        for variant, row, written, entry, failure in outcomes:
             if failure:
                 who = f"variant {variant.number} (seed {variant.seed}" + (
                     f", student {variant.student.id} {variant.student.name}" if variant.student else "") + ")"
@@ -387,6 +399,8 @@ def run_variants(base, name, plan, options: Options, result: Result,
                 row, result.answers[variant.number] = row
                 rows[variant.number] = row
                 result.written.extend(written)
+                if entry is not None:
+                    entries[variant.number] = entry
                 sheets.append({"variant": variant.number, "seed": variant.seed, "variant_code": row["code"],
                                **({"student_id": variant.student.id, "student_name": variant.student.name}
                                   if variant.student else {}),
@@ -397,17 +411,21 @@ def run_variants(base, name, plan, options: Options, result: Result,
         ordered = [rows[k] for k in sorted(rows)]
         with ThreadPoolExecutor(1) as pool:  # all-keys.pdf, all-questions.pdf while TeX makes answers.pdf
             prints = pool.submit(texbatch.print_files, directory,
-                                 [p for (_, _, _, failure), p in zip(outcomes, pages) if not failure])
+                                 [p for (*_, failure), p in zip(outcomes, pages) if not failure])
             result.written.extend(write(master_files(name, result.spec, ordered, directory, options.pdf)))
             try:
                 result.written.extend(prints.result())
             except OSError as exc:
                 raise UsageError(f"cannot write the print files in {target}: {exc.strerror or exc}") from None
+        if options.exports:
+            result.written.extend(write(export.files(options.exports, name, result.spec.title,
+                                                     [entries[k] for k in sorted(entries)], directory)))
         folder.commit(manifest={"spec": result.spec.file, "answerkey": _version(),
                                 "run": "roster" if options.roster else "variants",
                                 **({"roster": str(options.roster)} if options.roster else
                                    {"count": len(plan), "first_seed": plan[0].seed}),
-                                "sheet": options.sheet, "pdf": options.pdf, "built": len(rows),
+                                "sheet": options.sheet, "pdf": options.pdf, "exports": options.exports,
+                                "built": len(rows),
                                 "failed": failed, "sheets": sheets})
     result.written = [target / p.relative_to(directory) for p in result.written]
     return result

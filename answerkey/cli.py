@@ -54,6 +54,11 @@ def parser(prog: str = "generate.py") -> argparse.ArgumentParser:
                    "shipped template of that name (document.tex, questions.tex, preamble.tex, head.tex, ...)")
     p.add_argument("--fragments", action="store_true", help="also write NAME.problems/N.tex, one problem of the "
                    "key per file, and NAME.problems/preamble.tex, to \\input into a course's own document")
+    p.add_argument("--export", dest="exports", action="append", default=[], metavar="moodle|qti|gradescope",
+                   help="also write the questions for an LMS (repeatable, or comma-separated): moodle, NAME.moodle.xml "
+                   "(a question bank: one category per part, a question per variant); qti, NAME.qti.zip (QTI 1.2 for "
+                   "Canvas: a group per part, each student draws one variant); gradescope, NAME.gradescope.pdf (every "
+                   "student's question sheet, the same pages each, fixed answer boxes)")
     p.add_argument("-j", "--jobs", type=_positive, metavar="N",
                    help="processes: the problems of a key, or the variants (default: all cores)")
     p.add_argument("--no-pdf", action="store_true", help="write .tex and answers only (no TeX needed)")
@@ -85,12 +90,13 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
                       show_rules=not args.no_rules, show_checks=not args.no_checks, sheet=args.sheet,
                       seed=args.seed, variants=args.variants, roster=args.roster, jobs=args.jobs,
                       layout=args.layout, templates=args.templates, fragments=args.fragments, language=args.language,
+                      exports=args.exports,
                       progress=sys.stderr.isatty() and not args.quiet)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # stopped by a supervisor: clean up as on Ctrl-C
     try:
         result = run(args.spec, options)
     except AnswerkeyError as exc:
-        located = isinstance(exc, (SpecError, VerificationError))
+        located = isinstance(exc, (SpecError, VerificationError)) or getattr(exc, "located", False)
         print(str(exc) if located else f"{args.spec}: {exc}" if isinstance(exc, TexError) else f"error: {exc}",
               file=sys.stderr)
         return exc.exit_code

@@ -91,9 +91,10 @@ class CannotDerive(VerificationError):
 
 
 class TexError(AnswerkeyError):
-    """TeX is missing or failed (exit 3)."""
+    """TeX is missing or failed (exit 3). `located`: the message starts with the spec's file:line:col."""
 
     exit_code = 3
+    located = False
 
 
 @dataclass

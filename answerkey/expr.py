@@ -49,6 +49,12 @@ class Scope:
     known: set[str] | None = None  # if given, the only free names allowed (e.g. a graph's nodes)
     entrywise: dict[str, sp.Expr] = field(default_factory=dict)  # a vector function's i-th output: x is x[i]
     allow_compare: bool = False
+    # a problem's own values named in its where: conditions (names.py): dotted names (input.width,
+    # answer.width, node.z, params.a) with their values; names that mean two things, with the error to
+    # give; and the names in scope, listed (with a did-you-mean) for a name that is none of them
+    qualified: dict[str, sp.Expr] = field(default_factory=dict)
+    ambiguous: dict[str, tuple] = field(default_factory=dict)  # name -> (message, hint)
+    listed: list[str] | None = None
 
 
 FUNCTIONS = {
@@ -156,6 +162,8 @@ class _Builder:
     def symbol(self, name: str, node) -> sp.Expr:
         if name.startswith("_"):
             raise ExprError(f"the name '{name}' is not allowed", node)
+        if name in self.scope.ambiguous:
+            raise ExprError(self.scope.ambiguous[name][0], node, self.scope.ambiguous[name][1])
         if name in self.scope.values:
             return self.scope.values[name]
         if name in CONSTANTS:
@@ -171,6 +179,8 @@ class _Builder:
         if name in FUNCTIONS or name in SPECIAL:
             raise ExprError(f"'{name}' is a function: call it, as in {name}(...)", node)
         if self.scope.known is not None and name not in self.scope.known and name not in self.indices:
+            if self.scope.listed is not None:
+                raise ExprError(f"unknown name '{name}'", node, self.listing(name))
             raise ExprError(f"unknown name '{name}'", node,
                             "known here: " + ", ".join(sorted(self.scope.known)) if self.scope.known else None)
         if name in self.indices:
@@ -282,7 +292,27 @@ class _Builder:
             raise ExprError("only the power -1 (the inverse) is allowed for a matrix", node)
         return left ** right
 
+    def listing(self, name: str) -> str:
+        """The names in scope (Scope.listed), the closest to `name` first when one is close."""
+        import difflib
+
+        listed = self.scope.listed or []
+        close = difflib.get_close_matches(name, listed, n=1, cutoff=0.6) or \
+            difflib.get_close_matches(name.rsplit(".", 1)[-1], [n.rsplit(".", 1)[-1] for n in listed], n=1)
+        if close and close[0] not in listed:  # matched on the last part: the qualified name that has it
+            close = [n for n in listed if n.rsplit(".", 1)[-1] == close[0]][:1]
+        names = ("names here: " + ", ".join(listed)) if listed else "no names are in scope here"
+        return (f"did you mean {close[0]}? " if close else "") + names
+
     def _Attribute(self, node):
+        dotted = _dotted(node)
+        if dotted is not None and (self.scope.qualified or self.scope.listed is not None):
+            if dotted in self.scope.ambiguous:
+                raise ExprError(self.scope.ambiguous[dotted][0], node, self.scope.ambiguous[dotted][1])
+            if dotted in self.scope.qualified:
+                return self.scope.qualified[dotted]
+            if node.attr != "T":
+                raise ExprError(f"unknown name '{dotted}'", node, self.listing(dotted))
         if node.attr == "T":
             value = self.build(node.value)
             if isinstance(value, sp.MatrixExpr):
@@ -435,6 +465,17 @@ def _describe(node) -> str:
              "IfExp": "an if-expression", "BoolOp": "and/or", "NamedExpr": "an assignment (:=)",
              "Await": "await", "Yield": "yield", "Starred": "a starred argument", "Slice": "a slice"}
     return names.get(type(node).__name__, f"'{type(node).__name__}'")
+
+
+def _dotted(node) -> str | None:
+    """`input.width` for the attribute chain input.width (names only), else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
 
 
 def _at(exc: ExprError, text: str, offset: int) -> ExprError:

@@ -67,8 +67,12 @@ def resolve(problem, field: tuple, token: str) -> Resolved | None:
             continue
         answers = problem.solved[key]
         if label not in answers:
+            import difflib
+
+            close = difflib.get_close_matches(label, list(answers), n=1)
             raise SpecError(Diagnostic(problem.where(*field), f"{token}: {_named(key)} has no answer '{label}'",
-                                       "its answers: " + ", ".join(answers)))
+                                       (f"did you mean {key}.{close[0]}? " if close else "")
+                                       + "its answers: " + ", ".join(answers)))
         answer = answers[label]
         expr = answer.expr
         if m.group("i") is not None:
@@ -109,7 +113,13 @@ def _named(key: str) -> str:
     return f"part ({key})" if key.isalpha() and len(key) == 1 else f"problem {key}"
 
 
-def _scope_hint(problem) -> str:
+def _scope_hint(problem, token: str = "") -> str:
+    from .names import PREFIXES
+
+    if token.split(".")[0] in PREFIXES:  # where:'s own names (names.py) mean nothing here
+        return (", ".join(f"{p}." for p in PREFIXES[:-1]) + f" and {PREFIXES[-1]}. name a problem's own values "
+                "in its where: conditions only; here an answer is named by its problem or part: 2.width, "
+                "conv.width, a.total_params; " + _scope_hint(problem))
     names = [k for k in problem.solved if "." not in k or k.split(".")[0].isdigit()]
     if not names:
         return ("only problems and parts before this one can be named, and none before it was solved (there "
@@ -127,7 +137,7 @@ def _substitute(problem, field: tuple, text: str):
         if resolved is None:
             if not match.group(1).endswith(".T"):  # x.T is a transpose, not a reference
                 raise SpecError(Diagnostic(problem.where(*field), f"{match.group(1)} names no answer in scope",
-                                           _scope_hint(problem)))
+                                           _scope_hint(problem, match.group(1))))
             return match.group(0)
         name = f"refvalue{len(found)}"
         found.append(resolved)
@@ -158,7 +168,8 @@ def value(problem, field: tuple, text: str):
     if TOKEN.fullmatch(text):
         resolved = resolve(problem, field, text)
         if resolved is None:
-            raise SpecError(Diagnostic(problem.where(*field), f"{text} names no answer in scope", _scope_hint(problem)))
+            raise SpecError(Diagnostic(problem.where(*field), f"{text} names no answer in scope",
+                                       _scope_hint(problem, text)))
         answer = resolved.answer
         shown = answer.display if answer.display is not None else answer.expr
         if isinstance(shown, (list, tuple)):
@@ -336,42 +347,9 @@ def _ref_words(ref: str) -> str:
     return f"problem {'.'.join(pieces[:-1])}"
 
 
-def check_tex(problem, field: tuple, text: str) -> None:
-    """LaTeX written by the instructor (a sentence, an option) may do what a statement may: a SpecError at
-    its position for a command that reaches outside the document (spec.FORBIDDEN_TEX)."""
-    from .spec import FORBIDDEN_TEX
-
-    m = FORBIDDEN_TEX.search(text)
-    if m:
-        raise SpecError(Diagnostic(problem.where(*field), f"the TeX command {m.group(0)} is not allowed here",
-                                   "answers may use math and text formatting, as statements do"))
-    if len(re.findall(r"(?<!\\)\$", PLACEHOLDER.sub("", text))) % 2:
-        raise SpecError(Diagnostic(problem.where(*field), "an unclosed $: math is written between two $",
-                                   "close the math, or write \\$ for a dollar sign"))
-    if "%" in re.sub(r"\\%", "", text):
-        raise SpecError(Diagnostic(problem.where(*field), "a % would hide the rest of its line from TeX",
-                                   "write \\% for a percent sign"))
-    depth = 0
-    for c in re.sub(r"\\[{}\\]", "", PLACEHOLDER.sub("", text)):
-        depth += 1 if c == "{" else -1 if c == "}" else 0
-        if depth < 0:
-            break
-    if depth:
-        raise SpecError(Diagnostic(problem.where(*field), "an unclosed { or an unopened }: braces come in pairs",
-                                   "close every group, or write \\{ and \\} for braces as text"))
-    opened = re.findall(r"\\begin\s*\{([^}]*)\}", text)
-    for env in opened:
-        if env.strip().rstrip("*") in ("verbatim", "lstlisting", "minted", "comment", "filecontents", "Verbatim"):
-            raise SpecError(Diagnostic(problem.where(*field), f"the environment {env} is not allowed here",
-                                       "it reads the rest of the file as text; write the code with \\texttt{...}"))
-    if sorted(opened) != sorted(re.findall(r"\\end\s*\{([^}]*)\}", text)):
-        raise SpecError(Diagnostic(problem.where(*field), "a \\begin{...} without its \\end{...} (or the reverse)",
-                                   "every environment opened in the text is closed in it"))
-
-
 def sentence(problem, field: tuple, text: str) -> tuple[str, list]:
-    """An instructor's LaTeX sentence checked and filled (fill)."""
-    check_tex(problem, field, text)
+    """An instructor's LaTeX sentence filled (fill); its LaTeX was checked with the spec (its field is a
+    texcheck.LaTeX text: spec._fields_tex)."""
     return fill(problem, field, text)
 
 

@@ -263,16 +263,41 @@ def render_questions(spec, solutions: list, directory=None, room_cm: int = 6) ->
     if setting(spec, "layout", "article") == "exam":
         return render(spec, solutions, directory, answers=False)
     template = environment(directory or search_path(spec)).get_template("questions.tex")
-    problems = []
     with lang.speaking(lang.of(spec)):
-        for p, s in zip(spec.problems, solutions):
-            view = problem_view(p, None)
-            view["figure"] = s.data.get("figure")
-            view["claim"] = s.data.get("claim")  # answers in words: the claim, the options (unmarked), the room
-            view["options"] = _options([{"label": o["label"], "text": o["text"]} for o in s.data.get("options") or []])
-            view["room"] = s.data.get("room")
-            problems.append(view)
-        return template.render(**_header(spec), problems=problems, room=f"{room_cm}cm")
+        return template.render(**_header(spec), problems=question_views(spec, solutions), room=f"{room_cm}cm")
+
+
+def question_views(spec, solutions: list) -> list[dict]:
+    """What a question sheet shows of each problem: its view without the solution, with its figure (no
+    gradients), a claim to judge, the options (unmarked) and the room to write."""
+    problems = []
+    for p, s in zip(spec.problems, solutions):
+        view = problem_view(p, None)
+        view["figure"] = s.data.get("figure")
+        view["claim"] = s.data.get("claim")  # answers in words: the claim, the options (unmarked), the room
+        view["options"] = _options([{"label": o["label"], "text": o["text"]} for o in s.data.get("options") or []])
+        view["room"] = s.data.get("room")
+        problems.append(view)
+    return problems
+
+
+@_template_errors
+def render_gradescope(spec, solutions: list, directory=None, box_cm: int = 9) -> str:
+    """The question sheet for Gradescope (--export gradescope): a cover with the student's name and id,
+    then every problem (or part) on its own page with an answer box of `box_cm` at the foot of the page,
+    the same size and place on every student's sheet."""
+    template = environment(directory or search_path(spec)).get_template("gradescope.tex")
+    with lang.speaking(lang.of(spec)):
+        return template.render(**_header(spec), problems=question_views(spec, solutions), box=f"{box_cm}cm",
+                               student_name=plain((spec.student or {}).get("name") or ""))
+
+
+@_template_errors
+def render_figure(spec, figure: dict, directory=None) -> str:
+    """A question sheet's figure alone on a page (the LMS exports crop it to a PNG)."""
+    template = environment(directory or search_path(spec)).get_template("export-figure.tex")
+    with lang.speaking(lang.of(spec)):
+        return template.render(**_header(spec), figure=figure)
 
 
 @_template_errors

@@ -212,19 +212,134 @@ def apply_overrides(doc: Document, sets: list[str]) -> None:
             value = text
         node = problems[index]
         path = ("problems", index)
+        label = f"problem {index + 1}" + (f" ({node['id']})" if isinstance(node, dict) and node.get("id") else "")
         for depth, key in enumerate(parts[1:]):
             last = depth == len(parts) - 2
             if isinstance(node, list) and key.isdigit() and int(key) < len(node):
                 key = int(key)
             elif not isinstance(node, dict) or (not last and key not in node):
-                raise UsageError(f"--set {item}: problem {index + 1} has no field "
-                                 f"'{'.'.join(parts[1:depth + 2])}'")
+                raise UsageError(f"--set {item}: {label} has no field '{'.'.join(parts[1:depth + 2])}'"
+                                 + (_close(key, list(node)) if isinstance(node, dict) else ""))
+            elif key not in node:  # a new key: one the problem's kind has there
+                _new_key(item, label, problems[index], path[2:], node, key)
             path += (key,)
             if last:
                 node[key] = value
             else:
                 node = node[key]
         doc.overridden[path] = item
+
+
+def _close(key: str, names) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, [str(n) for n in names], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _new_key(item: str, label: str, raw: dict, at: tuple, node: dict, key: str) -> None:
+    """A --set that adds `key` to the mapping `node` (at `at` inside the problem `raw`): refused unless the
+    problem's kind has such a field there, or the mapping's entries are free (the kind's `entries` may name
+    the keys it takes: a graph's inputs are the names its nodes use)."""
+    from .draws import is_draw
+
+    if is_draw(node):
+        target = item.split("=", 1)[0].rsplit(".", 1)[0]
+        raise UsageError(f"--set {item}: {label}: {'.'.join(map(str, at))} is a draw, with no '{key}': set the "
+                         f"whole value (--set {target}=VALUE) or the draw's default (--set {target}.default=VALUE)")
+    allowed, entries = _keys_at(raw, at)
+    if entries:
+        owner, inside = raw, at
+        if len(at) >= 3 and at[0] == "parts" and isinstance(raw["parts"][at[1]], dict):
+            owner, inside = raw["parts"][at[1]], at[2:]  # a part's own field
+        kinds = [owner.get("kind")] if "parts" not in owner else \
+            [p.get("kind") for p in owner["parts"] if isinstance(p, dict)]  # a field shared with the parts
+        kind = next((KINDS[k] for k in kinds if isinstance(k, str) and k in KINDS
+                     and inside[0] in KINDS[k].fields.model_fields), None)
+        field = at[-1]
+        if inside == ("params",):
+            allowed = []  # a param no expression names would change nothing
+        elif kind is not None and kind.entries is not None:
+            allowed = kind.entries(owner, inside)
+        else:
+            return
+        if allowed is None or key in allowed:
+            return
+        one = str(field)[:-1] if str(field).endswith("s") else str(field)
+        have = ", ".join(dict.fromkeys([*map(str, node), *allowed]))
+        raise UsageError(f"--set {item}: {label} has no {one} '{key}'" + _close(key, [*node, *allowed])
+                         + (f"; its {field} are {have}" if have else f"; it has no {field}"))
+    if allowed is None or key in allowed:
+        return
+    where = ".".join(map(str, at))
+    raise UsageError(f"--set {item}: {label} has no field '{where + '.' if where else ''}{key}'"
+                     + _close(key, allowed) + "; " + ("its fields: " if not where else f"{where} has: ")
+                     + ", ".join(allowed))
+
+
+def _members(annotation) -> list:
+    """The types a field's annotation allows (Optional, Union and Annotated taken apart)."""
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(annotation) for m in _members(a)]
+    return [annotation]
+
+
+def _keys_at(raw: dict, at: tuple) -> tuple[list | None, bool]:
+    """The keys the mapping at `at` inside the problem `raw` takes by its kind's model: (the field names,
+    or None when unknown; whether its entries are free, a dict field)."""
+    import typing
+
+    def model(kind_name):
+        return [schema.problem_model(kind_name)] if isinstance(kind_name, str) and kind_name in KINDS else [typing.Any]
+
+    if "parts" in raw:  # a problem of parts: its own fields, and those it shares with its parts' kinds
+        kinds = [p.get("kind") for p in raw["parts"] if isinstance(p, dict)] if isinstance(raw["parts"], list) else []
+        if not at:
+            names = list(GROUP_FIELDS)
+            for k in kinds:
+                if k in KINDS:
+                    names += [n for n in KINDS[k].fields.model_fields if n not in names]
+            return names, False
+        if at[0] == "parts":
+            if len(at) == 1:
+                return None, False
+            types_ = model(raw["parts"][at[1]].get("kind") if isinstance(raw["parts"][at[1]], dict) else None)
+            rest = at[2:]
+        else:
+            types_ = [t for k in kinds for t in model(k)]
+            rest = at
+    else:
+        types_ = model(raw.get("kind"))
+        rest = at
+    for key in rest:
+        nxt = []
+        for t in types_:
+            origin = typing.get_origin(t)
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                if key in t.model_fields:
+                    nxt += _members(t.model_fields[key].annotation)
+            elif origin is dict:
+                nxt += _members(typing.get_args(t)[1])
+            elif origin is list and isinstance(key, int):
+                nxt += _members(typing.get_args(t)[0])
+            elif t is typing.Any:
+                nxt.append(t)
+        types_ = nxt
+    if not types_ or any(t is typing.Any for t in types_):
+        return None, False
+    if any(typing.get_origin(t) is dict for t in types_):
+        return None, True
+    names = []
+    for t in types_:
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            names += [n for n in t.model_fields if n not in names]
+    return (names or None), False
 
 
 def build(doc: Document, name: str, collect: Collector | None = None) -> Spec:
@@ -304,6 +419,8 @@ def problems_of(doc: Document, i: int, raw: Any, errors: Collector) -> list[Prob
         errors.add(doc.where(path + ("tolerance",), label, "tolerance"),
                    "a tolerance is a number of at least 0 (absolute) or a percentage of the answer (e.g. '1%')")
         return []
+    if isinstance(raw.get("statement"), str):  # the problem's own statement, printed before its parts
+        _statement_tex(doc, path, label, raw["statement"], errors)
     shared = {k: v for k, v in raw.items() if k not in GROUP_FIELDS}
     used: set[str] = set()
     out = []
@@ -399,6 +516,7 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector, path: tuple | N
     statement = raw.get("statement")
     if statement is not None:
         _statement_tex(doc, path, label, statement, errors)
+    _fields_tex(doc, path, label, fields, errors)
     params: dict[str, sp.Expr] = {}
     for key, value in raw.get("params", {}).items():
         try:
@@ -413,24 +531,77 @@ def _problem(doc: Document, i: int, raw: Any, errors: Collector, path: tuple | N
 
 
 def _statement_tex(doc: Document, path: tuple, label: str, statement: str, errors: Collector) -> None:
-    """TeX in a statement that reaches outside the document or changes how TeX reads: an error at the
-    command's own line and column."""
-    for m in FORBIDDEN_TEX.finditer(statement):
-        where = doc.where(path + ("statement",), label, "statement")
-        pos = doc.text_position(path + ("statement",), m.start(), statement)
-        if pos is not None and where.line is not None:
-            where = Where(where.file, pos[0], pos[1], label, "statement")
-        elif where.line is not None:  # not mappable: the line at least, counted from the start
-            line = where.line + statement.count("\n", 0, m.start()) + (1 if "\n" in statement else 0)
-            where = Where(where.file, line, None, label, "statement")
+    """The LaTeX of a statement checked (latex_fault): an error at the fault's own line and column."""
+    diagnostic = latex_fault(doc, path + ("statement",), label, "statement", statement)
+    if diagnostic is not None:
+        errors.diagnostics.append(diagnostic)
+
+
+def _text_where(doc: Document, path: tuple, label: str, field_name: str, text: str, offset: int) -> Where:
+    """Where character `offset` of the text at `path` is in the file (its line and column; a text not
+    mappable: its line at least, counted from the value's start)."""
+    where = doc.where(path, label, field_name)
+    pos = doc.text_position(path, offset, text)
+    if pos is not None and where.line is not None:
+        return Where(where.file, pos[0], pos[1], label, field_name)
+    if where.line is not None and where.file == doc.file:
+        line = where.line + text.count("\n", 0, offset) + (1 if "\n" in text else 0)
+        return Where(where.file, line, None, label, field_name)
+    return where
+
+
+def known_tex(doc: Document):
+    """The commands a statement of this spec may use: the listed ones and the macros of the preamble the
+    spec's layout (and --templates) will use (texcheck.known)."""
+    from . import render, texcheck
+
+    layout = str(doc.data.get("layout") or "article") if isinstance(doc.data, dict) else "article"
+    return texcheck.known(texcheck.preamble_texts(render.search_path(_Layout(layout))))
+
+
+@dataclass(frozen=True)
+class _Layout:
+    layout: str
+
+    def setting(self, key: str, default: str) -> str:
+        return self.layout if key == "layout" else default
+
+
+def latex_fault(doc: Document, path: tuple, label: str, field_name: str, text: str,
+                words: bool = False) -> Diagnostic | None:
+    """The first fault of an instructor's LaTeX text (a statement, an option, a sentence) at its line and
+    column: a command that reaches outside the document or changes how TeX reads (FORBIDDEN_TEX), or what
+    TeX would stop at or silently lose (texcheck.check: math and braces unclosed, an unknown command, a %)."""
+    from . import texcheck
+
+    m = FORBIDDEN_TEX.search(text)
+    if m:
+        where = _text_where(doc, path, label, field_name, text, m.start())
         if m.group(0).startswith("^^"):
-            errors.add(where, f"the TeX command {m.group(0)} (TeX's character-code notation) is not "
-                              "allowed in a statement",
-                       "^^ can spell any character, including a backslash; write the character itself")
-        else:
-            errors.add(where, f"the TeX command {m.group(0)} is not allowed in a statement",
-                       "statements may use math and text formatting, not commands that read or "
-                       "write files, run programs, change how TeX reads, define macros or end the run")
+            return Diagnostic(where, f"the TeX command {m.group(0)} (TeX's character-code notation) is not "
+                                     "allowed in a statement",
+                              "^^ can spell any character, including a backslash; write the character itself")
+        return Diagnostic(where, f"the TeX command {m.group(0)} is not allowed in a statement",
+                          "statements may use math and text formatting, not commands that read or "
+                          "write files, run programs, change how TeX reads, define macros or end the run")
+    fault = texcheck.check(text, known_tex(doc), words=words)
+    if fault is None:
+        return None
+    return Diagnostic(_text_where(doc, path, label, field_name, text, fault.offset), fault.message, fault.hint)
+
+
+def _fields_tex(doc: Document, path: tuple, label: str, fields: BaseModel, errors: Collector) -> None:
+    """Every LaTeX field of a kind (Annotated[str, texcheck.LaTeX()]: options, sentences, claims, reasons)
+    checked as a statement is."""
+    from . import texcheck
+
+    for field_path, text, marker in texcheck.texts(fields):
+        if field_path[:1] == ("statement",):
+            continue
+        diagnostic = latex_fault(doc, path + field_path, label, ".".join(map(str, field_path)), text,
+                                 words=marker.words)
+        if diagnostic is not None:
+            errors.diagnostics.append(diagnostic)
 
 
 def spec_name(path: str | Path) -> str:

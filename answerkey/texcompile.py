@@ -2,7 +2,8 @@
 
 TeX runs in a private temporary folder, without shell escape and with file access restricted to it
 (openin_any=p, openout_any=p). The first error of the log is reported with the problem whose lines
-produced it (the `% problem N` markers of the generated file).
+produced it (the `% problem N` markers of the generated file) and, when TeX stopped inside an instructor's
+text (Labels.sources), at that field's own file:line:col (texcheck.locate), quoting TeX.
 """
 from __future__ import annotations
 
@@ -43,19 +44,63 @@ def _problem_at(tex_text: str, line_no: int) -> str | None:
 
 
 def first_error(log: str) -> tuple[int | None, str]:
-    """The line and message of the first error in a TeX log."""
+    """The line and message of the first error in a TeX log (with TeX's `l.N` context, in brackets)."""
+    line, message, context = _first_error(log)
+    return line, message + (f" [l.{line} {context}]" if context is not None else "")
+
+
+def _first_error(log: str) -> tuple[int | None, str, str | None]:
+    """The first error of a TeX log: its line of the .tex, TeX's message, and the text of that line TeX had
+    read when it stopped (the log's `l.N <text>`), or None."""
     lines = log.splitlines()
     for i, line in enumerate(lines):
         m = re.match(r"^(?:\./)?[^:\s]+\.tex:(\d+): (.*)$", line)
-        if m:
-            message = m.group(2)
-            context = " ".join(x.strip() for x in lines[i + 1:i + 3] if x.strip().startswith("l."))
-            return int(m.group(1)), (message + (f" [{context}]" if context else "")).strip()
-        if line.startswith("! "):
-            nxt = next((x for x in lines[i + 1:i + 8] if re.match(r"^l\.(\d+)", x)), None)
-            number = int(re.match(r"^l\.(\d+)", nxt).group(1)) if nxt else None
-            return number, line[2:].strip()
-    return None, "TeX stopped without an error message (see the log)"
+        if m or line.startswith("! "):
+            message = (m.group(2) if m else line[2:]).strip()
+            number = int(m.group(1)) if m else None
+            context = None
+            for follow in lines[i + 1:i + 8]:
+                c = re.match(r"^l\.(\d+) ?(.*)$", follow)
+                if c and (number is None or int(c.group(1)) == number):
+                    number, context = int(c.group(1)), c.group(2)
+                    break
+            return number, message, context
+    return None, "TeX stopped without an error message (see the log)", None
+
+
+class Labels(dict):
+    """Problem ref -> label ("problem 4 (backprop)"), the regions of the .tex (its `% problem N` markers);
+    with `sources`, the instructor's texts (texcheck.Source) each came from, to name the field and its
+    file:line:col when TeX fails in one."""
+
+    def __init__(self, *args, sources=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources = list(sources)
+
+
+def failure(tex_text: str, name: str, log: str, problems: dict[str, str] | None = None) -> TexError:
+    """The TexError of a failed run: the problem whose lines TeX stopped in and, for a line that came from
+    an instructor's text, that field's own file:line:col; TeX's message and line quoted; the .tex is not
+    written (a failed build writes nothing)."""
+    line, message, context = _first_error(log)
+    number = _problem_at(tex_text, line) if line else None
+    where = (problems or {}).get(number, f"problem {number}") if number else "the document"
+    quoted = f"! {message}" + (f" l.{line} {context}" if context is not None else "")
+    unwritten = f"{name}.tex is not written (--no-pdf writes it without running TeX)"
+    located = None
+    if line and getattr(problems, "sources", None):
+        from . import texcheck
+
+        tex_lines = tex_text.split("\n")
+        column = texcheck.error_column(tex_lines[line - 1], context) \
+            if context is not None and 0 < line <= len(tex_lines) else None
+        located = texcheck.locate(problems.sources, tex_text, line, column, number)
+    if located is not None:
+        error = TexError(f"{located.prefix()} TeX failed here (line {line} of {name}.tex): {quoted}; {unwritten}")
+        error.located = True
+        return error
+    return TexError(f"TeX failed in {where}" + (f" (line {line} of {name}.tex)" if line else "")
+                    + f": {message}" + (f" [l.{line} {context}]" if context is not None else "") + f"; {unwritten}")
 
 
 def _environment(tmp: str) -> dict:
@@ -122,11 +167,7 @@ def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None
         if proc.returncode != 0 or not pdf.exists():
             log_path = Path(tmp) / f"{name}.log"
             log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else proc.stdout
-            line, message = first_error(log)
-            number = _problem_at(tex_text, line) if line else None
-            where = (problems or {}).get(number, f"problem {number}") if number else "the document"
-            raise TexError(f"TeX failed in {where}" + (f" (line {line} of {name}.tex)" if line else "")
-                           + f": {message}")
+            raise failure(tex_text, name, log, problems)
         return pdf.read_bytes()
 
 

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import sympy as sp
 
-from . import draws, refs, spec as specmod
+from . import draws, names, refs, spec as specmod
 from .errors import Collector, Diagnostic, SpecError, UsageError, VerificationError
-from .expr import Scope
 from .loader import Document
 
 MAX_TRIES = 200
@@ -122,29 +121,11 @@ def plan(spec_name: str, seed: int | None, count: int | None, roster: list[Stude
 # -- where: conditions -------------------------------------------------------------------------------
 
 
-def _numeric_leaves(data, out: dict) -> dict:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                out.setdefault(key, sp.nsimplify(value) if isinstance(value, float) else sp.Integer(value))
-            else:
-                _numeric_leaves(value, out)
-    return out
-
-
-def _answer_numbers(solution) -> dict:
-    out = {}
-    for label, answer in solution.answers.items():
-        e = answer.expr
-        if isinstance(e, sp.Basic) and not isinstance(e, sp.MatrixBase) and e.is_number:
-            out[label] = e
-    return out
-
-
 def failed_condition(problem, solution) -> str | None:
-    """The first `where:` condition that does not hold, or None."""
+    """The first `where:` condition that does not hold, or None. Its names are the problem's values, each
+    meaning one thing (names.py): input.width, answer.width, node.q, params.a, or the last part alone."""
     raw = specmod._get(problem.doc.data, problem.path)
-    names = {**_numeric_leaves(raw, {}), **problem.params, **_answer_numbers(solution)}
+    scope = None
     for j, condition in enumerate(problem.conditions):
         path = ("where", j) if isinstance(raw.get("where"), list) else ("where",)
         if condition.strip().lower() == INTEGER_ANSWERS:
@@ -153,11 +134,12 @@ def failed_condition(problem, solution) -> str | None:
                 if any(isinstance(e, sp.Basic) and e.is_number and not e.is_integer for e in entries):
                     return condition
             continue
-        expr = problem.expr(path, Scope(values=dict(names), known=set(), allow_compare=True), text=condition)
+        scope = scope or names.scope(problem, solution)
+        expr = problem.expr(path, copy.copy(scope), text=condition)
         if expr not in (sp.true, sp.false):
             raise SpecError(Diagnostic(problem.where(*path),
                                        f"the condition '{condition}' is not a comparison of numbers",
-                                       "names here: " + ", ".join(sorted(names)) + f"; or '{INTEGER_ANSWERS}'"))
+                                       "names here: " + ", ".join(scope.listed) + f"; or '{INTEGER_ANSWERS}'"))
         if expr == sp.false:
             return condition
     return None
@@ -167,16 +149,18 @@ def failed_condition(problem, solution) -> str | None:
 
 
 def _precheck(problem) -> str | None:
-    """A `where:` condition that fails on the drawn fields and params alone (no solving needed), or None.
-    Conditions that name answers are left for after solving."""
+    """A `where:` condition that fails on the drawn fields, params and the kind's own values (a graph's
+    nodes) alone (no solving needed), or None. Conditions that name answers are left for after solving (a
+    name that an answer makes ambiguous is reported by the canonical build, which solves before it checks)."""
     raw = specmod._get(problem.doc.data, problem.path)
-    names = {**_numeric_leaves(raw, {}), **problem.params}
+    scope = None
     for j, condition in enumerate(problem.conditions):
         if condition.strip().lower() == INTEGER_ANSWERS:
             continue
+        scope = scope or names.scope(problem)
         path = ("where", j) if isinstance(raw.get("where"), list) else ("where",)
         try:
-            expr = problem.expr(path, Scope(values=dict(names), known=set(), allow_compare=True), text=condition)
+            expr = problem.expr(path, copy.copy(scope), text=condition)
         except SpecError:
             continue  # names an answer (or is wrong: reported after solving)
         if expr == sp.false:

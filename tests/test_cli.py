@@ -25,7 +25,7 @@ def test_no_pdf_writes_tex_and_answers(tmp_path):
     back = sp.sympify(first["sympy"])
     x, k, i, n = sp.IndexedBase("x"), sp.Symbol("k"), sp.Symbol("i"), sp.Symbol("n")
     assert back == sp.exp(x[k]) / sp.Sum(sp.exp(x[i]), (i, 1, n))
-    assert data["problems"][3]["answers"]["a"] == {"latex": "15", "sympy": "15", "value": 15}
+    assert data["problems"][3]["answers"]["a"] == {"latex": "15", "sympy": "15", "value": 15, "tolerance": 0}
     assert not (tmp_path / "dl-hw2.pdf").exists()
 
 

@@ -65,11 +65,11 @@ def test_set_override_reaches_pdf_and_answers(tmp_path):
 def test_tex_failure_names_the_problem(tmp_path):
     spec = tmp_path / "bad.yaml"
     spec.write_text("title: T\nproblems:\n  - kind: conv_output_shape\n    input: {width: 8, height: 8}\n"
-                    "    filters: 2\n    kernel: 3\n  - kind: conv_output_shape\n    statement: 'broken $x^'\n"
+                    "    filters: 2\n    kernel: 3\n  - kind: conv_output_shape\n    statement: 'broken $\\frac{1}$'\n"
                     "    input: {width: 8, height: 8}\n    filters: 2\n    kernel: 3\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "generate.py", str(spec), "--out", str(tmp_path)], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 3
-    assert "TeX failed in problem 2 (2)" in proc.stderr
+    assert f"{spec}:8:33: problem 2 (2): statement: TeX failed here" in proc.stderr  # at the $ TeX stopped at
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "bad.pdf").exists() and not (tmp_path / "bad.tex").exists()

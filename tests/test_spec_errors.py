@@ -219,7 +219,7 @@ def test_dangerous_tex_commands_in_a_statement_are_refused(tmp_path, command):
 
 def test_ordinary_latex_in_a_statement_is_allowed(tmp_path):
     text = ("title: T\nproblems:\n  - kind: gradient\n    statement: 'Let $f(x) = \\log\\sum_{i=1}^n \\exp(x_i)$; "
-            "\\textbf{compute} \\emph{its} gradient \\inputsize.'\n    function: x\n    wrt: x\n")
+            "\\textbf{compute} \\emph{its} gradient \\definecolor{c}{gray}{0.5}.'\n    function: x\n    wrt: x\n")
     path = write_spec(tmp_path, text)
     assert load_spec(path).problems[0].statement.startswith("Let $f(x)")
 

@@ -3,6 +3,8 @@
 A kind is one folder, `answerkey/kinds/NAME/`:
 
     __init__.py    KIND = Kind(NAME, fields, solve, confirm, describe, context)
+                   (optional: values=, a where: condition's own names such as a graph's nodes;
+                   entries=, the keys a mapping field takes, for --set)
     fields.py      its fields (a pydantic model) and the spec read into mathematical objects
     solve.py       solve(problem) -> Solution: the steps as data; describe(problem): the task in words
     confirm.py     confirm(problem, solution): every answer computed another way (no code shared with solve.py)
@@ -36,6 +38,8 @@ class Kind:
     describe: Callable | None = None  # (Problem) -> LaTeX: the task in words, when the spec has no statement
     context: Callable | None = None  # (Problem) -> reader.Context: what the names on the page mean
     after: bool = False  # answers with the answers of the problems before it (refs.py): solved after them
+    values: Callable | None = None  # (Problem) -> {name: number}: its own values that where: may name (node.q)
+    entries: Callable | None = None  # (raw problem, path) -> the keys a mapping at path takes, or None: any
 
     @property
     def template(self) -> str:

@@ -108,3 +108,33 @@ def forward(inputs, nodes):
             return values, node
         values[node] = value
     return values, None
+
+
+def node_values(problem) -> dict:
+    """The forward value of each node, by its name (a where: condition's node.q, or q)."""
+    inputs, nodes, _ = build_graph(problem)
+    values, _ = forward(inputs, nodes)
+    return {n.name: values[n] for n in nodes if n in values}
+
+
+def entries(raw: dict, path: tuple):
+    """The names `inputs` may give a value (--set 4.inputs.w=7): the names the graph's nodes use that are
+    no node; other mappings: None (any key)."""
+    import ast
+
+    from ...expr import CONSTANTS, FUNCTIONS, SPECIAL
+
+    if path != ("inputs",) or not isinstance(raw.get("graph"), dict):
+        return None
+    graph = raw["graph"]
+    used = []
+    for text in graph.values():
+        try:
+            tree = ast.parse(str(text), mode="eval")
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id not in graph and node.id not in used \
+                    and node.id not in FUNCTIONS and node.id not in SPECIAL and node.id not in CONSTANTS:
+                used.append(node.id)
+    return used

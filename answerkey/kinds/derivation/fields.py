@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field as dc_field
-from typing import Literal
+from typing import Annotated, Literal
 
 import sympy as sp
 from pydantic import Field, StrictStr
@@ -12,12 +12,14 @@ from pydantic import Field, StrictStr
 from ... import mathobj as mo
 from ...errors import SpecError
 from ...expr import Scope
+from ...texcheck import LaTeX
 from ..common import Expr, Fields, Name, check_entry_names
 
 
 class Step(Fields):
     form: Expr  # the next form of the chain, in the spec's expression syntax
-    rule: StrictStr | None = Field(default=None, max_length=200)  # the words that justify it (plain text, $math$)
+    rule: Annotated[StrictStr, LaTeX(words=True)] | None = Field(default=None, max_length=200)  # the words that
+    # justify it (plain text, $math$)
     relation: Literal["=", "<=", "<", ">=", ">"] = "="  # how the form relates to the one before it
 
 

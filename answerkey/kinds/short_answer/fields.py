@@ -5,9 +5,10 @@ from typing import Annotated, Union
 
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StrictStr
 
+from ...texcheck import LaTeX
 from ..common import Fields
 
-Text = Annotated[StrictStr, Field(min_length=1, max_length=4000)]
+Text = Annotated[StrictStr, Field(min_length=1, max_length=4000), LaTeX()]  # checked as a statement is (texcheck)
 def _given(value):
     """true_if: "true" (quoted) is the verdict given, as true_if: true is."""
     return value.strip().lower() == "true" if isinstance(value, str) and value.strip().lower() in ("true", "false") \
