@@ -27,8 +27,9 @@ Who makes what. Each stage hands on a record that the later stages only read:
     compile   texcompile                       bytes                   the PDF
     write     build.write, outputs             files                   .tex, .pdf, answers.json (atomically)
 
-Speed sits behind two interfaces: parallel.run_all (the one executor: the problems of a key, and the
-variants of a run) and texcompile.HeadStart (TeX started on the preamble while problems are solved).
+Speed sits behind three interfaces: parallel.run_all (the one executor: the problems of a key, and the
+variants of a run), texcompile.HeadStart (TeX started on the preamble while problems are solved) and
+texbatch.run_all (the variants' sheets typeset many per TeX run, a batch at a time on each core).
 """
 from __future__ import annotations
 

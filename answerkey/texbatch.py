@@ -35,6 +35,7 @@ import io
 import math
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,8 @@ from typing import Callable, Sequence
 from . import parallel, texcompile
 from .errors import TexError
 
-MOST = 25  # variants per batch (a key and a question sheet each with --sheet both)
+MOST = 25  # variants per batch at most (a key and a question sheet each with --sheet both)
+SPREAD = 4  # batches: a multiple of this (every core its share on machines of 1, 2 or 4 cores)
 BEGIN, END = "\\begin{document}\n", "\\end{document}"
 # Commands a document's head may not use once the batch's document has begun: such documents go alone.
 PREAMBLE_ONLY = re.compile(r"\\(?:usepackage|RequirePackage|documentclass|LoadClass|PassOptionsToPackage|"
@@ -127,7 +129,6 @@ def compile_batch(pending: Sequence[Pending], preloaded: texcompile.Preloaded | 
             try:
                 os.symlink(preloaded.path, folder / "answerkey.fmt")
             except OSError:
-                import shutil
                 shutil.copy(preloaded.path, folder / "answerkey.fmt")
             (folder / "batch.tex").write_text(rest, encoding="utf-8")
             command = ["pdflatex", "-fmt=answerkey", *texcompile._command("batch")[1:]]
@@ -359,15 +360,14 @@ def typeset(pending: Sequence[Pending], preloaded: texcompile.Preloaded | None, 
     return results, [(None, 0, 0)] * len(pending)
 
 
-def batches(count: int, jobs: int, most: int = MOST) -> list[range]:
-    """The items 0..count-1 in consecutive batches of at most `most`, as many as a multiple of `jobs` (so
-    that every core has its share), of sizes that differ by at most one."""
+def batches(count: int, most: int = MOST, least: int = SPREAD) -> list[range]:
+    """The items 0..count-1 in consecutive batches of at most `most`, as many as a multiple of `least` (so
+    that 1, 2 or 4 cores share even a short run evenly), of sizes that differ by at most one. The cut depends on the count only,
+    never on the machine's cores: a variant's PDF is the same on any machine (its fonts are subset with
+    those of its batch)."""
     if count == 0:
         return []
-    number = math.ceil(count / most)
-    if count >= jobs:
-        number = max(jobs, math.ceil(number / jobs) * jobs)
-    number = min(number, count)
+    number = min(count, math.ceil(max(math.ceil(count / most), least) / least) * least)
     size, extra = divmod(count, number)
     out, start = [], 0
     for k in range(number):
@@ -387,7 +387,7 @@ def run_all(items: Sequence, make: Callable, finish: Callable, jobs: int,
     (files None when the item failed before). The Pendings of a batch are typeset together (`typeset`), then
     `finish(state, files, error)` is called with the PDFs in place, or with the first TexError of the item's
     documents. Pages: per item, [(sheet, pdf path, start, end)] (the batch's PDF, or the item's own)."""
-    groups = batches(len(items), jobs) if batched and enabled() else [range(i, i + 1) for i in range(len(items))]
+    groups = batches(len(items)) if batched and enabled() else [range(i, i + 1) for i in range(len(items))]
 
     def work(k: int):
         made = [make(items[i]) for i in groups[k]]

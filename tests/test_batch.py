@@ -141,12 +141,13 @@ def test_a_course_templates_folder_still_works(tmp_path, extra, batched, monkeyp
                                                                for s in (1, 2))
 
 
-def test_batches_share_the_cores_evenly():
-    assert [len(b) for b in texbatch.batches(50, 2)] == [25, 25]
-    assert [len(b) for b in texbatch.batches(301, 2)] == [22] * 7 + [21] * 7
-    assert [len(b) for b in texbatch.batches(3, 2)] == [2, 1]
-    assert [len(b) for b in texbatch.batches(1, 4)] == [1]
-    assert sum(len(b) for b in texbatch.batches(1000, 2)) == 1000 and len(texbatch.batches(1000, 2)) == 40
+def test_batches_share_the_cores_evenly_and_never_depend_on_them():
+    assert [len(b) for b in texbatch.batches(50)] == [13, 13, 12, 12]
+    assert [len(b) for b in texbatch.batches(301)] == [19] * 13 + [18] * 3
+    assert [len(b) for b in texbatch.batches(300)] == [25] * 12
+    assert [len(b) for b in texbatch.batches(3)] == [1, 1, 1]
+    assert sum(len(b) for b in texbatch.batches(1000)) == 1000 and len(texbatch.batches(1000)) == 40
+    assert [b[0] for b in texbatch.batches(10)] == [0, 3, 6, 8]
 
 
 def test_cut_refuses_what_cannot_share_a_run():
