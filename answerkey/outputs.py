@@ -223,21 +223,12 @@ class _TextPrinter(StrPrinter):
     def _print_HadamardProduct(self, expr):
         return " .* ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in expr.args)
 
-    def _print_DiagMatrix(self, expr):
-        return f"diag({self._print(expr.args[0])})"
-
     def _print_ElementwiseApplyFunction(self, expr):  # sigma applied entry by entry: sigmoid(X*w)
         body = expr.function.expr if isinstance(expr.function, sp.Lambda) else None
         name = "sigmoid" if body is not None and isinstance(body, mo.sigmoid) else None
         if name is None:
             return f"{self._print(expr.function)}.({self._print(expr.expr)})"
         return f"{name}({self._print(expr.expr)})"
-
-    def _print_VecSoftmax(self, expr):
-        return f"softmax({self._print(expr.args[0])})"
-
-    def _print_sigmoid(self, expr):
-        return f"sigmoid({self._print(expr.args[0])})"
 
     def _print_relu(self, expr):
         return f"max({self._print(expr.args[0])}, 0)"
@@ -262,12 +253,6 @@ class _TextPrinter(StrPrinter):
             ("max" if sign > 0 else "min") + "(" + ", ".join(self._print(o) for o in others) + ")"
         return f"[{self._print(mine)} {'>' if sign > 0 else '<'} {other}]"
 
-    def _print_Determinant(self, expr):
-        return f"det({self._print(expr.arg)})"
-
-    def _print_Trace(self, expr):
-        return f"tr({self._print(expr.arg)})"
-
     def _print_KroneckerDelta(self, expr):
         i, j = expr.args
         return f"delta_{self._print(i)}{self._print(j)}" if all(a.is_Symbol or a.is_Integer for a in expr.args) \
@@ -286,6 +271,13 @@ class _TextPrinter(StrPrinter):
 
     _print_ImmutableDenseMatrix = _print_MatrixBase
     _print_MutableDenseMatrix = _print_MatrixBase
+
+
+TEXT_NAMES = {"DiagMatrix": "diag", "VecSoftmax": "softmax", "sigmoid": "sigmoid", "Determinant": "det",
+              "Trace": "tr"}  # classes printed as a named function of their one argument: det(X)
+for _cls, _name in TEXT_NAMES.items():
+    setattr(_TextPrinter, f"_print_{_cls}",
+            lambda self, expr, _name=_name: f"{_name}({self._print(expr.args[0])})")
 
 
 def readable(value) -> str:
