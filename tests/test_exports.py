@@ -293,3 +293,35 @@ def test_bad_export_is_exit_1(tmp_path):
     assert proc.returncode == 1 and "--export 'blackboard': expected one of moodle, qti, gradescope" in proc.stderr
     proc = run_cli("problems/dl-hw2.yaml", "--export", "gradescope", "--no-pdf", "-o", tmp_path)
     assert proc.returncode == 1 and "--no-pdf" in proc.stderr and not list(tmp_path.iterdir())
+
+
+LONG = "title: G\nproblems:\n  - kind: conv_output_shape\n" \
+    "    input: {width: {randint: [1, 999999], default: 8}, height: 8}\n    filters: 2\n    kernel: 1\n" \
+    "    statement: \"Widths: " + ", ".join(["$<<input.width>>$"] * 324) + ".\"\n" \
+    "  - kind: conv_output_shape\n    input: {width: 8, height: 8}\n    filters: 2\n    kernel: 3\n" \
+    "    statement: Second problem.\n"
+
+
+@pytest.mark.tex
+@needs_tex
+def test_gradescope_problems_on_the_same_pages_when_one_statement_runs_longer(tmp_path):
+    """A statement that fills its page: with a six-digit width it runs onto a second page, with a five-digit
+    one it does not. Every sheet then gives the problem two pages (the shorter one a blank page first), so
+    that its answer box and the next problem are on the same page of every student's sheet."""
+    from pypdf import PdfReader
+
+    spec = tmp_path / "long.yaml"
+    spec.write_text(LONG, encoding="utf-8")
+    proc = run_cli(spec, "--variants", "2", "--seed", "7", "--export", "gradescope", "-o", tmp_path, "-j", "1")
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "long-variants"
+    widths = [json.loads((folder / f"long-seed{s}.answers.json").read_text())["problems"][0]["answers"]
+              ["width"]["value"] for s in (7, 8)]
+    assert sorted(len(str(w)) for w in widths) == [5, 6], widths  # the draws this test needs (seeds 7, 8)
+    pdf = PdfReader(folder / "long.gradescope.pdf")
+    per = len(pdf.pages) // 2
+    assert len(pdf.pages) == 2 * per == 2 * 4  # a cover, problem 1 on two pages, problem 2
+    for n in range(2):
+        texts = [pdf.pages[n * per + i].extract_text() for i in range(per)]
+        assert "Answer 1" in texts[2] and "Answer 1" not in texts[1], texts  # the box on the problem's last page
+        assert "Second problem." in texts[3], texts
