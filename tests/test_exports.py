@@ -325,3 +325,40 @@ def test_gradescope_problems_on_the_same_pages_when_one_statement_runs_longer(tm
         texts = [pdf.pages[n * per + i].extract_text() for i in range(per)]
         assert "Answer 1" in texts[2] and "Answer 1" not in texts[1], texts  # the box on the problem's last page
         assert "Second problem." in texts[3], texts
+
+
+ESCAPES = """\
+title: Escapes
+problems:
+  - kind: conv_output_shape
+    statement: 'The set \\{3, 5\\} \\& the cost \\$5, a < b > c, "quoted", 한국어: \\textbf{\\{x\\} \\& y}.'
+    input: {width: {randint: [8, 32], default: 8}, height: 8}
+    filters: 2
+    kernel: 3
+  - kind: choice
+    statement: Which one?
+    options: ['\\{a\\}', 'b \\& c']
+    correct: 2
+"""
+
+
+def test_statements_with_escaped_braces_and_ampersands_export_to_well_formed_xml(tmp_path):
+    """\\& and \\{ \\} in a statement or an option: the Moodle XML and the QTI items parse (no stray control
+    characters) and say &, { and } where the sheet prints them."""
+    spec = write_spec(tmp_path, ESCAPES)
+    proc = run_cli(spec, "--variants", "2", "--export", "moodle,qti", "--no-pdf", "-o", tmp_path, "-j", "1")
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "spec-variants"
+    root = ET.fromstring((folder / "spec.moodle.xml").read_bytes())
+    texts = [q.findtext("questiontext/text") for q in root if q.get("type") == "conv_output_shape" or
+             q.get("type") == "cloze"]
+    assert len(texts) == 2
+    for text in texts:
+        assert 'The set {3, 5} &amp; the cost $5, a &lt; b &gt; c, "quoted", 한국어: <b>{x} &amp; y</b>.' in text, text
+    options = [a.findtext("text") for q in root if q.get("type") == "multichoice" for a in q.findall("answer")]
+    assert options[:2] == ["{a}", "b &amp; c"], options
+    check_qti((folder / "spec.qti.zip").read_bytes(), answers_by_code(folder))
+    z = zipfile.ZipFile(folder / "spec.qti.zip")
+    for name in z.namelist():
+        if name.endswith(".xml"):
+            assert "\x00" not in z.read(name).decode("utf-8")
