@@ -22,6 +22,13 @@ from . import mathobj as mo
 from .printer import tex
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, then put back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, data: bytes | str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -32,7 +39,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
             handle.write(raw)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o666 & ~_umask())  # as open() would make it (mkstemp's file is the owner's alone)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -67,7 +74,7 @@ class RunFolder:
         parent.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(parent, self.target.name)
         self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}{self.PARTIAL}{os.getpid()}-", dir=parent))
-        os.chmod(self.path, 0o755)
+        os.chmod(self.path, 0o777 & ~_umask())  # as mkdir would make it (mkdtemp's is the owner's alone)
         return self
 
     def commit(self, manifest: dict) -> None:
