@@ -353,3 +353,34 @@ def test_valid_course_latex_compiles_with_a_course_preamble(tmp_path):
     proc = run_cli(path, "-o", tmp_path / "out", "-j", "1", "--templates", folder)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "course.pdf").stat().st_size > 1000
+
+
+WITHOUT_TEX = [  # LaTeX's and amsmath's own commands that the list lacked: refused where TeX is not installed
+    "$a \\not= b$, $x \\notin S$, $A \\cong B$, $M \\models \\phi$, $p \\Longrightarrow q$, $x \\longmapsto y$.",
+    "$\\{x \\mid x \\in A\\}$ and ${n \\choose k}$ and $a\\medspace b\\thickspace c$.",
+    "\\begin{minipage}{0.5\\linewidth} half \\hspace{0.1\\textwidth} \\end{minipage} \\boldmath bold \\unboldmath",
+    "The file name\\textunderscore 2 costs \\textdollar 5, \\textsection 3.",
+]
+
+
+@pytest.mark.parametrize("statement", WITHOUT_TEX)
+def test_latex_own_commands_pass_without_tex(statement, monkeypatch):
+    """Without TeX to ask, the list alone decides: LaTeX's own commands must be on it."""
+    from answerkey import texcompile
+
+    monkeypatch.setattr(texcompile, "tex_available", lambda: False)
+    known = texcheck.known(texcheck.preamble_texts([ROOT / "templates"]))
+    assert known.complete
+    assert texcheck.check(statement, known) is None
+    assert texcheck.check(statement.replace("\\", "\\zzq", 1), known) is not None  # the check does run
+
+
+@NEEDS_TEX
+def test_latex_own_commands_compile(tmp_path):
+    text = "title: T\nproblems:\n" + "".join(
+        "  - kind: conv_output_shape\n    input: {width: 8, height: 8}\n    filters: 2\n    kernel: 3\n"
+        + yaml_string("statement", s, "|") for s in WITHOUT_TEX)
+    path = tmp_path / "own.yaml"
+    path.write_text(text, encoding="utf-8")
+    proc = run_cli(path, "-o", tmp_path / "out", "-j", "1")
+    assert proc.returncode == 0, proc.stderr
