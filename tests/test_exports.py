@@ -362,3 +362,57 @@ def test_statements_with_escaped_braces_and_ampersands_export_to_well_formed_xml
     for name in z.namelist():
         if name.endswith(".xml"):
             assert "\x00" not in z.read(name).decode("utf-8")
+
+
+POOL = """\
+title: Pool
+problems:
+  - kind: tensor_op
+    op: avg_pool
+    statement: Average pooling.
+    input:
+      - [1, 3, 2, 1, 5, 2]
+      - [4, 6, 5, 0, 1, 3]
+      - [3, 1, 1, 2, 0, 7]
+      - [0, 2, 4, 3, 1, 1]
+    kernel: 2
+    stride: {randint: [1, 2], default: 2}
+"""
+
+
+def test_qti_a_drawn_shape_asks_every_entry_of_every_variant_under_its_own_label(tmp_path):
+    """A drawn stride gives the variants outputs of different shapes (2x3, 3x5): on Canvas each number is a
+    group of its own, one per label; every variant's every entry is asked once, in its label's group, with
+    the value and margin answers.json has."""
+    spec = write_spec(tmp_path, POOL)
+    proc = run_cli(spec, "--variants", "4", "--export", "qti", "--no-pdf", "-o", tmp_path, "-j", "1")
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "spec-variants"
+    answers = answers_by_code(folder)
+    shapes = {code: (len(r["1"]["output"]["value"]), len(r["1"]["output"]["value"][0])) for code, (r, _) in
+              answers.items()}
+    assert len(set(shapes.values())) == 2, shapes  # the draws this test needs
+    z = zipfile.ZipFile(folder / "spec.qti.zip")
+    manifest = ET.fromstring(z.read("imsmanifest.xml"))
+    ns = manifest.tag[:manifest.tag.index("}") + 1]
+    quiz = [r for r in manifest.iter(f"{ns}resource") if r.get("type") == "imsqti_xmlv1p2"][0]
+    assessment = ET.fromstring(z.read(quiz.find(f"{ns}file").get("href")))
+    asked = []
+    for group in assessment.find(f"{QTI}assessment/{QTI}section").findall(f"{QTI}section"):
+        label = group.get("title").split()[-1]
+        for item in group.findall(f"{QTI}item"):
+            title = item.get("title")
+            assert title.split()[1] == label, (group.get("title"), title)
+            row, col = map(int, re.fullmatch(r"output\[(\d+),(\d+)\]", label).groups())
+            code = code_of(title)
+            record = answers[code][0]["1"]["output"]
+            value = record["value"][row - 1][col - 1]
+            assert float(item.findtext(f".//{QTI}varequal")) == value
+            margin = record["tolerance"][row - 1][col - 1]
+            if margin:
+                low, high = float(item.findtext(f".//{QTI}vargte")), float(item.findtext(f".//{QTI}varlte"))
+                assert (low, high) == pytest.approx((value - margin, value + margin))
+            asked.append((code, row, col))
+    expected = [(code, r + 1, c + 1) for code, (rows, cols) in shapes.items() for r in range(rows)
+                for c in range(cols)]
+    assert sorted(asked) == sorted(expected)
