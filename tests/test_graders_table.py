@@ -165,7 +165,7 @@ def test_an_abandoned_partial_folder_is_removed(tmp_path):
 
 
 @pytest.mark.parametrize("where, value, message", [
-    ("top", "abc", "a tolerance is a number"),
+    ("top", "abc", "or a percentage of the answer (e.g. '1%'), got 'abc'"),  # the value, not {value!r}
     ("problem", -1, "expected a number >= 0"),
     ("problem", "5 %%", "a tolerance is a number"),
     ("group", "x%", "a tolerance is a number of at least 0"),
