@@ -196,11 +196,17 @@ def solve_all(spec: specmod.Spec, collect: Collector | None = None, jobs: int | 
             if kind == wanted:
                 raise error(value)
     solved = [(p, value) for p, (_, value) in zip(problems, outcomes)]
-    for problem, solution in solved:
-        failed = variantmod.failed_condition(problem, solution)
+    for problem, solution in solved:  # every problem's where: errors together, in problem order
+        try:
+            failed = variantmod.failed_condition(problem, solution)
+        except SpecError as exc:
+            diagnostics += exc.diagnostics
+            continue
         if failed is not None:
-            raise SpecError(specmod.Diagnostic(problem.where("where"),
-                                               f"the default values do not satisfy '{failed}'"))
+            diagnostics.append(specmod.Diagnostic(problem.where("where"),
+                                                  f"the default values do not satisfy '{failed}'"))
+    if diagnostics:
+        raise SpecError(diagnostics)
     return [s for _, s in solved]
 
 

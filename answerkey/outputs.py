@@ -22,6 +22,13 @@ from . import mathobj as mo
 from .printer import tex
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, then put back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, data: bytes | str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -32,7 +39,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
             handle.write(raw)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o666 & ~_umask())  # as open() would make it (mkstemp's file is the owner's alone)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -67,7 +74,7 @@ class RunFolder:
         parent.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(parent, self.target.name)
         self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}{self.PARTIAL}{os.getpid()}-", dir=parent))
-        os.chmod(self.path, 0o755)
+        os.chmod(self.path, 0o777 & ~_umask())  # as mkdir would make it (mkdtemp's is the owner's alone)
         return self
 
     def commit(self, manifest: dict) -> None:
@@ -223,21 +230,12 @@ class _TextPrinter(StrPrinter):
     def _print_HadamardProduct(self, expr):
         return " .* ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in expr.args)
 
-    def _print_DiagMatrix(self, expr):
-        return f"diag({self._print(expr.args[0])})"
-
     def _print_ElementwiseApplyFunction(self, expr):  # sigma applied entry by entry: sigmoid(X*w)
         body = expr.function.expr if isinstance(expr.function, sp.Lambda) else None
         name = "sigmoid" if body is not None and isinstance(body, mo.sigmoid) else None
         if name is None:
             return f"{self._print(expr.function)}.({self._print(expr.expr)})"
         return f"{name}({self._print(expr.expr)})"
-
-    def _print_VecSoftmax(self, expr):
-        return f"softmax({self._print(expr.args[0])})"
-
-    def _print_sigmoid(self, expr):
-        return f"sigmoid({self._print(expr.args[0])})"
 
     def _print_relu(self, expr):
         return f"max({self._print(expr.args[0])}, 0)"
@@ -262,16 +260,29 @@ class _TextPrinter(StrPrinter):
             ("max" if sign > 0 else "min") + "(" + ", ".join(self._print(o) for o in others) + ")"
         return f"[{self._print(mine)} {'>' if sign > 0 else '<'} {other}]"
 
-    def _print_Determinant(self, expr):
-        return f"det({self._print(expr.arg)})"
-
-    def _print_Trace(self, expr):
-        return f"tr({self._print(expr.arg)})"
-
     def _print_KroneckerDelta(self, expr):
         i, j = expr.args
         return f"delta_{self._print(i)}{self._print(j)}" if all(a.is_Symbol or a.is_Integer for a in expr.args) \
             else f"delta({self._print(i)}, {self._print(j)})"
+
+    def _print_Piecewise(self, expr):  # (x if x > 0, 0 otherwise)
+        pieces = [f"{self._print(e)} otherwise" if c == sp.true else f"{self._print(e)} if {self._print(c)}"
+                  for e, c in expr.args]
+        return "(" + ", ".join(pieces) + ")"
+
+    def _print_Lambda(self, expr):  # (x -> x^2)
+        names = expr.variables
+        head = self._print(names[0]) if len(names) == 1 else "(" + ", ".join(map(self._print, names)) + ")"
+        return f"({head} -> {self._print(expr.expr)})"
+
+    def _print_Derivative(self, expr):  # d/dx(x^2)
+        wrt = "".join(f"d{self._print(v)}" + (f"^{n}" if n > 1 else "") for v, n in expr.variable_count)
+        order = sum(n for _, n in expr.variable_count)
+        return f"d{'^' + str(order) if order > 1 else ''}/{wrt}({self._print(expr.expr)})"
+
+    def _print_Relational(self, expr):  # x = 1, x != 1 (not Eq(x, 1), Ne(x, 1))
+        op = {"==": "=", "!=": "!="}.get(expr.rel_op, expr.rel_op)
+        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
 
     def _print_Sum(self, expr):
         limits = ", ".join(f"{self._print(v)}={self._print(lo)}..{self._print(hi)}" for v, lo, hi in expr.limits)
@@ -286,6 +297,13 @@ class _TextPrinter(StrPrinter):
 
     _print_ImmutableDenseMatrix = _print_MatrixBase
     _print_MutableDenseMatrix = _print_MatrixBase
+
+
+TEXT_NAMES = {"DiagMatrix": "diag", "VecSoftmax": "softmax", "sigmoid": "sigmoid", "Determinant": "det",
+              "Trace": "tr"}  # classes printed as a named function of their one argument: det(X)
+for _cls, _name in TEXT_NAMES.items():
+    setattr(_TextPrinter, f"_print_{_cls}",
+            lambda self, expr, _name=_name: f"{_name}({self._print(expr.args[0])})")
 
 
 def readable(value) -> str:

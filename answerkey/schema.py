@@ -46,7 +46,7 @@ TOLERANCE_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*$")
 def _tolerance(value):
     if isinstance(value, str) and not TOLERANCE_RE.match(value):
         raise PydanticCustomError("tolerance", "a tolerance is a number (absolute, e.g. 0.01) or a percentage "
-                                               "of the answer (e.g. '1%'), got {value!r}", {"value": value})
+                                               "of the answer (e.g. '1%'), got '{value}'", {"value": value})
     return value
 
 

@@ -33,6 +33,11 @@ TEXT_ARGUMENT = {"text", "textrm", "textbf", "textit", "textsf", "texttt", "text
                  "shortintertext", "textcolor", "colorbox"}
 # environments that read the rest as raw text: what follows would not be the statement's
 RAW_ENVIRONMENTS = {"verbatim", "verbatim*", "lstlisting", "minted", "comment", "filecontents", "Verbatim"}
+# commands whose (first) braced argument is not typeset but read as it is: an address (_, #, %, ~ and & are
+# its characters; \url|...| too), or a key, a label or a file's name (where _ is a character; % still hides)
+URL_ARGUMENT = {"url", "nolinkurl", "path", "href"}
+KEY_ARGUMENT = {"label", "ref", "eqref", "pageref", "autoref", "cref", "Cref", "nameref", "cite", "citep",
+                "citet", "nocite", "includegraphics", "hyperref", "hyperlink", "hypertarget"}
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,45 @@ def check(text: str, known_: Known | None = None, words: bool = False) -> Fault 
     return None
 
 
+def _raw_argument(text: str, j: int, address: bool) -> tuple[int, int | None] | None:
+    """The (start, end) of the argument read as it is after a command ending at j (past its * and [options]):
+    a braced group (its end None when it is never closed), or for an address \\url|...| between two equal
+    characters; None when there is none (the check then reads on as TeX's text)."""
+    n = len(text)
+    k = j + (j < n and text[j] == "*")
+    while True:
+        while k < n and text[k].isspace():
+            k += 1
+        if k < n and text[k] == "[":
+            close = text.find("]", k)
+            if close < 0:
+                return None
+            k = close + 1
+            continue
+        break
+    if k >= n:
+        return None
+    if text[k] != "{":
+        if not address or text[k].isalnum() or text[k] == "\\":
+            return None
+        end = text.find(text[k], k + 1)
+        return None if end < 0 else (k, end + 1)
+    depth, m = 0, k
+    while m < n:
+        c = text[m]
+        if c == "\\" and not address:
+            m += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return k, m + 1
+        m += 1
+    return k, None
+
+
 def _check(text: str, known_: Known, base: int, mode: str) -> Fault | None:
     stack: list[_Frame] = []
     pending = None  # the mode of the argument of the command just read (\text{: text, \ensuremath{: math)
@@ -304,6 +348,18 @@ def _check(text: str, known_: Known, base: int, mode: str) -> Fault | None:
                                  f"did you mean \\{close_}?" if close_ else
                                  "use the commands of LaTeX, amsmath and amssymb, or define it in the preamble "
                                  "(--templates)")
+                if name in URL_ARGUMENT or name in KEY_ARGUMENT:
+                    span = _raw_argument(text, j, name in URL_ARGUMENT)
+                    if span is not None and span[1] is None:
+                        return fault(span[0], "this { is never closed",
+                                     "close the group with }, or write \\{ for a brace")
+                    if span is not None:
+                        percent = text.find("%", span[0], span[1])
+                        if name in KEY_ARGUMENT and percent >= 0:
+                            return fault(percent, "a % hides the rest of its line from TeX",
+                                         "write \\% for a percent sign")
+                        i, pending = span[1], None
+                        continue
                 pending = "text" if name in TEXT_ARGUMENT and mode == "math" else \
                     "math" if name == "ensuremath" else None
                 i = j

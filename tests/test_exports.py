@@ -293,3 +293,126 @@ def test_bad_export_is_exit_1(tmp_path):
     assert proc.returncode == 1 and "--export 'blackboard': expected one of moodle, qti, gradescope" in proc.stderr
     proc = run_cli("problems/dl-hw2.yaml", "--export", "gradescope", "--no-pdf", "-o", tmp_path)
     assert proc.returncode == 1 and "--no-pdf" in proc.stderr and not list(tmp_path.iterdir())
+
+
+LONG = "title: G\nproblems:\n  - kind: conv_output_shape\n" \
+    "    input: {width: {randint: [1, 999999], default: 8}, height: 8}\n    filters: 2\n    kernel: 1\n" \
+    "    statement: \"Widths: " + ", ".join(["$<<input.width>>$"] * 324) + ".\"\n" \
+    "  - kind: conv_output_shape\n    input: {width: 8, height: 8}\n    filters: 2\n    kernel: 3\n" \
+    "    statement: Second problem.\n"
+
+
+@pytest.mark.tex
+@needs_tex
+def test_gradescope_problems_on_the_same_pages_when_one_statement_runs_longer(tmp_path):
+    """A statement that fills its page: with a six-digit width it runs onto a second page, with a five-digit
+    one it does not. Every sheet then gives the problem two pages (the shorter one a blank page first), so
+    that its answer box and the next problem are on the same page of every student's sheet."""
+    from pypdf import PdfReader
+
+    spec = tmp_path / "long.yaml"
+    spec.write_text(LONG, encoding="utf-8")
+    proc = run_cli(spec, "--variants", "2", "--seed", "7", "--export", "gradescope", "-o", tmp_path, "-j", "1")
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "long-variants"
+    widths = [json.loads((folder / f"long-seed{s}.answers.json").read_text())["problems"][0]["answers"]
+              ["width"]["value"] for s in (7, 8)]
+    assert sorted(len(str(w)) for w in widths) == [5, 6], widths  # the draws this test needs (seeds 7, 8)
+    pdf = PdfReader(folder / "long.gradescope.pdf")
+    per = len(pdf.pages) // 2
+    assert len(pdf.pages) == 2 * per == 2 * 4  # a cover, problem 1 on two pages, problem 2
+    for n in range(2):
+        texts = [pdf.pages[n * per + i].extract_text() for i in range(per)]
+        assert "Answer 1" in texts[2] and "Answer 1" not in texts[1], texts  # the box on the problem's last page
+        assert "Second problem." in texts[3], texts
+
+
+ESCAPES = """\
+title: Escapes
+problems:
+  - kind: conv_output_shape
+    statement: 'The set \\{3, 5\\} \\& the cost \\$5, a < b > c, "quoted", 한국어: \\textbf{\\{x\\} \\& y}.'
+    input: {width: {randint: [8, 32], default: 8}, height: 8}
+    filters: 2
+    kernel: 3
+  - kind: choice
+    statement: Which one?
+    options: ['\\{a\\}', 'b \\& c']
+    correct: 2
+"""
+
+
+def test_statements_with_escaped_braces_and_ampersands_export_to_well_formed_xml(tmp_path):
+    """\\& and \\{ \\} in a statement or an option: the Moodle XML and the QTI items parse (no stray control
+    characters) and say &, { and } where the sheet prints them."""
+    spec = write_spec(tmp_path, ESCAPES)
+    proc = run_cli(spec, "--variants", "2", "--export", "moodle,qti", "--no-pdf", "-o", tmp_path, "-j", "1")
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "spec-variants"
+    root = ET.fromstring((folder / "spec.moodle.xml").read_bytes())
+    texts = [q.findtext("questiontext/text") for q in root if q.get("type") == "conv_output_shape" or
+             q.get("type") == "cloze"]
+    assert len(texts) == 2
+    for text in texts:
+        assert 'The set {3, 5} &amp; the cost $5, a &lt; b &gt; c, "quoted", 한국어: <b>{x} &amp; y</b>.' in text, text
+    options = [a.findtext("text") for q in root if q.get("type") == "multichoice" for a in q.findall("answer")]
+    assert options[:2] == ["{a}", "b &amp; c"], options
+    check_qti((folder / "spec.qti.zip").read_bytes(), answers_by_code(folder))
+    z = zipfile.ZipFile(folder / "spec.qti.zip")
+    for name in z.namelist():
+        if name.endswith(".xml"):
+            assert "\x00" not in z.read(name).decode("utf-8")
+
+
+POOL = """\
+title: Pool
+problems:
+  - kind: tensor_op
+    op: avg_pool
+    statement: Average pooling.
+    input:
+      - [1, 3, 2, 1, 5, 2]
+      - [4, 6, 5, 0, 1, 3]
+      - [3, 1, 1, 2, 0, 7]
+      - [0, 2, 4, 3, 1, 1]
+    kernel: 2
+    stride: {randint: [1, 2], default: 2}
+"""
+
+
+def test_qti_a_drawn_shape_asks_every_entry_of_every_variant_under_its_own_label(tmp_path):
+    """A drawn stride gives the variants outputs of different shapes (2x3, 3x5): on Canvas each number is a
+    group of its own, one per label; every variant's every entry is asked once, in its label's group, with
+    the value and margin answers.json has."""
+    spec = write_spec(tmp_path, POOL)
+    proc = run_cli(spec, "--variants", "4", "--export", "qti", "--no-pdf", "-o", tmp_path, "-j", "1")
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "spec-variants"
+    answers = answers_by_code(folder)
+    shapes = {code: (len(r["1"]["output"]["value"]), len(r["1"]["output"]["value"][0])) for code, (r, _) in
+              answers.items()}
+    assert len(set(shapes.values())) == 2, shapes  # the draws this test needs
+    z = zipfile.ZipFile(folder / "spec.qti.zip")
+    manifest = ET.fromstring(z.read("imsmanifest.xml"))
+    ns = manifest.tag[:manifest.tag.index("}") + 1]
+    quiz = [r for r in manifest.iter(f"{ns}resource") if r.get("type") == "imsqti_xmlv1p2"][0]
+    assessment = ET.fromstring(z.read(quiz.find(f"{ns}file").get("href")))
+    asked = []
+    for group in assessment.find(f"{QTI}assessment/{QTI}section").findall(f"{QTI}section"):
+        label = group.get("title").split()[-1]
+        for item in group.findall(f"{QTI}item"):
+            title = item.get("title")
+            assert title.split()[1] == label, (group.get("title"), title)
+            row, col = map(int, re.fullmatch(r"output\[(\d+),(\d+)\]", label).groups())
+            code = code_of(title)
+            record = answers[code][0]["1"]["output"]
+            value = record["value"][row - 1][col - 1]
+            assert float(item.findtext(f".//{QTI}varequal")) == value
+            margin = record["tolerance"][row - 1][col - 1]
+            if margin:
+                low, high = float(item.findtext(f".//{QTI}vargte")), float(item.findtext(f".//{QTI}varlte"))
+                assert (low, high) == pytest.approx((value - margin, value + margin))
+            asked.append((code, row, col))
+    expected = [(code, r + 1, c + 1) for code, (rows, cols) in shapes.items() for r in range(rows)
+                for c in range(cols)]
+    assert sorted(asked) == sorted(expected)

@@ -86,6 +86,13 @@ def test_formulas_read_as_a_grader_writes_them():
     assert outputs.readable(X.T.inverse()) == "(X^T)^(-1)"
     assert outputs.readable(sp.Sum(sp.Indexed("x", i), (i, 1, n))) == "sum(x_i, i=1..n)"
     assert outputs.readable(sp.KroneckerDelta(i, n)) == "delta_in"
+    # neither Piecewise(...), Lambda(...), Derivative(...) nor Eq(...): SymPy's source, not a grader's notation
+    assert outputs.readable(sp.Piecewise((x, x > 0), (0, True))) == "(x if x > 0, 0 otherwise)"
+    assert outputs.readable(sp.Lambda(x, x ** 2)) == "(x -> x^2)"
+    assert outputs.readable(sp.Derivative(x ** 2, x)) == "d/dx(x^2)"
+    assert outputs.readable(sp.Derivative(x ** 3, (x, 2))) == "d^2/dx^2(x^3)"
+    assert outputs.readable(sp.Eq(x, 1)) == "x = 1" and outputs.readable(sp.Ne(x, 1)) == "x != 1"
+    assert outputs.readable(x > 1) == "x > 1"
 
 
 def test_roster_table_sorted_by_student_with_names(tmp_path):
@@ -165,7 +172,7 @@ def test_an_abandoned_partial_folder_is_removed(tmp_path):
 
 
 @pytest.mark.parametrize("where, value, message", [
-    ("top", "abc", "a tolerance is a number"),
+    ("top", "abc", "or a percentage of the answer (e.g. '1%'), got 'abc'"),  # the value, not {value!r}
     ("problem", -1, "expected a number >= 0"),
     ("problem", "5 %%", "a tolerance is a number"),
     ("group", "x%", "a tolerance is a number of at least 0"),

@@ -178,3 +178,33 @@ def test_set_accepts_a_field_of_the_kind_not_yet_written_and_existing_ones(tmp_p
     assert int(solutions[0].answers["width"].expr) == conv_width(35, 5, 3) == 11
     assert spec.problems[1].fields.at == {"x": [5, 2]}
     assert [int(v) for v in solutions[1].answers["gradient_at"].expr] == [10, 1]
+
+
+def test_every_problems_where_errors_are_reported_together(tmp_path):
+    """A misspelt name in two problems' where: (and a default that breaks a third's): all three errors at
+    once, in problem order, not the first alone."""
+    text = """\
+title: Names
+problems:
+  - kind: conv_output_shape
+    input: {width: {randint: [8, 40], default: 32}, height: 16}
+    filters: 4
+    kernel: 5
+    where: ["input.widht > 10"]
+  - kind: backprop
+    graph: {q: x + y, f: q * z}
+    inputs: {x: {randint: [-4, 4], default: 2}, y: 1, z: 3}
+    where: ["node.qq > 0"]
+  - kind: conv_output_shape
+    input: {width: {randint: [8, 40], default: 32}, height: 16}
+    filters: 4
+    kernel: 5
+    where: ["input.width > 100"]
+"""
+    proc = run_cli(write_spec(tmp_path, text), "--check", "-j", "1")
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().split("\n")
+    assert len(lines) == 3, proc.stderr
+    assert "problem 1 (1): where.0: unknown name 'input.widht' (did you mean input.width?" in lines[0]
+    assert "problem 2 (2): where.0: unknown name 'node.qq' (did you mean node.q?" in lines[1]
+    assert "problem 3 (3): where: the default values do not satisfy 'input.width > 100'" in lines[2]

@@ -146,3 +146,29 @@ def test_answers_json_is_utf8_json_with_the_contract_keys(tmp_path):
     assert data["title"] == "딥러닝 과제 & 50% $off$"  # plain text, as written
     assert data["seed"] is None
     assert [p["verified"] for p in data["problems"]] == [True, True]
+
+
+def test_outputs_follow_the_umask(tmp_path):
+    """A course's roster sheets carry students' names: with umask 077 the run folder and its files are the
+    owner's alone (as the shell's own files would be), not readable by everyone; with 022, 755 and 644."""
+    previous = os.umask(0o077)
+    try:
+        with outputs.RunFolder(tmp_path / "spec-roster") as folder:
+            outputs.atomic_write(folder.path / "sheet.tex", "x")
+            folder.commit(manifest={})
+        outputs.atomic_write(tmp_path / "one.tex", "y")
+    finally:
+        os.umask(previous)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in
+             [tmp_path / "spec-roster", tmp_path / "spec-roster" / "sheet.tex", tmp_path / "spec-roster" /
+              "manifest.json", tmp_path / "one.tex"]}
+    assert modes == {"spec-roster": 0o700, "sheet.tex": 0o600, "manifest.json": 0o600, "one.tex": 0o600}
+    os.umask(0o022)
+    try:
+        with outputs.RunFolder(tmp_path / "spec-variants") as folder:
+            outputs.atomic_write(folder.path / "sheet.tex", "x")
+            folder.commit(manifest={})
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "spec-variants").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "spec-variants" / "sheet.tex").stat().st_mode) == 0o644

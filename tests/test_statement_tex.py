@@ -299,3 +299,88 @@ def test_a_tex_error_after_a_long_line_of_hangul_is_at_its_character(tmp_path):
     key_line = next(line for line in text.split("\n") if line.startswith("    statement:"))
     line, col = expected_position(text, key_line, statement, statement.index("$ 끝"), "|")
     assert proc.stderr.startswith(f"{path}:{line}:{col}: problem 2 (2): statement: TeX failed here"), proc.stderr
+
+
+# -- course LaTeX the check once refused (review of issue 17) ------------------------------------------
+
+
+def course_preamble() -> str:
+    """The shipped preamble with hyperref, as a course's --templates would have it."""
+    shipped = (ROOT / "templates" / "preamble.tex").read_text(encoding="utf-8")
+    return shipped.replace("%endofdump", "\\usepackage{hyperref}\n%endofdump")
+
+
+VALID_COURSE_LATEX = [  # each valid for pdflatex with the shipped preamble plus hyperref
+    "The \\ensuremath{\\alpha} of the layer, in text.",
+    "See \\url{https://example.org/~user/conv_layers.html}.",
+    "See \\href{https://example.org/notes.html#conv_output}{the notes on $3\\times 3$ kernels}.",
+    "The file \\url{https://example.org/a%20b.pdf}.",
+    "\\begin{equation} y = Wx \\label{eq:conv_out} \\end{equation} By \\eqref{eq:conv_out} and \\ref{fig_a}.",
+    "As in \\cite[p.~3]{lecun_1998}.",
+]
+
+
+@pytest.mark.parametrize("statement", VALID_COURSE_LATEX)
+def test_valid_course_latex_passes(statement):
+    known = texcheck.known((course_preamble(),))
+    assert texcheck.check(statement, known) is None
+
+
+@pytest.mark.parametrize("statement, piece, message", [
+    ("A \\label{eq:a%b} here.", "%", "a % hides"),  # a key's % still hides its line
+    ("See \\url{https://example.org/a_b and more.", "{", "this { is never closed"),
+    ("See \\href{https://example.org/#x}{50% off}.", "%", "a % hides"),  # the link's text is typeset
+])
+def test_a_raw_argument_still_has_its_faults(statement, piece, message):
+    known = texcheck.known((course_preamble(),))
+    fault = texcheck.check(statement, known)
+    assert fault is not None and fault.message.startswith(message) and fault.offset == statement.index(piece), fault
+
+
+@NEEDS_TEX
+def test_valid_course_latex_compiles_with_a_course_preamble(tmp_path):
+    """The same statements pass --check and compile, with a course's preamble that loads hyperref."""
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "preamble.tex").write_text(course_preamble(), encoding="utf-8")
+    text = "title: T\nproblems:\n" + "".join(
+        "  - kind: conv_output_shape\n    input: {width: 8, height: 8}\n    filters: 2\n    kernel: 3\n"
+        + yaml_string("statement", s, "|") for s in VALID_COURSE_LATEX)
+    path = tmp_path / "course.yaml"
+    path.write_text(text, encoding="utf-8")
+    proc = run_cli(path, "--check", "-j", "1", "--templates", folder)
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli(path, "-o", tmp_path / "out", "-j", "1", "--templates", folder)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "course.pdf").stat().st_size > 1000
+
+
+WITHOUT_TEX = [  # LaTeX's and amsmath's own commands that the list lacked: refused where TeX is not installed
+    "$a \\not= b$, $x \\notin S$, $A \\cong B$, $M \\models \\phi$, $p \\Longrightarrow q$, $x \\longmapsto y$.",
+    "$\\{x \\mid x \\in A\\}$ and ${n \\choose k}$ and $a\\medspace b\\thickspace c$.",
+    "\\begin{minipage}{0.5\\linewidth} half \\hspace{0.1\\textwidth} \\end{minipage} \\boldmath bold \\unboldmath",
+    "The file name\\textunderscore 2 costs \\textdollar 5, \\textsection 3.",
+]
+
+
+@pytest.mark.parametrize("statement", WITHOUT_TEX)
+def test_latex_own_commands_pass_without_tex(statement, monkeypatch):
+    """Without TeX to ask, the list alone decides: LaTeX's own commands must be on it."""
+    from answerkey import texcompile
+
+    monkeypatch.setattr(texcompile, "tex_available", lambda: False)
+    known = texcheck.known(texcheck.preamble_texts([ROOT / "templates"]))
+    assert known.complete
+    assert texcheck.check(statement, known) is None
+    assert texcheck.check(statement.replace("\\", "\\zzq", 1), known) is not None  # the check does run
+
+
+@NEEDS_TEX
+def test_latex_own_commands_compile(tmp_path):
+    text = "title: T\nproblems:\n" + "".join(
+        "  - kind: conv_output_shape\n    input: {width: 8, height: 8}\n    filters: 2\n    kernel: 3\n"
+        + yaml_string("statement", s, "|") for s in WITHOUT_TEX)
+    path = tmp_path / "own.yaml"
+    path.write_text(text, encoding="utf-8")
+    proc = run_cli(path, "-o", tmp_path / "out", "-j", "1")
+    assert proc.returncode == 0, proc.stderr

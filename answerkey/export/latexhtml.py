@@ -27,8 +27,11 @@ def math_html(latex: str, display: bool) -> str:
 
 def _text(latex: str) -> str:
     out = latex.replace("\\newline%\n", " ").replace("\r", "")
-    for macro, char in _SYMBOLS.items():
-        out = out.replace(macro, "\x00" + char + "\x01")  # placed after escaping, out of the brace clean-up
+    chars: list[str] = []
+    for macro, char in _SYMBOLS.items():  # each kept as \x00N\x01 (digits: untouched by the escaping and by
+        while macro in out:               # the brace clean-up), put back at the end
+            out = out.replace(macro, f"\x00{len(chars)}\x01", 1)
+            chars.append(char)
     out = html.escape(out, quote=False)
     out = re.sub(r"\\\\(\[[^\]]*\])?", "<br>", out)
     out = re.sub(r"\\newline\b ?", "<br>", out)
@@ -39,7 +42,7 @@ def _text(latex: str) -> str:
         out = re.sub(r"\\(" + "|".join(_STYLES) + r")\{([^{}]*)\}",
                      lambda m: f"<{_STYLES[m[1]]}>{m[2]}</{_STYLES[m[1]]}>", out)
     out = re.sub(r"(?<!\\)[{}]", "", out)  # grouping braces
-    return re.sub("\x00(.)\x01", lambda m: html.escape(m[1], quote=False), out, flags=re.S)
+    return re.sub("\x00([0-9]+)\x01", lambda m: html.escape(chars[int(m[1])], quote=False), out)
 
 
 def inline_html(latex: str | None) -> str:

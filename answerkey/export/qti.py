@@ -188,12 +188,16 @@ def assessment(name: str, title: str, entries: list[dict], quiz_id: str) -> byte
         key = f"{name}/{ref}"
         if first["type"] == "cloze" and not all(isinstance(e["value"], int) and e["tolerance"] == 0
                                                 for _, q in variants for e in q["entries"]):
-            for n, e in enumerate(first["entries"]):  # a group per number: Canvas has no numeric blanks
-                group = _group(top, f"{key}/{e['label']}", f"{title}: {ref} {e['label']}", first["points"] / len(first["entries"]))
+            # a group per number (Canvas has no numeric blanks), by its label: a shape that a draw changes
+            # (a pooling's stride) gives the variants different entries, each asked in its own label's group
+            labels: list[str] = []
+            for _, q in variants:
+                labels += [e["label"] for e in q["entries"] if e["label"] not in labels]
+            for label in labels:
+                group = _group(top, f"{key}/{label}", f"{title}: {ref} {label}", first["points"] / len(labels))
                 for entry, q in variants:
-                    mine = q["entries"][n]
-                    numerical(group, q, mine, entry, f"{key}/{mine['label']}",
-                              f"<p><b>{html.escape(mine['label'])}</b>:</p>")
+                    for mine in (e for e in q["entries"] if e["label"] == label):
+                        numerical(group, q, mine, entry, f"{key}/{label}", f"<p><b>{html.escape(label)}</b>:</p>")
             continue
         group = _group(top, key, f"{title}: {ref}", first["points"])
         for entry, q in variants:
