@@ -130,10 +130,10 @@ def test_a_course_templates_folder_still_works(tmp_path, extra, batched, monkeyp
     calls = []
     real = texbatch.compile_batch
     monkeypatch.setattr(texbatch, "compile_batch", lambda *a: calls.append(real(*a)) or calls[-1])
-    result = build.run(spec_file(tmp_path), build.Options(out=tmp_path, variants=2, seed=1, jobs=1,
+    result = build.run(spec_file(tmp_path), build.Options(out=tmp_path, variants=2, seed=1, jobs=1, sheet="both",
                                                          templates=str(own)))
     assert result.built == 2 and not result.failures
-    assert [c is not None for c in calls] == [batched]
+    assert [c is not None for c in calls] == [batched] * 2  # a batch per variant (its key and question sheet)
     folder = tmp_path / "quiz-variants"
     for seed in (1, 2):
         assert "Course CS101" in texts(folder / f"quiz-seed{seed}.pdf")[0]

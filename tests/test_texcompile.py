@@ -294,9 +294,9 @@ def test_variants_compile_through_the_format(tmp_path, monkeypatch, batched):
     spec = Path(__file__).resolve().parent.parent / "problems" / "dl-hw2.yaml"
     result = build.run(spec, build.Options(out=tmp_path, variants=2, seed=3, jobs=1, sheet="both"))
     assert result.built == 2 and used == ([] if batched else [True] * 4)
-    if batched:  # one TeX run from the format for the four sheets (and answers.pdf's two passes)
+    if batched:  # a TeX run from the format per batch (a variant's key and sheet: two variants, two batches)
         assert [c for c in runs if "batch.tex" in c] == [["pdflatex", "-fmt=answerkey",
-                                                          *texcompile._command("batch")[1:]]]
+                                                          *texcompile._command("batch")[1:]]] * 2
     for pdf in (tmp_path / "dl-hw2-variants").glob("dl-hw2-seed*.pdf"):
         assert "Deep Learning hw wr 2" in text_of(pdf.read_bytes())
 
