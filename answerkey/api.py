@@ -86,7 +86,7 @@ def build(spec, *, name: str | None = None, **options) -> Build:
         values["roster"] = str(values["roster"])
     if values.get("variants") is not None and values.get("roster") is not None:
         raise UsageError("variants and roster cannot be used together")
-    opts = buildmod.Options(**values)
+    opts = buildmod.Options(**values, keep_answers=True)
     if isinstance(spec, dict):
         label = name or "spec"
         text = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)

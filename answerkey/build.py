@@ -90,6 +90,7 @@ class Options:
     templates: str | None = None  # --templates DIR: the course's own templates, by name
     fragments: bool = False  # --fragments: NAME.problems/N.tex per problem and preamble.tex
     language: str | None = None  # --language: overrides the spec's language:
+    keep_answers: bool = False  # every variant's answers.json as data in Result.answers (the Python API)
     exports: list[str] = field(default_factory=list)  # --export moodle,qti,gradescope (answerkey/export)
 
 
@@ -383,7 +384,8 @@ def run_variants(base, name, plan, options: Options, result: Result,
             if failure:
                 return variant, None, [], None, failure
             try:
-                return variant, (master_row(variant, spec, solutions), outputs.answers_data(spec, solutions)), \
+                return variant, (master_row(variant, spec, solutions),
+                                 outputs.answers_data(spec, solutions) if options.keep_answers else None), \
                     write(files), entry, None
             except AnswerkeyError as exc:
                 return variant, None, [], None, (str(exc), exc.exit_code)
@@ -403,7 +405,9 @@ def run_variants(base, name, plan, options: Options, result: Result,
                                **({"student_id": variant.student.id} if variant.student else {}),
                                "error": failure[0]})
             else:
-                row, result.answers[variant.number] = row
+                row, answers = row
+                if answers is not None:
+                    result.answers[variant.number] = answers
                 rows[variant.number] = row
                 result.written.extend(written)
                 if entry is not None:
