@@ -80,7 +80,7 @@ class RunFolder:
     def commit(self, manifest: dict) -> None:
         files = sorted(p for p in self.path.rglob("*") if p.is_file())
         listing = [{"path": p.relative_to(self.path).as_posix(), "bytes": p.stat().st_size,
-                    "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in files]
+                    "sha256": _sha256(p)} for p in files]
         atomic_write(self.path / "manifest.json",
                      json.dumps({**manifest, "files": listing}, ensure_ascii=False, indent=2) + "\n")
         replace_folder(self.path, self.target)
@@ -90,6 +90,15 @@ class RunFolder:
         if not self.dry and not self.done:
             shutil.rmtree(self.path, ignore_errors=True)
         return False
+
+
+def _sha256(path: Path) -> str:
+    """A file's SHA-256, read a piece at a time (the print files of a large roster are tens of MB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for piece in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(piece)
+    return digest.hexdigest()
 
 
 def _remove_abandoned(parent: Path, name: str) -> None:
