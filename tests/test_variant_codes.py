@@ -8,14 +8,17 @@ import json
 
 from pypdf import PdfReader
 
+import pytest
+
 from answerkey.build import Options, run
 from answerkey.variants import variant_code
 
 
-def test_every_page_of_every_variant_carries_its_code(tmp_path):
+@pytest.mark.parametrize("layout", ["article", "exam"])
+def test_every_page_of_every_variant_carries_its_code(tmp_path, layout):
     roster = tmp_path / "roster.csv"
     roster.write_text("id,name\n2024001,Kim Minji\n2024002,Lee Jun\n", encoding="utf-8")
-    result = run("problems/dl-hw2.yaml", Options(out=tmp_path, roster=str(roster), sheet="both"))
+    result = run("problems/dl-hw2.yaml", Options(out=tmp_path, roster=str(roster), sheet="both", layout=layout))
     assert result.exit_code == 0
     folder = tmp_path / "dl-hw2-roster"
     rows = list(csv.DictReader((folder / "answers.csv").open(encoding="utf-8")))
