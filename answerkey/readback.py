@@ -318,7 +318,7 @@ def _check_one(problem, number, line: Line, item: Shown, ctx, rng, record: Recor
     claimed = None
     if (line.check or line.value is not None) and line.meaning is not None and not verify._is_name(line.meaning):
         claimed = line.meaning
-    (first_rel, lhs), rest = main[0], main[1:]
+    (_, lhs), rest = main[0], main[1:]
     if rest and rest[0][0] == ":=":  # a definition: the name means what it is defined as
         if not isinstance(lhs, (reader.Fresh,)):
             raise _fail(problem, number, line, text, "a name defined with := is already in use")

@@ -3,7 +3,6 @@ from pathlib import Path
 
 import yaml
 
-from answerkey import verify
 from answerkey.build import load_spec, solve_all
 
 

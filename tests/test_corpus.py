@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from answerkey.build import canonical, load_base
 from answerkey.errors import AnswerkeyError
-from answerkey.loader import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted((ROOT / "tests" / "specs").glob("*.yaml"))

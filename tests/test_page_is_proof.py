@@ -5,7 +5,6 @@ says so: nothing unread) and its answers equal to values worked out here by hand
 error at its field (exit 1 or 2, no traceback)."""
 from __future__ import annotations
 
-import random
 import subprocess
 import sys
 from pathlib import Path

@@ -55,7 +55,6 @@ def test_default_key_pdf_reads_back(tmp_path):
 
 def test_set_override_reaches_pdf_and_answers(tmp_path):
     text, answers = build(tmp_path, "--set", "4.inputs.z=7")
-    flat = squash(text)
     for label, value in (("a", "35"), ("b", "−14"), ("c", "−10"), ("d", "7")):
         assert f"∴{label}={value}" in lines_of(text), label
     bp = answers["problems"][3]["answers"]

@@ -193,7 +193,7 @@ def test_tex_input_in_a_statement_is_refused(tmp_path):
     line, _ = position(STATEMENT_SPEC, "\\input")
     msg = one_error(path)
     assert msg.startswith(f"{path}:{line}:")
-    assert f"problem 1 (tex): statement: the TeX command \\input is not allowed in a statement" in msg
+    assert "problem 1 (tex): statement: the TeX command \\input is not allowed in a statement" in msg
 
 
 def test_tex_input_in_a_statement_has_line_and_column(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 from answerkey import mathobj as mo, rules
-from answerkey.build import load_spec, solve_all
+from answerkey.build import load_spec
 from answerkey.errors import VerificationError
 from answerkey.verify import verify
 

@@ -36,7 +36,6 @@ def confirm(problem, solution) -> list[str]:
         rate = mpmath.mpf(sp.N(lr.subs(lr_sub), 30))
         values = [lr_sub.get(d, v) for d, v in zip(data, random_point(rng, len(data)))]
         point = [mpmath.mpf(sp.N(info["at"][v], 30)) for v in variables]
-        names = [str(v) for v in variables]
         for t in range(problem.fields.steps):
             grad = [central_difference(lambda *p: fn(*p, *values), point, i) for i in range(len(point))]
             if any(not agree(one_sided(lambda *p: fn(*p, *values), point, i, 1),
