@@ -19,7 +19,6 @@ import yaml
 
 from . import loader
 from . import build as buildmod  # the pipeline (answerkey.build, which is also callable: this function)
-from .errors import UsageError
 
 _OPTIONS = {  # the keyword: (Options field, what it is)
     "out": ("out", "the output folder (default build/)"),
@@ -84,8 +83,6 @@ def build(spec, *, name: str | None = None, **options) -> Build:
         values["out"] = Path(values["out"])
     if values.get("roster") is not None:
         values["roster"] = str(values["roster"])
-    if values.get("variants") is not None and values.get("roster") is not None:
-        raise UsageError("variants and roster cannot be used together")
     opts = buildmod.Options(**values, keep_answers=True)
     if isinstance(spec, dict):
         label = name or "spec"

@@ -45,7 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import draws, export, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texbatch, texcheck, texcompile, variants as variantmod, verify
+from . import __version__, draws, export, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texbatch, texcheck, texcompile, variants as variantmod, verify
 from .errors import AnswerkeyError, CannotDerive, Collector, SpecError, UsageError, VerificationError
 
 SHEETS = ("key", "questions", "both")
@@ -291,6 +291,8 @@ def run(path: str | Path, options: Options, document: loader.Document | None = N
     `document`: the spec already read (answerkey.build of a dict), `path` then only names it."""
     if options.sheet not in SHEETS:
         raise UsageError(f"--sheet must be one of {', '.join(SHEETS)}")
+    if options.variants and options.roster:
+        raise UsageError("--variants and --roster cannot be used together")
     name = specmod.spec_name(path)
     options.exports = export.parse(options.exports)
     if "gradescope" in options.exports and not options.pdf:
@@ -322,7 +324,8 @@ def run(path: str | Path, options: Options, document: loader.Document | None = N
         if plan[0].seed is not None:                           # --seed: the same problems, drawn
             spec, solutions = variantmod.realize(base, name, plan[0], solve_one, _shared(spec, solutions))
         result = Result(spec, solutions)
-        result.answers[1] = outputs.answers_data(spec, solutions)
+        if options.keep_answers:
+            result.answers[1] = outputs.answers_data(spec, solutions)
         if options.check_only:
             return result
         files = produce(spec, solutions, options, Path(options.out), name + plan[0].stem_suffix, tex)  # in memory
@@ -431,7 +434,7 @@ def run_variants(base, name, plan, options: Options, result: Result,
         if options.exports:
             result.written.extend(write(export.files(options.exports, name, result.spec.title,
                                                      [entries[k] for k in sorted(entries)], directory)))
-        folder.commit(manifest={"spec": result.spec.file, "answerkey": _version(),
+        folder.commit(manifest={"spec": result.spec.file, "answerkey": __version__,
                                 "run": "roster" if options.roster else "variants",
                                 **({"roster": str(options.roster)} if options.roster else
                                    {"count": len(plan), "first_seed": plan[0].seed}),
@@ -440,12 +443,6 @@ def run_variants(base, name, plan, options: Options, result: Result,
                                 "failed": failed, "sheets": sheets})
     result.written = [target / p.relative_to(directory) for p in result.written]
     return result
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def _nonzero(tolerance) -> bool:

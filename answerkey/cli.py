@@ -83,9 +83,6 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
     from .build import Options, run
     from .errors import AnswerkeyError, SpecError, TexError, VerificationError
 
-    if args.variants and args.roster:
-        print(f"{prog}: error: --variants and --roster cannot be used together", file=sys.stderr)
-        return 1
     options = Options(out=Path(args.out), sets=args.sets, pdf=not args.no_pdf, check_only=args.check,
                       show_rules=not args.no_rules, show_checks=not args.no_checks, sheet=args.sheet,
                       seed=args.seed, variants=args.variants, roster=args.roster, jobs=args.jobs,

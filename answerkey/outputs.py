@@ -23,7 +23,16 @@ from .printer import tex
 
 
 def _umask() -> int:
-    """The process's umask (read by setting it, then put back)."""
+    """The process's umask: read from /proc where it can be (setting it to read it would, for a moment, be
+    the umask of files another thread makes: the print files are written beside the master table), else set
+    and put back."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
