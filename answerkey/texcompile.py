@@ -129,6 +129,8 @@ def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:
                               timeout=TIMEOUT, stdin=subprocess.DEVNULL, errors="replace")
     except subprocess.TimeoutExpired:
         raise _timed_out() from None
+    except FileNotFoundError:  # no pdflatex (a batch's run asks TeX without tex_available first)
+        raise _missing() from None
 
 
 def _start(cmd: list[str], folder: str) -> subprocess.Popen:

@@ -156,3 +156,12 @@ def test_cut_refuses_what_cannot_share_a_run():
         "\\documentclass{article}\n%endofdump\n", "\\title{A}\n", "Hi\n")
     assert texbatch.cut("\\documentclass{article}\n\\begin{document}\nHi\n\\end{document}\n") is None
     assert texbatch.cut(head + "\\usepackage{x}\n\\begin{document}\nHi\n\\end{document}\n") is None
+
+
+def test_without_tex_a_batch_reports_tex_missing(tmp_path, monkeypatch):
+    """No pdflatex on PATH: each sheet of a batch says TeX is missing (as a key alone does), no traceback."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    text = "\\documentclass{article}\n%endofdump\n\\begin{document}\nHi\n\\end{document}\n"
+    pdfs, _ = texbatch.typeset([texbatch.Pending(text, "a", {}), texbatch.Pending(text, "b", {}, "questions")],
+                               None)
+    assert [isinstance(p, TexError) and "TeX is missing" in str(p) for p in pdfs] == [True, True]
