@@ -465,11 +465,13 @@ def _combine(directory: Path, wanted: dict) -> list[Path]:
                     idents[sheet].update(hashlib.md5(data).digest() + f"{start}-{end};".encode())
                     cursor[sheet] += 1
             del source, data
+        from . import outputs
+
         out = []
         for sheet in wanted:
             writers[sheet].close(first, idents[sheet].digest())
             handles[sheet].close()
-            os.chmod(handles[sheet].name, 0o644)
+            os.chmod(handles[sheet].name, 0o666 & ~outputs._umask())  # as outputs.atomic_write's files
             os.replace(handles[sheet].name, directory / PRINTS[sheet])
             out.append(directory / PRINTS[sheet])
         return out
