@@ -43,13 +43,7 @@ def _problem_at(tex_text: str, line_no: int) -> str | None:
     return current
 
 
-def first_error(log: str) -> tuple[int | None, str]:
-    """The line and message of the first error in a TeX log (with TeX's `l.N` context, in brackets)."""
-    line, message, context = _first_error(log)
-    return line, message + (f" [l.{line} {context}]" if context is not None else "")
-
-
-def _first_error(log: str) -> tuple[int | None, str, str | None]:
+def first_error(log: str) -> tuple[int | None, str, str | None]:
     """The first error of a TeX log: its line of the .tex, TeX's message, and the text of that line TeX had
     read when it stopped (the log's `l.N <text>`), or None."""
     lines = log.splitlines()
@@ -82,7 +76,7 @@ def failure(tex_text: str, name: str, log: str, problems: dict[str, str] | None 
     """The TexError of a failed run: the problem whose lines TeX stopped in and, for a line that came from
     an instructor's text, that field's own file:line:col; TeX's message and line quoted; the .tex is not
     written (a failed build writes nothing)."""
-    line, message, context = _first_error(log)
+    line, message, context = first_error(log)
     number = _problem_at(tex_text, line) if line else None
     where = (problems or {}).get(number, f"problem {number}") if number else "the document"
     quoted = f"! {message}" + (f" l.{line} {context}" if context is not None else "")
