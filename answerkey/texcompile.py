@@ -178,17 +178,23 @@ class Preloaded:
     path: str
 
 
+def preloaded_command(preloaded: Preloaded, folder: str | Path, name: str) -> list[str]:
+    """The format put in `folder` (linked, else copied) and the command that compiles `name`.tex from it
+    (the .tex then holds only what follows the preamble)."""
+    try:
+        os.symlink(preloaded.path, Path(folder) / "answerkey.fmt")
+    except OSError:
+        shutil.copy(preloaded.path, Path(folder) / "answerkey.fmt")
+    return ["pdflatex", "-fmt=answerkey", *_command(name)[1:]]
+
+
 def _compile_preloaded(tex_text: str, name: str, preloaded: Preloaded) -> bytes | None:
     """The PDF of tex_text from the format (TeX reads only what follows the preamble); None on failure."""
     with tempfile.TemporaryDirectory(prefix="answerkey-tex-") as tmp:
-        try:
-            os.symlink(preloaded.path, Path(tmp) / "answerkey.fmt")
-        except OSError:
-            shutil.copy(preloaded.path, Path(tmp) / "answerkey.fmt")
+        command = preloaded_command(preloaded, tmp, name)
         (Path(tmp) / f"{name}.tex").write_text(tex_text[len(preloaded.preamble):], encoding="utf-8")
         pdf = Path(tmp) / f"{name}.pdf"
-        return pdf.read_bytes() if _run(["pdflatex", "-fmt=answerkey", *_command(name)[1:]], tmp).returncode == 0 \
-            and pdf.exists() else None
+        return pdf.read_bytes() if _run(command, tmp).returncode == 0 and pdf.exists() else None
 
 
 class _Background:
