@@ -35,7 +35,6 @@ import io
 import math
 import os
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,12 +125,8 @@ def compile_batch(pending: Sequence[Pending], preloaded: texcompile.Preloaded | 
     with tempfile.TemporaryDirectory(prefix="answerkey-batch-") as tmp:
         folder = Path(tmp)
         if preloaded is not None and preloaded.preamble == preamble:
-            try:
-                os.symlink(preloaded.path, folder / "answerkey.fmt")
-            except OSError:
-                shutil.copy(preloaded.path, folder / "answerkey.fmt")
+            command = texcompile.preloaded_command(preloaded, tmp, "batch")
             (folder / "batch.tex").write_text(rest, encoding="utf-8")
-            command = ["pdflatex", "-fmt=answerkey", *texcompile._command("batch")[1:]]
         else:
             (folder / "batch.tex").write_text(preamble + rest, encoding="utf-8")
             command = texcompile._command("batch")
@@ -465,11 +460,13 @@ def _combine(directory: Path, wanted: dict) -> list[Path]:
                     idents[sheet].update(hashlib.md5(data).digest() + f"{start}-{end};".encode())
                     cursor[sheet] += 1
             del source, data
+        from . import outputs
+
         out = []
         for sheet in wanted:
             writers[sheet].close(first, idents[sheet].digest())
             handles[sheet].close()
-            os.chmod(handles[sheet].name, 0o644)
+            os.chmod(handles[sheet].name, 0o666 & ~outputs._umask())  # as outputs.atomic_write's files
             os.replace(handles[sheet].name, directory / PRINTS[sheet])
             out.append(directory / PRINTS[sheet])
         return out

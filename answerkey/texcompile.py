@@ -43,13 +43,7 @@ def _problem_at(tex_text: str, line_no: int) -> str | None:
     return current
 
 
-def first_error(log: str) -> tuple[int | None, str]:
-    """The line and message of the first error in a TeX log (with TeX's `l.N` context, in brackets)."""
-    line, message, context = _first_error(log)
-    return line, message + (f" [l.{line} {context}]" if context is not None else "")
-
-
-def _first_error(log: str) -> tuple[int | None, str, str | None]:
+def first_error(log: str) -> tuple[int | None, str, str | None]:
     """The first error of a TeX log: its line of the .tex, TeX's message, and the text of that line TeX had
     read when it stopped (the log's `l.N <text>`), or None."""
     lines = log.splitlines()
@@ -82,7 +76,7 @@ def failure(tex_text: str, name: str, log: str, problems: dict[str, str] | None 
     """The TexError of a failed run: the problem whose lines TeX stopped in and, for a line that came from
     an instructor's text, that field's own file:line:col; TeX's message and line quoted; the .tex is not
     written (a failed build writes nothing)."""
-    line, message, context = _first_error(log)
+    line, message, context = first_error(log)
     number = _problem_at(tex_text, line) if line else None
     where = (problems or {}).get(number, f"problem {number}") if number else "the document"
     quoted = f"! {message}" + (f" l.{line} {context}" if context is not None else "")
@@ -129,6 +123,8 @@ def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:
                               timeout=TIMEOUT, stdin=subprocess.DEVNULL, errors="replace")
     except subprocess.TimeoutExpired:
         raise _timed_out() from None
+    except FileNotFoundError:  # no pdflatex (a batch's run asks TeX without tex_available first)
+        raise _missing() from None
 
 
 def _start(cmd: list[str], folder: str) -> subprocess.Popen:
@@ -182,17 +178,23 @@ class Preloaded:
     path: str
 
 
+def preloaded_command(preloaded: Preloaded, folder: str | Path, name: str) -> list[str]:
+    """The format put in `folder` (linked, else copied) and the command that compiles `name`.tex from it
+    (the .tex then holds only what follows the preamble)."""
+    try:
+        os.symlink(preloaded.path, Path(folder) / "answerkey.fmt")
+    except OSError:
+        shutil.copy(preloaded.path, Path(folder) / "answerkey.fmt")
+    return ["pdflatex", "-fmt=answerkey", *_command(name)[1:]]
+
+
 def _compile_preloaded(tex_text: str, name: str, preloaded: Preloaded) -> bytes | None:
     """The PDF of tex_text from the format (TeX reads only what follows the preamble); None on failure."""
     with tempfile.TemporaryDirectory(prefix="answerkey-tex-") as tmp:
-        try:
-            os.symlink(preloaded.path, Path(tmp) / "answerkey.fmt")
-        except OSError:
-            shutil.copy(preloaded.path, Path(tmp) / "answerkey.fmt")
+        command = preloaded_command(preloaded, tmp, name)
         (Path(tmp) / f"{name}.tex").write_text(tex_text[len(preloaded.preamble):], encoding="utf-8")
         pdf = Path(tmp) / f"{name}.pdf"
-        return pdf.read_bytes() if _run(["pdflatex", "-fmt=answerkey", *_command(name)[1:]], tmp).returncode == 0 \
-            and pdf.exists() else None
+        return pdf.read_bytes() if _run(command, tmp).returncode == 0 and pdf.exists() else None
 
 
 class _Background:

@@ -156,3 +156,32 @@ def test_cut_refuses_what_cannot_share_a_run():
         "\\documentclass{article}\n%endofdump\n", "\\title{A}\n", "Hi\n")
     assert texbatch.cut("\\documentclass{article}\n\\begin{document}\nHi\n\\end{document}\n") is None
     assert texbatch.cut(head + "\\usepackage{x}\n\\begin{document}\nHi\n\\end{document}\n") is None
+
+
+def test_without_tex_a_batch_reports_tex_missing(tmp_path, monkeypatch):
+    """No pdflatex on PATH: each sheet of a batch says TeX is missing (as a key alone does), no traceback."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    text = "\\documentclass{article}\n%endofdump\n\\begin{document}\nHi\n\\end{document}\n"
+    pdfs, _ = texbatch.typeset([texbatch.Pending(text, "a", {}), texbatch.Pending(text, "b", {}, "questions")],
+                               None)
+    assert [isinstance(p, TexError) and "TeX is missing" in str(p) for p in pdfs] == [True, True]
+
+
+def test_print_files_follow_the_umask(tmp_path):
+    """all-keys.pdf of a roster carries students' names: under umask 077 it is the owner's alone, as every
+    other file of the run (outputs.atomic_write)."""
+    import os
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    with open(tmp_path / ".batch-00000.pdf", "wb") as handle:
+        writer.write(handle)
+    previous = os.umask(0o077)
+    try:
+        written = texbatch.print_files(tmp_path, [[("key", tmp_path / ".batch-00000.pdf", 0, 1)]])
+    finally:
+        os.umask(previous)
+    assert written == [tmp_path / "all-keys.pdf"] and len(PdfReader(written[0]).pages) == 1
+    assert (written[0].stat().st_mode & 0o777) == 0o600
