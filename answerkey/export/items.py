@@ -39,6 +39,16 @@ def numbers(label: str, record: dict) -> list[dict]:
     return entries(value, (), record["tolerance"])
 
 
+def by_ref(entries: list[dict]) -> dict[str, list[tuple[dict, dict]]]:
+    """Every variant's question of each problem part, {ref: [(entry, question)]}, the parts in the order
+    they first appear and the variants in the entries' order."""
+    out: dict[str, list[tuple[dict, dict]]] = {}
+    for entry in entries:
+        for q in entry["questions"]:
+            out.setdefault(q["ref"], []).append((entry, q))
+    return out
+
+
 def question(spec, problem, solution, view: dict, image: tuple | None) -> dict:
     """The export's question for one problem part: plain data."""
     records = {label: outputs.answer_record(a, problem.tolerance) for label, a in solution.answers.items()}
