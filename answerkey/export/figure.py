@@ -15,10 +15,10 @@ MARGIN = 8  # pixels of white kept around the ink
 
 
 def png(spec, figure: dict, preloaded=None) -> bytes:
-    pdf = texcompile.compile_pdf(render.render_figure(spec, figure), "figure", preloaded=preloaded)
-    if shutil.which("pdftoppm") is None:
+    if shutil.which("pdftoppm") is None:  # before TeX's work, not after it
         raise TexError("pdftoppm is missing: it draws the figures of --export moodle and qti as PNG "
                        "(install poppler-utils)")
+    pdf = texcompile.compile_pdf(render.render_figure(spec, figure), "figure", preloaded=preloaded)
     with tempfile.TemporaryDirectory(prefix="answerkey-figure-") as tmp:
         source = Path(tmp) / "figure.pdf"
         source.write_bytes(pdf)

@@ -30,12 +30,6 @@ def layout(readers: list) -> list[int]:
     return [max(end - first for first, end in ranges) for ranges in zip(*shapes)]
 
 
-def pages_per_student(entries: list[dict]) -> int:
-    from pypdf import PdfReader
-
-    return sum(layout([PdfReader(io.BytesIO(e["gradescope"])) for e in entries]))
-
-
 def merged(name: str, title: str, entries: list[dict]) -> bytes:
     from pypdf import PdfReader, PdfWriter  # a dependency (pyproject.toml), imported when it is used
 

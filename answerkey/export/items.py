@@ -4,7 +4,7 @@ HTML with MathJax math, its figure as a PNG), its answers as answers.json record
 answer_record) with a tolerance for numbers, and the key's worked solution as feedback.
 
     {"variant", "seed", "code", "student_id", "student_name",
-     "questions": [{"ref", "label", "points", "type", "statement", "after", "image", "answers", "options",
+     "questions": [{"ref", "label", "points", "type", "statement", "after", "image", "entries", "options",
                     "feedback"}],
      "gradescope": the Gradescope sheet's PDF (bytes) or None}
 
@@ -18,33 +18,35 @@ from .latexhtml import html_of, inline_html, math_html
 CHOICE_KINDS = {"choice": "multichoice", "true_false": "truefalse"}
 
 
-def tolerance(record: dict, value) -> float:
-    """The absolute tolerance of a numeric answer: what answers.json records (`tolerance`: the problem's
-    tolerance:, whole numbers exact; outputs.tolerance), for a record made without one the same rule at 1%."""
-    given = record.get("tolerance")
-    if given is not None:
-        return float(given)
-    return float(outputs.tolerance(value, "1%"))
-
-
 def numbers(label: str, record: dict) -> list[dict]:
     """The numeric entries of an answer: a scalar is one, a vector or matrix one per entry (label[i],
-    label[i,j], counted from 1 as in the key); [] when the answer is not numeric."""
+    label[i,j], counted from 1 as in the key), each with its absolute tolerance as answers.json records it
+    (the problem's tolerance:, whole numbers exact: outputs.tolerance, of the same shape as the value); []
+    when the answer is not numeric."""
     value = record.get("value")
     if value is None:
         return []
-    given = record.get("tolerance")
 
     def entries(v, index, tol):
         if isinstance(v, list):
             out = []
             for i, item in enumerate(v):
-                out += entries(item, index + (i + 1,), tol[i] if isinstance(tol, list) else tol)
+                out += entries(item, index + (i + 1,), tol[i])
             return out
         name = label + (f"[{','.join(map(str, index))}]" if index else "")
-        return [{"label": name, "value": v, "tolerance": tolerance({"tolerance": tol}, v)}]
+        return [{"label": name, "value": v, "tolerance": float(tol)}]
 
-    return entries(value, (), given)
+    return entries(value, (), record["tolerance"])
+
+
+def by_ref(entries: list[dict]) -> dict[str, list[tuple[dict, dict]]]:
+    """Every variant's question of each problem part, {ref: [(entry, question)]}, the parts in the order
+    they first appear and the variants in the entries' order."""
+    out: dict[str, list[tuple[dict, dict]]] = {}
+    for entry in entries:
+        for q in entry["questions"]:
+            out.setdefault(q["ref"], []).append((entry, q))
+    return out
 
 
 def question(spec, problem, solution, view: dict, image: tuple | None) -> dict:
@@ -64,8 +66,6 @@ def question(spec, problem, solution, view: dict, image: tuple | None) -> dict:
         (problem.group.points / problem.group.count if problem.group and problem.group.points else 1)
     return {"ref": problem.ref, "label": problem.label, "points": float(points), "type": kind,
             "statement": statement, "after": after, "image": image,
-            "answers": [{"label": label, "latex": r["latex"], "description": solution.answers[label].description,
-                         "numbers": numbers(label, r)} for label, r in records.items()],
             "entries": entries, "options": options, "feedback": worked_solution(problem, solution, records)}
 
 

@@ -15,11 +15,18 @@ import html
 import xml.etree.ElementTree as ET
 
 from .. import lang
+from .items import by_ref
 
 
 def number(value) -> str:
     """A number exactly as answers.json has it (an int as itself, a float by its shortest round trip)."""
     return str(value) if isinstance(value, int) else repr(float(value))
+
+
+def document(root) -> bytes:
+    """An XML file's bytes: indented, with its declaration (double-quoted) and a final newline."""
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
 
 
 def _text(parent, tag: str, text: str, html_format: bool = False, **attrs):
@@ -41,10 +48,8 @@ def _body(q: dict) -> str:
 
 def _blanks(q: dict) -> str:
     """The cloze blanks: one NUMERICAL sub-question per number, labelled as the key labels it."""
-    out = []
-    for i, e in enumerate(q["entries"]):
-        out.append(f"<b>{html.escape(e['label'])}</b>: {{1:NUMERICAL:={number(e['value'])}:{number(e['tolerance'])}}}")
-    return "<p>" + "<br>".join(out) + "</p>"
+    return "<p>" + "<br>".join(f"<b>{html.escape(e['label'])}</b>: {{1:NUMERICAL:={number(e['value'])}:"
+                               f"{number(e['tolerance'])}}}" for e in q["entries"]) + "</p>"
 
 
 def question(parent, name: str, q: dict, entry: dict) -> None:
@@ -95,19 +100,11 @@ def question(parent, name: str, q: dict, entry: dict) -> None:
 
 def quiz(name: str, title: str, entries: list[dict]) -> bytes:
     root = ET.Element("quiz")
-    refs: list[str] = []
-    for entry in entries:
-        for q in entry["questions"]:
-            if q["ref"] not in refs:
-                refs.append(q["ref"])
-    for ref in refs:
+    for ref, variants in by_ref(entries).items():
         category = ET.SubElement(root, "question", type="category")
         _text(category, "category", f"$course$/{name}/{ref}")
         _text(category, "info", html.escape(f"{title}: {lang.WORDS['problem']} {ref}, one question per variant"),
               html_format=True)
-        for entry in entries:
-            for q in entry["questions"]:
-                if q["ref"] == ref:
-                    question(root, name, q, entry)
-    ET.indent(root)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+        for entry, q in variants:
+            question(root, name, q, entry)
+    return document(root)

@@ -21,7 +21,8 @@ import io
 import xml.etree.ElementTree as ET
 import zipfile
 
-from .moodle import number
+from .items import by_ref
+from .moodle import document, number
 
 QTI = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 MEDIA = "web_resources/Uploaded Media"
@@ -179,11 +180,7 @@ def assessment(name: str, title: str, entries: list[dict], quiz_id: str) -> byte
     ET.SubElement(field, "fieldlabel").text = "cc_maxattempts"
     ET.SubElement(field, "fieldentry").text = "1"
     top = ET.SubElement(test, "section", ident="root_section")
-    refs: list[str] = []
-    for entry in entries:
-        refs += [q["ref"] for q in entry["questions"] if q["ref"] not in refs]
-    for ref in refs:
-        variants = [(entry, q) for entry in entries for q in entry["questions"] if q["ref"] == ref]
+    for ref, variants in by_ref(entries).items():
         first = variants[0][1]
         key = f"{name}/{ref}"
         if first["type"] == "cloze" and not all(isinstance(e["value"], int) and e["tolerance"] == 0
@@ -209,8 +206,7 @@ def assessment(name: str, title: str, entries: list[dict], quiz_id: str) -> byte
                 essay(group, q, entry, key)
             else:
                 choice(group, q, entry, key)
-    ET.indent(root)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+    return document(root)
 
 
 def _quiz_meta(title: str, quiz_id: str, points: float) -> bytes:
@@ -221,8 +217,7 @@ def _quiz_meta(title: str, quiz_id: str, points: float) -> bytes:
                       ("points_possible", f"{points:g}"), ("show_correct_answers", "true"),
                       ("allowed_attempts", "1"), ("available", "false")):
         ET.SubElement(root, tag).text = text
-    ET.indent(root)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+    return document(root)
 
 
 def _manifest(title: str, quiz_id: str, images: list[str]) -> bytes:
@@ -244,8 +239,7 @@ def _manifest(title: str, quiz_id: str, images: list[str]) -> bytes:
         res = ET.SubElement(resources, "resource", identifier=ident("image", quiz_id, n), type="webcontent",
                             href=f"{MEDIA}/{image}")
         ET.SubElement(res, "file", href=f"{MEDIA}/{image}")
-    ET.indent(root)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+    return document(root)
 
 
 def package(name: str, title: str, entries: list[dict]) -> bytes:
