@@ -18,6 +18,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Annotated, Union, get_args, get_origin
 
 import yaml
@@ -143,14 +144,25 @@ def defined_by_tex(name: str, preambles: tuple) -> bool | None:
 
 def preamble_texts(folders) -> tuple[str, ...]:
     """The preamble templates (preamble.tex, head.tex) of a search path of template folders (render.search_path):
-    their macros are the statements' too."""
+    their macros are the statements' too. Each file is read once while it is unchanged (every text of every
+    variant asks)."""
     out = []
     for folder in folders:
         for name in ("preamble.tex", "head.tex"):
             path = Path(folder) / name
-            if path.is_file():
-                out.append(path.read_text(encoding="utf-8", errors="replace"))
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            if S_ISREG(stat.st_mode):
+                out.append(_read(path, stat.st_mtime_ns, stat.st_size))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=32)
+def _read(path: Path, mtime_ns: int, size: int) -> str:
+    """A template's text (cached by its path, time and size: an edited file is read again)."""
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def _suggest(name: str, candidates: list[str]) -> str | None:
