@@ -108,38 +108,38 @@ def _fixed_preamble(text: str) -> str:
     return re.sub(r"\(\((.*?)\)\)", lambda m: "letter" if m.group(1).strip() == "paper" else "", text)
 
 
-_DEFINED: dict = {}  # (preamble, name) -> whether TeX knows it
-
-
 def defined_by_tex(name: str, preambles: tuple) -> bool | None:
     """Whether the command \\name is defined once the preamble is read, as TeX itself says (a fast run of the
     preamble alone, about a third of a second, cached); None without TeX or when the preamble fails."""
     from . import texcompile
 
-    preamble = next((_fixed_preamble(t) for t in preambles if "\\documentclass" in t), None)
+    preamble = next((t for t in preambles if "\\documentclass" in t), None)
     if preamble is None or not texcompile.tex_available():
         return None
-    key = (preamble, name)
-    if key not in _DEFINED:
-        import subprocess
-        import tempfile
+    return _probe(_fixed_preamble(preamble), name)
 
-        probe = preamble + "\n\\begin{document}\n\\typeout{ANSWERKEY-PROBE:\\ifdefined\\" + name + \
-            " yes\\else no\\fi}\n\\end{document}\n"
-        with tempfile.TemporaryDirectory(prefix="answerkey-probe-") as tmp:
-            (Path(tmp) / "probe.tex").write_text(probe, encoding="utf-8")
-            try:
-                proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-draftmode",
-                                       "-no-shell-escape", "probe.tex"], cwd=tmp, env=texcompile._environment(tmp),
-                                      capture_output=True, text=True, errors="replace", timeout=texcompile.TIMEOUT,
-                                      stdin=subprocess.DEVNULL)
-            except (OSError, subprocess.TimeoutExpired):
-                return None
-        m = re.search(r"ANSWERKEY-PROBE:(yes|no)", proc.stdout)
-        if m is None:
+
+@functools.lru_cache(maxsize=256)
+def _probe(preamble: str, name: str) -> bool | None:
+    """TeX's answer for defined_by_tex (None too is kept: a preamble that fails is not run again)."""
+    import subprocess
+    import tempfile
+
+    from . import texcompile
+
+    probe = preamble + "\n\\begin{document}\n\\typeout{ANSWERKEY-PROBE:\\ifdefined\\" + name + \
+        " yes\\else no\\fi}\n\\end{document}\n"
+    with tempfile.TemporaryDirectory(prefix="answerkey-probe-") as tmp:
+        (Path(tmp) / "probe.tex").write_text(probe, encoding="utf-8")
+        try:
+            proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-draftmode",
+                                   "-no-shell-escape", "probe.tex"], cwd=tmp, env=texcompile._environment(tmp),
+                                  capture_output=True, text=True, errors="replace", timeout=texcompile.TIMEOUT,
+                                  stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired):
             return None
-        _DEFINED[key] = m.group(1) == "yes"
-    return _DEFINED[key]
+    m = re.search(r"ANSWERKEY-PROBE:(yes|no)", proc.stdout)
+    return None if m is None else m.group(1) == "yes"
 
 
 def preamble_texts(folders) -> tuple[str, ...]:
