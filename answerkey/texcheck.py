@@ -195,8 +195,9 @@ def _what(frame: _Frame) -> str:
     return "{" if frame.kind == "{" else f"this {frame.kind}"
 
 
-def _unclosed(frame: _Frame, before: str | None = None) -> Fault:
-    """The fault of a frame left open (before `before` closes what holds it, or at the end of the text)."""
+def _unclosed(frame: _Frame, base: int, before: str | None = None) -> Fault:
+    """The fault of a frame left open (before `before` closes what holds it, or at the end of the text), at
+    its offset in the whole text (`base`: where the piece checked starts)."""
     if frame.kind == "env":
         message = f"\\begin{{{frame.name}}} without its \\end{{{frame.name}}}"
         hint = f"close it with \\end{{{frame.name}}}"
@@ -209,7 +210,7 @@ def _unclosed(frame: _Frame, before: str | None = None) -> Fault:
                                                                 if frame.kind == "$" else "")
     if before:
         message += f" (before the {before} that follows)"
-    return Fault(frame.offset, message, hint)
+    return Fault(base + frame.offset, message, hint)
 
 
 def check(text: str, known_: Known | None = None, words: bool = False) -> Fault | None:
@@ -290,9 +291,7 @@ def _check(text: str, known_: Known, base: int, mode: str) -> Fault | None:
                 return fault(at, "this } closes nothing", "remove it, or write \\} for a brace")
             return fault(at, f"this {shown} closes math that was not opened",
                          "open the math first" + (", or write \\$ for a dollar sign" if shown == "$" else ""))
-        inner = stack[-1]
-        f = _unclosed(inner, shown)
-        return Fault(base + f.offset, f.message, f.hint)
+        return _unclosed(stack[-1], base, shown)
 
     while i < n:
         c = text[i]
@@ -345,8 +344,7 @@ def _check(text: str, known_: Known, base: int, mode: str) -> Fault | None:
                             return fault(i, f"\\end{{{env}}} without \\begin{{{env}}}",
                                          f"open it with \\begin{{{env}}}, or remove the \\end")
                         else:
-                            f = _unclosed(stack[-1], f"\\end{{{env}}}")
-                            return Fault(base + f.offset, f.message, f.hint)
+                            return _unclosed(stack[-1], base, f"\\end{{{env}}}")
                     i = m.end()
                     pending = None
                     continue
@@ -434,8 +432,7 @@ def _check(text: str, known_: Known, base: int, mode: str) -> Fault | None:
             pending = None
         i += 1
     if stack:
-        f = _unclosed(stack[-1])
-        return Fault(base + f.offset, f.message, f.hint)
+        return _unclosed(stack[-1], base)
     return None
 
 
