@@ -177,7 +177,6 @@ def _unknown(name: str, known_: Known) -> bool:
     return not said if said is not None else known_.complete
 
 
-_OPENERS = {"$": "$", "$$": "$$", "\\(": "\\(", "\\[": "\\["}
 _CLOSE = {"$": "$", "$$": "$$", "\\(": "\\)", "\\[": "\\]", "{": "}"}
 
 
@@ -187,12 +186,6 @@ class _Frame:
     offset: int
     mode: str  # the mode to go back to when it closes
     name: str = ""  # an environment's
-
-
-def _what(frame: _Frame) -> str:
-    if frame.kind == "env":
-        return f"\\begin{{{frame.name}}}"
-    return "{" if frame.kind == "{" else f"this {frame.kind}"
 
 
 def _unclosed(frame: _Frame, base: int, before: str | None = None) -> Fault:
@@ -505,9 +498,7 @@ def sources(spec) -> list[Source]:
                               f"problem {p.group.number} ({p.group.id})"))
         if p.statement:
             out.append(Source(p.ref, "statement", p.statement, p.doc, p.path + ("statement",), p.label))
-        for path, text, _ in texts(p.fields):
-            if path and path[0] in ("statement", "id", "kind", "params", "where", "points"):
-                continue
+        for path, text, _ in texts(p.fields):  # the common fields (statement, id, ...) are not LaTeX()-marked
             out.append(Source(p.ref, ".".join(map(str, path)), text, p.doc, p.path + path, p.label))
     return out
 
