@@ -596,8 +596,6 @@ def _fields_tex(doc: Document, path: tuple, label: str, fields: BaseModel, error
     from . import texcheck
 
     for field_path, text, marker in texcheck.texts(fields):
-        if field_path[:1] == ("statement",):
-            continue
         diagnostic = latex_fault(doc, path + field_path, label, ".".join(map(str, field_path)), text,
                                  words=marker.words)
         if diagnostic is not None:

@@ -18,6 +18,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Annotated, Union, get_args, get_origin
 
 import yaml
@@ -107,50 +108,61 @@ def _fixed_preamble(text: str) -> str:
     return re.sub(r"\(\((.*?)\)\)", lambda m: "letter" if m.group(1).strip() == "paper" else "", text)
 
 
-_DEFINED: dict = {}  # (preamble, name) -> whether TeX knows it
-
-
 def defined_by_tex(name: str, preambles: tuple) -> bool | None:
     """Whether the command \\name is defined once the preamble is read, as TeX itself says (a fast run of the
     preamble alone, about a third of a second, cached); None without TeX or when the preamble fails."""
     from . import texcompile
 
-    preamble = next((_fixed_preamble(t) for t in preambles if "\\documentclass" in t), None)
+    preamble = next((t for t in preambles if "\\documentclass" in t), None)
     if preamble is None or not texcompile.tex_available():
         return None
-    key = (preamble, name)
-    if key not in _DEFINED:
-        import subprocess
-        import tempfile
+    return _probe(_fixed_preamble(preamble), name)
 
-        probe = preamble + "\n\\begin{document}\n\\typeout{ANSWERKEY-PROBE:\\ifdefined\\" + name + \
-            " yes\\else no\\fi}\n\\end{document}\n"
-        with tempfile.TemporaryDirectory(prefix="answerkey-probe-") as tmp:
-            (Path(tmp) / "probe.tex").write_text(probe, encoding="utf-8")
-            try:
-                proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-draftmode",
-                                       "-no-shell-escape", "probe.tex"], cwd=tmp, env=texcompile._environment(tmp),
-                                      capture_output=True, text=True, errors="replace", timeout=texcompile.TIMEOUT,
-                                      stdin=subprocess.DEVNULL)
-            except (OSError, subprocess.TimeoutExpired):
-                return None
-        m = re.search(r"ANSWERKEY-PROBE:(yes|no)", proc.stdout)
-        if m is None:
+
+@functools.lru_cache(maxsize=256)
+def _probe(preamble: str, name: str) -> bool | None:
+    """TeX's answer for defined_by_tex (None too is kept: a preamble that fails is not run again)."""
+    import subprocess
+    import tempfile
+
+    from . import texcompile
+
+    probe = preamble + "\n\\begin{document}\n\\typeout{ANSWERKEY-PROBE:\\ifdefined\\" + name + \
+        " yes\\else no\\fi}\n\\end{document}\n"
+    with tempfile.TemporaryDirectory(prefix="answerkey-probe-") as tmp:
+        (Path(tmp) / "probe.tex").write_text(probe, encoding="utf-8")
+        try:
+            proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-draftmode",
+                                   "-no-shell-escape", "probe.tex"], cwd=tmp, env=texcompile._environment(tmp),
+                                  capture_output=True, text=True, errors="replace", timeout=texcompile.TIMEOUT,
+                                  stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired):
             return None
-        _DEFINED[key] = m.group(1) == "yes"
-    return _DEFINED[key]
+    m = re.search(r"ANSWERKEY-PROBE:(yes|no)", proc.stdout)
+    return None if m is None else m.group(1) == "yes"
 
 
 def preamble_texts(folders) -> tuple[str, ...]:
     """The preamble templates (preamble.tex, head.tex) of a search path of template folders (render.search_path):
-    their macros are the statements' too."""
+    their macros are the statements' too. Each file is read once while it is unchanged (every text of every
+    variant asks)."""
     out = []
     for folder in folders:
         for name in ("preamble.tex", "head.tex"):
             path = Path(folder) / name
-            if path.is_file():
-                out.append(path.read_text(encoding="utf-8", errors="replace"))
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            if S_ISREG(stat.st_mode):
+                out.append(_read(path, stat.st_mtime_ns, stat.st_size))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=32)
+def _read(path: Path, mtime_ns: int, size: int) -> str:
+    """A template's text (cached by its path, time and size: an edited file is read again)."""
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def _suggest(name: str, candidates: list[str]) -> str | None:
@@ -165,7 +177,6 @@ def _unknown(name: str, known_: Known) -> bool:
     return not said if said is not None else known_.complete
 
 
-_OPENERS = {"$": "$", "$$": "$$", "\\(": "\\(", "\\[": "\\["}
 _CLOSE = {"$": "$", "$$": "$$", "\\(": "\\)", "\\[": "\\]", "{": "}"}
 
 
@@ -177,14 +188,9 @@ class _Frame:
     name: str = ""  # an environment's
 
 
-def _what(frame: _Frame) -> str:
-    if frame.kind == "env":
-        return f"\\begin{{{frame.name}}}"
-    return "{" if frame.kind == "{" else f"this {frame.kind}"
-
-
-def _unclosed(frame: _Frame, before: str | None = None) -> Fault:
-    """The fault of a frame left open (before `before` closes what holds it, or at the end of the text)."""
+def _unclosed(frame: _Frame, base: int, before: str | None = None) -> Fault:
+    """The fault of a frame left open (before `before` closes what holds it, or at the end of the text), at
+    its offset in the whole text (`base`: where the piece checked starts)."""
     if frame.kind == "env":
         message = f"\\begin{{{frame.name}}} without its \\end{{{frame.name}}}"
         hint = f"close it with \\end{{{frame.name}}}"
@@ -197,7 +203,7 @@ def _unclosed(frame: _Frame, before: str | None = None) -> Fault:
                                                                 if frame.kind == "$" else "")
     if before:
         message += f" (before the {before} that follows)"
-    return Fault(frame.offset, message, hint)
+    return Fault(base + frame.offset, message, hint)
 
 
 def check(text: str, known_: Known | None = None, words: bool = False) -> Fault | None:
@@ -278,9 +284,7 @@ def _check(text: str, known_: Known, base: int, mode: str) -> Fault | None:
                 return fault(at, "this } closes nothing", "remove it, or write \\} for a brace")
             return fault(at, f"this {shown} closes math that was not opened",
                          "open the math first" + (", or write \\$ for a dollar sign" if shown == "$" else ""))
-        inner = stack[-1]
-        f = _unclosed(inner, shown)
-        return Fault(base + f.offset, f.message, f.hint)
+        return _unclosed(stack[-1], base, shown)
 
     while i < n:
         c = text[i]
@@ -333,8 +337,7 @@ def _check(text: str, known_: Known, base: int, mode: str) -> Fault | None:
                             return fault(i, f"\\end{{{env}}} without \\begin{{{env}}}",
                                          f"open it with \\begin{{{env}}}, or remove the \\end")
                         else:
-                            f = _unclosed(stack[-1], f"\\end{{{env}}}")
-                            return Fault(base + f.offset, f.message, f.hint)
+                            return _unclosed(stack[-1], base, f"\\end{{{env}}}")
                     i = m.end()
                     pending = None
                     continue
@@ -422,8 +425,7 @@ def _check(text: str, known_: Known, base: int, mode: str) -> Fault | None:
             pending = None
         i += 1
     if stack:
-        f = _unclosed(stack[-1])
-        return Fault(base + f.offset, f.message, f.hint)
+        return _unclosed(stack[-1], base)
     return None
 
 
@@ -496,9 +498,7 @@ def sources(spec) -> list[Source]:
                               f"problem {p.group.number} ({p.group.id})"))
         if p.statement:
             out.append(Source(p.ref, "statement", p.statement, p.doc, p.path + ("statement",), p.label))
-        for path, text, _ in texts(p.fields):
-            if path and path[0] in ("statement", "id", "kind", "params", "where", "points"):
-                continue
+        for path, text, _ in texts(p.fields):  # the common fields (statement, id, ...) are not LaTeX()-marked
             out.append(Source(p.ref, ".".join(map(str, path)), text, p.doc, p.path + path, p.label))
     return out
 
