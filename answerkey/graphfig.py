@@ -74,8 +74,8 @@ def layout(inputs, nodes) -> dict:
         for i, s in enumerate(members):
             y[s] = ((count - 1) / 2 - i) * Y_STEP
 
-    def mean(values, default):
-        return sum(values) / len(values) if values else default
+    def mean(values, default):  # fsum: the same to the last bit in any order (free_symbols is a set)
+        return math.fsum(values) / len(values) if values else default
 
     for col in sorted(columns):  # first sweep: each column by the barycentre of what feeds it
         members = columns[col]
@@ -234,7 +234,7 @@ def measure(src: str, math: bool = False) -> tuple[float, float, float]:
 
 def text_size(src: str, pt: float) -> tuple[float, float]:
     """(width, height) in cm of a text set at `pt` points, height including the depth (a node set with
-    anchor=center and inner sep 0 spans exactly this box around its coordinate)."""
+    centred \\pgftext spans exactly this box around its coordinate, templates/figure.tex)."""
     w, h, d = measure(src)
     em = pt * PT
     return round(w * 1.04 * em + 0.02, 3), round((max(h, 0.7) + d) * 1.04 * em + 0.02, 3)
@@ -538,9 +538,11 @@ def _view(scene, stub, ids, node_text, nodes, labelled) -> dict:
                 else "(out)"]
         wires.append({"path": NoEscape(" -- ".join(path))})
     texts = []
-    for t in scene.texts:
-        options = f"fig{t['style']}, anchor={t['anchor']}" + (f", rotate={t['angle']}" if t["angle"] else "")
-        texts.append({"options": NoEscape(options), "at": at(t["at"]), "key": NoEscape(t["key"]),
+    for t in scene.texts:  # set with PGF's \pgftext (a TikZ \node costs TeX six times as much, see figure.tex)
+        x, y = t["at"]
+        place = ("left," if t["anchor"] == "west" else "") + f"at={{\\pgfpointxy{{{x}}}{{{y}}}}}" \
+            + (f",rotate={t['angle']}" if t["angle"] else "")  # at its point, then turned about it
+        texts.append({"style": t["style"], "place": NoEscape(place), "key": NoEscape(t["key"]),
                       "questions": NoEscape(t["questions"])})
     xs = [b[0] for b in scene.node_box.values()] + [x for t in scene.texts for x, _ in t["shape"]]
     xe = [b[2] for b in scene.node_box.values()] + [x for t in scene.texts for x, _ in t["shape"]] + [stub[0]]

@@ -178,9 +178,11 @@ def test_the_template_places_each_text_at_its_computed_place():
     questions = environment().get_template("figure.tex").render(figure=fig, gradients=False)
     for t in fig["geometry"]["texts"]:
         x, y = t["at"]
-        assert f"anchor={t['anchor']}{', rotate=' + str(t['angle']) if t['angle'] else ''}] at ({x},{y}) {{{t['key']}}}" in key
+        place = f"{'left,' if t['anchor'] == 'west' else ''}at={{\\pgfpointxy{{{x}}}{{{y}}}}}" \
+            + (f",rotate={t['angle']}" if t["angle"] else "")
+        assert f"\\pgftext[{place}]{{\\answerkeyfig{t['style']}{{{t['key']}}}}}" in key
         if t["questions"]:
-            assert f"at ({x},{y}) {{{t['questions']}}}" in questions
+            assert f"\\pgftext[{place}]{{\\answerkeyfig{t['style']}{{{t['questions']}}}}}" in questions
     assert r"\textbf{(a)}\,$=" not in questions and "{-}" not in key
 
 
@@ -268,3 +270,37 @@ def test_the_estimated_boxes_contain_what_tex_sets(tmp_path):
         if w > 1.3 * tw + 0.12 or h > 1.3 * (th + td) + 0.25:  # every text is given a line's height
             large.append((text, pt, (w, h), (tw, th + td)))
     assert small == [] and large == []
+
+
+class _Operands:
+    """A node's expression as graphfig.layout reads it (its free symbols), with those in a chosen order:
+    the order a set of SymPy symbols has in one run (it changes with the hash seed)."""
+
+    def __init__(self, symbols):
+        self.free_symbols = list(symbols)
+
+
+def test_the_layout_is_the_same_whatever_order_a_node_lists_its_operands():
+    """A network whose columns have ties broken by averages of several heights: the figure (and so the key's
+    bytes) must not depend on the order of a node's free symbols, which is a set's (the average was a float
+    sum in that order, and one run in six laid this network out differently)."""
+    import random
+
+    names = {k: mo.real(k) for k in "x1 x2 w1 w2 w3 w4 v1 v2 t h1 h2 a1 a2 o e L".split()}
+    graph = {"h1": "w1*x1 + w2*x2", "h2": "w3*x1 + w4*x2", "a1": "relu(h1)", "a2": "sigmoid(h2)",
+             "o": "v1*a1 + v2*a2", "e": "(o - t)**2", "L": "e/2"}
+    inputs = [names[k] for k in "x1 x2 w1 w2 w3 w4 v1 v2 t".split()]
+    exprs = {names[k]: sp.sympify(v, locals={**names, "sigmoid": mo.sigmoid, "relu": mo.relu})
+             for k, v in graph.items()}
+    rng = random.Random(5)
+    layouts = set()
+    for _ in range(40):
+        nodes = {}
+        for node, expr in exprs.items():
+            operands = sorted(expr.free_symbols, key=str)
+            rng.shuffle(operands)
+            nodes[node] = _Operands(operands)
+        layouts.add(tuple(sorted((str(s), p) for s, p in graphfig.layout(inputs, nodes).items())))
+    assert len(layouts) == 1
+    (layout,) = layouts
+    assert {name for name, _ in layout} == set(names)
