@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import marshal
 import math
 import os
 import re
@@ -150,29 +151,60 @@ def _identifier(text: str) -> bytes:
 
 class Pages:
     """The pages of one PDF (pdfTeX's batch), to be written into other PDFs fast: each object of the file
-    is serialised once (pypdf parses it) with its number moved up by `shift`, and each page's /Parent made
-    `1 0 R` (the written file's page tree), so that the many PDFs split from one batch share that work.
-    The written files number their page tree 1, catalog 2 and metadata 3 (`write`)."""
+    is serialised once (pypdf parses it), its references to other objects kept as their numbers so that any
+    PDF it is written into can move them up (by `shift`), and each page's /Parent made `1 0 R` (the written
+    file's page tree), so that the many PDFs split from one batch share that work. The written files number
+    their page tree 1, catalog 2 and metadata 3 (`write`). `save` keeps the serialised objects beside the
+    batch's PDF once its documents are split, and `saved` reads them back for the print files without
+    parsing the PDF again."""
 
-    def __init__(self, data: bytes, shift: int = 3):
+    def __init__(self, data: bytes | None, shift: int = 3):
+        self.shift = shift
+        self.dumped: dict[int, tuple] = {}  # number -> pieces: bytes, and ints (references to objects)
+        self.refs: dict[int, set[int]] = {}
+        if data is None:  # filled by `saved`
+            return
         from pypdf import PdfReader
 
         self.reader = PdfReader(io.BytesIO(data))
-        self.shift = shift
+        self.digest = hashlib.md5(data).digest()
         self.size = int(self.reader.trailer["/Size"])
         self.pages = [page.indirect_reference.idnum for page in self.reader.pages]
-        self.info = self.reader.trailer.get("/Info")
+        info = self.reader.trailer.get("/Info")
+        self.info = None
+        if info is not None:
+            out: list = []
+            self._dump(info.get_object(), out, set())
+            self.info = _pieces(out)
         self.version = self.reader.pdf_header.encode("latin-1")
-        self.dumped: dict[int, bytes] = {}
-        self.refs: dict[int, set[int]] = {}
         self.plain = all("/MediaBox" in page and "/Resources" in page for page in self.reader.pages)
+
+    FIELDS = ("digest", "size", "pages", "info", "version", "plain", "dumped", "refs")
+
+    def save(self, path: Path) -> None:
+        """The serialised objects (all that the split wrote: every page's), for `saved`."""
+        path.write_bytes(marshal.dumps({name: getattr(self, name) for name in self.FIELDS}))
+
+    @classmethod
+    def saved(cls, path: Path, shift: int) -> "Pages":
+        """The Pages that `save` kept (data only: marshal, which makes no objects but numbers, bytes and
+        containers), with every object the split serialised; an object it did not is an error (Unfit)."""
+        pages = cls(None, shift)
+        for name, value in marshal.loads(path.read_bytes()).items():
+            setattr(pages, name, value)
+        return pages
+
+    def body(self, number: int) -> bytes:
+        """Object `number` as written, its references moved up by `shift`."""
+        shift = self.shift
+        return b"".join(p if p.__class__ is bytes else b"%d 0 R" % (p + shift) for p in self.dumped[number])
 
     def _dump(self, obj, out: list, refs: set, page: bool = False) -> None:
         from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
         if isinstance(obj, IndirectObject):
             refs.add(obj.idnum)
-            out.append(b"%d 0 R" % (obj.idnum + self.shift))
+            out.append(obj.idnum)
         elif isinstance(obj, DictionaryObject):
             out.append(b"<<")
             for key, value in obj.items():
@@ -207,13 +239,15 @@ class Pages:
         obj.write_to_stream(buffer)
         return buffer.getvalue()
 
-    def obj(self, number: int) -> bytes:
-        """Object `number` as written (its number not yet shifted), and the objects it refers to in refs."""
+    def obj(self, number: int) -> tuple:
+        """Object `number` serialised (pieces), and the objects it refers to in refs."""
         if number not in self.dumped:
+            if not hasattr(self, "reader"):  # saved without it: not a page the split wrote
+                raise Unfit
             out: list = []
             refs: set = set()
             self._dump(self.reader.get_object(number), out, refs, page=number in self._page_set)
-            self.dumped[number], self.refs[number] = b"".join(out), refs
+            self.dumped[number], self.refs[number] = _pieces(out), refs
         return self.dumped[number]
 
     @functools.cached_property
@@ -273,16 +307,14 @@ class Writer:
         self.kids.extend(n + source.shift for n in numbers)
         for number in needed:
             if number + source.shift not in self.offsets:
-                self._put(number + source.shift, source.dumped[number])
+                self._put(number + source.shift, source.body(number))
 
     def close(self, source: Pages, ident: bytes) -> None:
         self._put(1, b"<</Type /Pages /Count %d /Kids [%s]>>" % (len(self.kids),
                                                                 b" ".join(b"%d 0 R" % k for k in self.kids)))
         self._put(2, b"<</Type /Catalog /Pages 1 0 R>>")
-        info: list = []
-        if source.info is not None:
-            source._dump(source.info.get_object(), info, set())
-        self._put(3, b"".join(info) or b"<<>>")
+        info = b"".join(p if p.__class__ is bytes else b"%d 0 R" % (p + source.shift) for p in source.info or ())
+        self._put(3, info or b"<<>>")
         numbers = sorted(self.offsets)
         xref = [b"xref\n0 1\n0000000000 65535 f \n"]
         run: list[int] = []
@@ -298,6 +330,23 @@ class Writer:
         hexid = ident.hex().encode()
         self._put_raw(b"trailer\n<</Size %d /Root 2 0 R /Info 3 0 R /ID [<%s> <%s>]>>\nstartxref\n%d\n%%%%EOF\n"
                       % (numbers[-1] + 1, hexid, hexid, start))
+
+
+def _pieces(out: list) -> tuple:
+    """A serialised object: its runs of bytes joined, its references (ints) between them."""
+    pieces: list = []
+    run: list = []
+    for piece in out:
+        if piece.__class__ is bytes:
+            run.append(piece)
+        else:
+            if run:
+                pieces.append(b"".join(run))
+                run = []
+            pieces.append(piece)
+    if run:
+        pieces.append(b"".join(run))
+    return tuple(pieces)
 
 
 def _writer(info: dict, ident: bytes):
@@ -316,11 +365,15 @@ def _bytes(writer) -> bytes:
     return buffer.getvalue()
 
 
-def split(pdf: bytes, ranges: Sequence[tuple[int, int]], texts: Sequence[str]) -> list[bytes]:
+def split(pdf: bytes, ranges: Sequence[tuple[int, int]], texts: Sequence[str], keep: Path | None = None
+          ) -> list[bytes]:
     """One PDF per range of pages of `pdf`, each with the batch's metadata and an /ID from its text: written
-    from objects serialised once for the batch (Pages, Writer), or by pypdf where that cannot be."""
+    from objects serialised once for the batch (Pages, Writer), or by pypdf where that cannot be. `keep`:
+    where to save the serialised objects for the print files (Pages.save), when every document was
+    written from them."""
     pages = Pages(pdf)
     out = []
+    fit = True
     for (start, end), text in zip(ranges, texts):
         buffer = io.BytesIO()
         try:
@@ -329,10 +382,13 @@ def split(pdf: bytes, ranges: Sequence[tuple[int, int]], texts: Sequence[str]) -
             writer.close(pages, _identifier(text))
             out.append(buffer.getvalue())
         except Unfit:
+            fit = False
             writer = _writer(dict(pages.reader.metadata or {}), _identifier(text))
             for number in range(start, end):
                 writer.add_page(pages.reader.pages[number])
             out.append(_bytes(writer))
+    if keep is not None and fit:
+        pages.save(keep)
     return out
 
 
@@ -345,7 +401,8 @@ def typeset(pending: Sequence[Pending], preloaded: texcompile.Preloaded | None, 
         pdf, ranges = made
         if batch_file is not None:
             batch_file.write_bytes(pdf)
-        return split(pdf, ranges, [p.text for p in pending]), [(batch_file, s, e) for s, e in ranges]
+        return split(pdf, ranges, [p.text for p in pending], _objects(batch_file) if batch_file else None), \
+            [(batch_file, s, e) for s, e in ranges]
     results: list[bytes | TexError] = []
     for p in pending:  # alone: the error names the document's problem (texcompile.first_error)
         try:
@@ -353,6 +410,11 @@ def typeset(pending: Sequence[Pending], preloaded: texcompile.Preloaded | None, 
         except TexError as exc:
             results.append(exc)
     return results, [(None, 0, 0)] * len(pending)
+
+
+def _objects(batch_file: Path) -> Path:
+    """Where a batch's serialised objects are kept beside its PDF (Pages.save)."""
+    return batch_file.with_suffix(".objects")
 
 
 def batches(count: int, most: int = MOST, least: int = SPREAD) -> list[range]:
@@ -422,7 +484,7 @@ def print_files(directory: Path, pages: Sequence[list]) -> list[Path]:
     except Unfit:
         written = [_combine_pypdf(directory / PRINTS[sheet], sources) for sheet, sources in wanted.items()]
     finally:
-        for leftover in directory.glob(".batch-*.pdf"):
+        for leftover in [*directory.glob(".batch-*.pdf"), *directory.glob(".batch-*.objects")]:
             leftover.unlink()
     return written
 
@@ -444,8 +506,8 @@ def _combine(directory: Path, wanted: dict) -> list[Path]:
             idents[sheet] = hashlib.md5()
         cursor = {sheet: 0 for sheet in wanted}
         for n, path in enumerate(order):
-            data = Path(path).read_bytes()
-            source = Pages(data, shift)
+            saved = _objects(Path(path))
+            source = Pages.saved(saved, shift) if saved.exists() else Pages(Path(path).read_bytes(), shift)
             shift += source.size
             first = first or source
             for sheet, sources in wanted.items():
@@ -457,9 +519,9 @@ def _combine(directory: Path, wanted: dict) -> list[Path]:
                         raise Unfit
                     end = len(source.pages) if end is None else end
                     writers[sheet].add(source, range(start, end))
-                    idents[sheet].update(hashlib.md5(data).digest() + f"{start}-{end};".encode())
+                    idents[sheet].update(source.digest + f"{start}-{end};".encode())
                     cursor[sheet] += 1
-            del source, data
+            del source
         from . import outputs
 
         out = []

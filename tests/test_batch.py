@@ -1,5 +1,6 @@
 """Many sheets per TeX run (answerkey/texbatch.py): the split PDFs of a batch are the sheets compiled alone."""
 import hashlib
+import io
 import shutil
 import subprocess
 import sys
@@ -185,3 +186,28 @@ def test_print_files_follow_the_umask(tmp_path):
         os.umask(previous)
     assert written == [tmp_path / "all-keys.pdf"] and len(PdfReader(written[0]).pages) == 1
     assert (written[0].stat().st_mode & 0o777) == 0o600
+
+
+def test_print_files_from_the_saved_objects_are_those_from_the_batch_pdfs(tmp_path):
+    """The print files are written from each batch's objects as its split serialised them (kept beside the
+    batch's PDF, Pages.save): byte for byte what parsing the batch's PDF again gives, and nothing is left."""
+    spec, solutions = build.canonical(build.load_base(spec_file(tmp_path)), "quiz")
+    pending = [texbatch.Pending(render.render(spec, solutions), "quiz", {}),
+               texbatch.Pending(render.render_questions(spec, solutions), "quiz.questions", {}, "questions")] * 2
+    made = {}
+    for how in ("saved", "parsed"):
+        folder = tmp_path / how
+        folder.mkdir()
+        batch = folder / ".batch-00000.pdf"
+        pdfs, where = texbatch.typeset(pending, None, batch)
+        assert all(isinstance(p, bytes) for p in pdfs) and batch.with_suffix(".objects").exists()
+        if how == "parsed":
+            batch.with_suffix(".objects").unlink()
+        pages = [[(p.sheet, path, start, end)] for p, (path, start, end) in zip(pending, where)]
+        written = texbatch.print_files(folder, pages)
+        made[how] = {p.name: p.read_bytes() for p in written}
+        assert not list(folder.glob(".batch-*"))
+    assert made["saved"] == made["parsed"] and sorted(made["saved"]) == ["all-keys.pdf", "all-questions.pdf"]
+    keys = PdfReader(tmp_path / "saved" / "all-keys.pdf")
+    assert [p.extract_text() for p in keys.pages] == [p for pdf, d in zip(pdfs, pending) if d.sheet == "key"
+                                                       for p in [q.extract_text() for q in PdfReader(io.BytesIO(pdf)).pages]]
