@@ -278,12 +278,20 @@ def apart(p, q, gap=0.0, boxes=None) -> bool:
     a, b = boxes or (_bbox(p), _bbox(q))
     if not _near(a, b, gap):
         return True
+    if _level(p) and _level(q):  # two level rectangles are their boxes: the test above was exact
+        return False
     for nx, ny in _axes(p) + _axes(q):
         a = [nx * x + ny * y for x, y in p]
         b = [nx * x + ny * y for x, y in q]
         if max(a) + gap <= min(b) or max(b) + gap <= min(a):
             return True
     return False
+
+
+def _level(shape) -> bool:
+    """A rectangle with level sides (corners() at angle 0, _rect): the same points as its bounding box."""
+    return len(shape) == 4 and shape[0][1] == shape[1][1] and shape[1][0] == shape[2][0] \
+        and shape[2][1] == shape[3][1] and shape[3][0] == shape[0][0]
 
 
 def box_at(cx, cy, w, h) -> tuple:
