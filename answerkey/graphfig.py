@@ -7,6 +7,7 @@ with the asked labels (a), (b), ... where the gradients would be.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 
@@ -563,8 +564,10 @@ def _view(scene, stub, ids, node_text, nodes, labelled) -> dict:
     ys = [b[1] for b in scene.node_box.values()] + [y for t in scene.texts for _, y in t["shape"]]
     ye = [b[3] for b in scene.node_box.values()] + [y for t in scene.texts for _, y in t["shape"]]
     scale = round(min(1.0, MAX_WIDTH / width), 3)
+    skeleton = hashlib.md5(repr((scale, labelled, [(n["ref"], n["at"], n["style"], n["text"]) for n in out_nodes],
+                                 at(stub), [w["path"] for w in wires])).encode()).hexdigest()[:16]
     return {"nodes": out_nodes, "wires": wires, "texts": texts, "stub": {"at": at(stub)}, "labels": labelled,
-            "scale": scale, "geometry": geometry,
+            "scale": scale, "geometry": geometry, "skeleton": skeleton,  # the nodes and wires: one TeX box
             "height": f"{(max(ye) - min(ys)) * scale + 1.0:.1f}cm"}  # what the page must hold with its statement
 
 

@@ -191,6 +191,7 @@ def test_print_files_follow_the_umask(tmp_path):
 def test_print_files_from_the_saved_objects_are_those_from_the_batch_pdfs(tmp_path):
     """The print files are written from each batch's objects as its split serialised them (kept beside the
     batch's PDF, Pages.save): byte for byte what parsing the batch's PDF again gives, and nothing is left."""
+    render.use_templates(None)  # the shipped templates (an earlier test's run may have used a course's)
     spec, solutions = build.canonical(build.load_base(spec_file(tmp_path)), "quiz")
     pending = [texbatch.Pending(render.render(spec, solutions), "quiz", {}),
                texbatch.Pending(render.render_questions(spec, solutions), "quiz.questions", {}, "questions")] * 2
