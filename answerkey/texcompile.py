@@ -103,9 +103,11 @@ def _environment(tmp: str) -> dict:
                 SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
 
 
-def _command(name: str) -> list[str]:
+def _command(name: str, draft: bool = False) -> list[str]:
+    """pdflatex on name.tex; `draft`: a pass before the last, for its .aux only (-draftmode: no PDF written,
+    no fonts embedded; the .aux is the same)."""
     return ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "-no-shell-escape",
-            f"{name}.tex"]
+            *(["-draftmode"] if draft else []), f"{name}.tex"]
 
 
 def _missing() -> TexError:
@@ -156,8 +158,8 @@ def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None
         pdf = Path(tmp) / f"{name}.pdf"
         (Path(tmp) / f"{name}.tex").write_text(tex_text, encoding="utf-8")
         # One pdflatex pass is enough for a key (no cross-references to settle); latexmk would run two.
-        for _ in range(passes):
-            proc = _run(_command(name), tmp)
+        for n in range(passes):
+            proc = _run(_command(name, draft=n < passes - 1), tmp)
             if proc.returncode != 0:
                 break
         if proc.returncode != 0 or not pdf.exists():
@@ -253,8 +255,8 @@ class EarlyCompile(_Background):
     whole text. Anything unexpected (the text does not start with the head, TeX stopped early, no named
     pipes) falls back to `compile_pdf`, which also reports errors with their problem; `close` stops TeX."""
 
-    def __init__(self, head: str, name: str):
-        self.head, self.name = head, name
+    def __init__(self, head: str, name: str, draft: bool = False):
+        self.head, self.name, self.draft = head, name, draft
         # The rest is read as a new line of the file: a head that ends inside a line would lose the space
         # at the start of the rest. Such a head is compiled the ordinary way.
         if not tex_available() or not hasattr(os, "mkfifo") or not head.endswith("\n"):
@@ -266,7 +268,7 @@ class EarlyCompile(_Background):
             os.mkfifo(self.pipe)
             (folder / f"{name}.tex").write_text(head + "\\csname @@input\\endcsname " + self.pipe.name + "\n",
                                                 encoding="utf-8")
-            self.proc = _start(_command(name), self.tmp.name)
+            self.proc = _start(_command(name, draft), self.tmp.name)
         except OSError:
             self.close()
 
@@ -284,21 +286,37 @@ class EarlyCompile(_Background):
     def finish(self, tex_text: str, problems: dict[str, str] | None = None) -> bytes:
         """The PDF of tex_text (which should start with the head)."""
         try:
-            if self.proc is not None and tex_text.startswith(self.head):
-                deadline = time.monotonic() + TIMEOUT
-                fd = self._open_pipe(deadline)
-                if fd is not None:
-                    self._feed(fd, tex_text[len(self.head):].encode("utf-8"), deadline)
-                    try:
-                        code = self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-                    except subprocess.TimeoutExpired:
-                        raise _timed_out() from None
-                    pdf = Path(self.tmp.name) / f"{self.name}.pdf"
-                    if code == 0 and pdf.exists():
-                        return pdf.read_bytes()
+            if self.complete(tex_text):
+                return (Path(self.tmp.name) / f"{self.name}.pdf").read_bytes()
         finally:
             self.close()
         return compile_pdf(tex_text, self.name, problems)  # TeX stopped early: this reports the error
+
+    def complete(self, tex_text: str, files: dict[str, bytes] | None = None) -> bool:
+        """TeX fed the rest of tex_text, once `files` (name -> bytes: a pass's .aux) are put in its folder
+        (TeX has read only the head so far); True when it made the PDF (in its folder until `close`), or
+        for a draft, when it ended without an error."""
+        if self.proc is None or not tex_text.startswith(self.head):
+            return False
+        folder = Path(self.tmp.name)
+        for name, data in (files or {}).items():
+            (folder / name).write_bytes(data)
+        deadline = time.monotonic() + TIMEOUT
+        fd = self._open_pipe(deadline)
+        if fd is None:
+            return False
+        self._feed(fd, tex_text[len(self.head):].encode("utf-8"), deadline)
+        try:
+            code = self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise _timed_out() from None
+        return code == 0 and (self.draft or (folder / f"{self.name}.pdf").exists())
+
+    def written(self) -> dict[str, bytes]:
+        """What this pass left for the next beside its PDF and log (the .aux: longtable's column widths)."""
+        skip = {f"{self.name}.tex", f"{self.name}.pdf", f"{self.name}.log", self.pipe.name}
+        return {p.name: p.read_bytes() for p in sorted(Path(self.tmp.name).iterdir())
+                if p.name not in skip and p.is_file()}
 
     def _feed(self, fd: int, data: bytes, deadline: float) -> None:
         """Write data into the pipe as fast as TeX reads it; stop when TeX stops reading (an error: it
@@ -321,6 +339,48 @@ class EarlyCompile(_Background):
                     return
         finally:
             os.close(fd)
+
+
+class EarlyPasses:
+    """A document of several pdflatex passes (the graders' table: a longtable's column widths settle in the
+    second; one pass gives a narrower heading row), every pass started early on the document's preamble,
+    the text before its `\\begin{document}` line (where a pass reads the .aux the pass before wrote):
+    loading the packages and fonts is most of a pass, so at the end only the tables are typeset, pass
+    after pass. `sample` is the text as expected (its preamble must start the final text). Pass k is fed
+    the rest once pass k-1 is done and its .aux is put in pass k's folder: the PDF is byte for byte
+    compile_pdf(text, passes=N)'s, which anything unexpected falls back to; `close` stops TeX. The passes
+    before the last are drafts (-draftmode: the .aux only), as in compile_pdf."""
+
+    def __init__(self, sample: str, name: str, passes: int = 2):
+        self.name, self.passes = name, passes
+        cut = sample.find("\n\\begin{document}")
+        self.runs = [EarlyCompile(sample[:cut + 1], name, draft=n < passes - 1) for n in range(passes)] \
+            if cut >= 0 else []
+
+    def finish(self, tex_text: str, problems: dict[str, str] | None = None) -> bytes:
+        """The PDF of tex_text after all the passes."""
+        try:
+            carried: dict[str, bytes] = {}
+            for n, run in enumerate(self.runs):
+                if not run.complete(tex_text, carried):
+                    break
+                if n == len(self.runs) - 1:
+                    return (Path(run.tmp.name) / f"{self.name}.pdf").read_bytes()
+                carried = run.written()
+                run.close()
+        finally:
+            self.close()
+        return compile_pdf(tex_text, self.name, problems, passes=self.passes)
+
+    def close(self) -> None:
+        for run in self.runs:
+            run.close()
+
+    def __enter__(self) -> "EarlyPasses":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class HeadStart:
