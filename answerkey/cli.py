@@ -80,6 +80,11 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
     if argv[:1] == ["schema"] and not Path("schema").exists():  # `answerkey schema`: the spec's JSON Schema
         return _schema(prog, argv[1:])
     args = parser(prog).parse_args(argv)
+    from . import texcompile
+
+    if not (args.variants or args.roster or args.check or args.no_pdf):  # one key: TeX starts while Python
+        stem = Path(args.spec).stem + (f"-seed{args.seed}" if args.seed is not None else "")  # imports (a guess)
+        texcompile.prestart([stem] * (args.sheet != "questions") + [f"{stem}.questions"] * (args.sheet != "key"))
     from .build import Options, run
     from .errors import AnswerkeyError, SpecError, TexError, VerificationError
 
@@ -102,6 +107,7 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        texcompile.stop_waiting()
     for message, _ in result.failures:
         print(message, file=sys.stderr)
     if not args.quiet:

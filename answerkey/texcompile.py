@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import parallel
 from .errors import TexError
 
 INSTALL_HINT = "run 'make tex' (or: sudo apt-get install latexmk texlive-latex-recommended " \
@@ -131,6 +130,8 @@ def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:
 
 def _start(cmd: list[str], folder: str) -> subprocess.Popen:
     """A pdflatex run in the background, in folder; it dies with this process."""
+    from . import parallel  # here: the command line starts TeX before it imports SymPy (prestart)
+
     return subprocess.Popen(cmd, cwd=folder, env=_environment(folder), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=parallel.die_with_parent)
 
@@ -253,24 +254,56 @@ class EarlyCompile(_Background):
     core while Python solves and checks. TeX reads the rest of the document from a named pipe (through the
     primitive \\input, which opens it once), so the PDF is byte for byte the one `compile_pdf` makes of the
     whole text. Anything unexpected (the text does not start with the head, TeX stopped early, no named
-    pipes) falls back to `compile_pdf`, which also reports errors with their problem; `close` stops TeX."""
+    pipes) falls back to `compile_pdf`, which also reports errors with their problem; `close` stops TeX.
 
-    def __init__(self, head: str, name: str, draft: bool = False):
-        self.head, self.name, self.draft = head, name, draft
+    With head None, TeX reads the whole document from the pipe: started before the head is known, it loads
+    its format and waits; `begin(head)` then feeds the head while the rest is made (prestart)."""
+
+    fd: int | None = None  # the pipe's write end, open between begin and finish
+
+    def __init__(self, head: str | None, name: str, draft: bool = False):
+        self.head, self.name, self.draft = head or "", name, draft
         # The rest is read as a new line of the file: a head that ends inside a line would lose the space
         # at the start of the rest. Such a head is compiled the ordinary way.
-        if not tex_available() or not hasattr(os, "mkfifo") or not head.endswith("\n"):
+        if not tex_available() or not hasattr(os, "mkfifo") or (head is not None and not head.endswith("\n")):
             return
         self.tmp = tempfile.TemporaryDirectory(prefix="answerkey-tex-")
         folder = Path(self.tmp.name)
         self.pipe = folder / "rest.tex"
         try:
             os.mkfifo(self.pipe)
-            (folder / f"{name}.tex").write_text(head + "\\csname @@input\\endcsname " + self.pipe.name + "\n",
+            (folder / f"{name}.tex").write_text(self.head + "\\csname @@input\\endcsname " + self.pipe.name + "\n",
                                                 encoding="utf-8")
             self.proc = _start(_command(name, draft), self.tmp.name)
         except OSError:
             self.close()
+
+    def begin(self, head: str, wait: float = 0.5) -> bool:
+        """Feed the head to a run started without one, once TeX waits at the pipe (at most `wait` seconds);
+        False (and TeX stopped) if it cannot be: the caller then starts a run on the head."""
+        if self.proc is None or self.head or self.fd is not None or not head.endswith("\n"):
+            self.close()
+            return False
+        fd = self._open_pipe(time.monotonic() + wait)
+        if fd is None:
+            self.close()
+            return False
+        self.fd, self.head = fd, head
+        try:
+            self._feed(fd, head.encode("utf-8"), time.monotonic() + TIMEOUT, keep_open=True)
+        except BaseException:
+            self.close()
+            raise
+        if self.proc.poll() is not None:  # TeX stopped in the head: finish compiles the ordinary way
+            self.close()
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        super().close()
 
     def _open_pipe(self, deadline: float) -> int | None:
         """The pipe's write end once TeX has opened it for reading; None if TeX stopped first."""
@@ -302,7 +335,7 @@ class EarlyCompile(_Background):
         for name, data in (files or {}).items():
             (folder / name).write_bytes(data)
         deadline = time.monotonic() + TIMEOUT
-        fd = self._open_pipe(deadline)
+        fd, self.fd = self.fd if self.fd is not None else self._open_pipe(deadline), None
         if fd is None:
             return False
         self._feed(fd, tex_text[len(self.head):].encode("utf-8"), deadline)
@@ -318,9 +351,10 @@ class EarlyCompile(_Background):
         return {p.name: p.read_bytes() for p in sorted(Path(self.tmp.name).iterdir())
                 if p.name not in skip and p.is_file()}
 
-    def _feed(self, fd: int, data: bytes, deadline: float) -> None:
+    def _feed(self, fd: int, data: bytes, deadline: float, keep_open: bool = False) -> None:
         """Write data into the pipe as fast as TeX reads it; stop when TeX stops reading (an error: it
-        exited) and give up at the deadline (TeX looping)."""
+        exited) and give up at the deadline (TeX looping). The pipe is closed after (the end of the
+        document for TeX) unless `keep_open`."""
         view = memoryview(data)
         try:
             while view:
@@ -338,7 +372,8 @@ class EarlyCompile(_Background):
                 except BrokenPipeError:
                     return
         finally:
-            os.close(fd)
+            if not keep_open:
+                os.close(fd)
 
 
 class EarlyPasses:
@@ -383,14 +418,40 @@ class EarlyPasses:
         self.close()
 
 
+_WAITING: dict[str, EarlyCompile] = {}  # prestart's runs by document name, until HeadStart.start takes them
+
+
+def _without() -> set[str]:
+    return set(os.environ.get("ANSWERKEY_WITHOUT", "").split(","))
+
+
+def prestart(names: list[str]) -> None:
+    """TeX started for the documents a command is expected to build, before Python imports the pipeline
+    (SymPy: half a second on one core, the other idle): each run loads TeX's format and waits at its pipe
+    for the head, which HeadStart.start feeds it once the spec is read. A guess: a run no document takes
+    is stopped (stop_waiting), nothing else changes."""
+    if "early-tex" in _without() or not tex_available():
+        return
+    for name in names:
+        if name not in _WAITING:
+            _WAITING[name] = EarlyCompile(None, name)
+
+
+def stop_waiting() -> None:
+    """Stop the runs prestart started that no document took."""
+    while _WAITING:
+        _WAITING.popitem()[1].close()
+
+
 class HeadStart:
     """TeX started on what is known before the problems are solved, while they are: for one key, a
-    pdflatex run per document on its head, fed the rest later (EarlyCompile); for many documents, a format
-    of their shared preamble (FormatBuild). Used as a context manager: leaving it stops whatever still
-    runs. `make bench` measures what each buys (ANSWERKEY_WITHOUT=early-tex,format turns them off)."""
+    pdflatex run per document on its head, fed the rest later (EarlyCompile; a run prestart began before
+    the imports is fed the head); for many documents, a format of their shared preamble (FormatBuild).
+    Used as a context manager: leaving it stops whatever still runs. `make bench` measures what each buys
+    (ANSWERKEY_WITHOUT=early-tex,format turns them off)."""
 
     def __init__(self, enabled: bool, single: bool):
-        without = set(os.environ.get("ANSWERKEY_WITHOUT", "").split(","))
+        without = _without()
         self.enabled = enabled and tex_available()
         self.single = single
         self.early: dict[str, EarlyCompile] = {}
@@ -402,7 +463,10 @@ class HeadStart:
         if not self.enabled:
             return
         if self.single and self.use_early:
-            self.early.update({name: EarlyCompile(head, name) for name in names})
+            for name in names:
+                waiting = _WAITING.pop(name, None)
+                self.early[name] = waiting if waiting is not None and waiting.begin(head) else \
+                    EarlyCompile(head, name)
         elif not self.single and self.use_format:
             self.formats.append(FormatBuild(head))
 
@@ -420,3 +484,4 @@ class HeadStart:
     def __exit__(self, *exc) -> None:
         for started in [*self.early.values(), *self.formats]:
             started.close()
+        stop_waiting()

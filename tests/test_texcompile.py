@@ -394,3 +394,67 @@ def test_a_variants_run_types_its_graders_table_on_the_early_passes(tmp_path, mo
     tex = (folder / "answers.tex").read_text(encoding="utf-8")
     assert (folder / "answers.pdf").read_bytes() == real(tex, "answers", passes=2)
     assert "answers of 2 variants" in text_of((folder / "answers.pdf").read_bytes())
+
+
+# ------------------------------------------------------------------------------------------------------
+# TeX started before the head is known (texcompile.prestart: the command line, before its imports)
+
+
+def test_a_run_started_without_its_head_gives_the_same_pdf(no_fallback):
+    """TeX reads the whole document from the pipe: the head fed once known, the rest at the end."""
+    early = EarlyCompile(None, "doc")
+    assert early.proc is not None
+    time.sleep(0.2)  # TeX has loaded its format and waits at the pipe
+    assert early.begin(HEAD)
+    time.sleep(0.1)
+    assert early.proc.poll() is None  # waiting for the rest
+    text = HEAD + body()
+    pdf = early.finish(text, PROBLEMS)
+    assert pdf == compile_pdf(text, "doc", PROBLEMS)  # this module's name: the real compile_pdf
+    assert "quartz" in text_of(pdf)
+
+
+def test_headstart_takes_the_prestarted_run_and_stops_the_unused(no_fallback):
+    texcompile.prestart(["doc", "doc.questions"])
+    waiting = dict(texcompile._WAITING)
+    assert set(waiting) == {"doc", "doc.questions"} and all(r.proc is not None for r in waiting.values())
+    unused = waiting["doc.questions"]
+    unused_proc, unused_folder = unused.proc, Path(unused.tmp.name)
+    with texcompile.HeadStart(True, True) as tex:
+        tex.start(HEAD, ["doc"])
+        early = tex.take("doc")
+        assert early is waiting["doc"] and early.head == HEAD
+        text = HEAD + body()
+        assert early.finish(text, PROBLEMS) == compile_pdf(text, "doc", PROBLEMS)
+    assert texcompile._WAITING == {}
+    gone(unused, unused_proc, unused_folder)
+
+
+def test_a_head_that_stops_tex_falls_back_to_an_ordinary_run():
+    """A prestarted run whose head fails in TeX is not used: the error is reported as compile_pdf does."""
+    early = EarlyCompile(None, "doc")
+    head = "\\documentclass{article}\n\\usepackage{nosuchpackage}\n\\begin{document}\n"
+    ok = early.begin(head)
+    time.sleep(0.3)
+    with pytest.raises(TexError, match="nosuchpackage"):
+        (early if ok else EarlyCompile(head, "doc")).finish(head + body(), PROBLEMS)
+
+
+def test_the_command_feeds_the_key_to_the_run_it_started_before_its_imports(tmp_path, monkeypatch):
+    from answerkey import cli
+
+    begun, real_begin = [], EarlyCompile.begin
+    monkeypatch.setattr(EarlyCompile, "begin", lambda self, head, *a: begun.append(
+        (self.name, real_begin(self, head, *a))) or begun[-1][1])
+    real = texcompile.compile_pdf
+
+    def refuse_the_key(tex_text, name, *args, **kwargs):
+        assert name != "dl-hw2", "the key fell back to compile_pdf"
+        return real(tex_text, name, *args, **kwargs)
+
+    monkeypatch.setattr(texcompile, "compile_pdf", refuse_the_key)
+    spec = Path(__file__).resolve().parent.parent / "problems" / "dl-hw2.yaml"
+    assert cli.main([str(spec), "-q", "--out", str(tmp_path)]) == 0
+    assert begun == [("dl-hw2", True)] and texcompile._WAITING == {}
+    tex = (tmp_path / "dl-hw2.tex").read_text(encoding="utf-8")
+    assert (tmp_path / "dl-hw2.pdf").read_bytes() == real(tex, "dl-hw2")
