@@ -42,7 +42,7 @@ import re
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__, draws, export, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texbatch, texcheck, texcompile, variants as variantmod, verify
@@ -316,6 +316,8 @@ def run(path: str | Path, options: Options, document: loader.Document | None = N
     single = len(plan) == 1 and not roster and not options.variants
     with texcompile.HeadStart(options.pdf and not options.check_only, single) as tex:
         def start_tex(spec):                                  # TeX reads the preamble while problems are solved
+            if single and plan[0].seed is not None:            # --seed: the key's head names the seed's code
+                spec = replace(spec, seed=plan[0].seed, code=variantmod.variant_code(name, plan[0].seed))
             tex.start(render.head(spec), [s for s, _ in _documents(options, name + plan[0].stem_suffix)])
 
         spec, solutions = canonical(base, name, start_tex, options.jobs)  # draws at their defaults

@@ -440,7 +440,11 @@ def test_a_head_that_stops_tex_falls_back_to_an_ordinary_run():
         (early if ok else EarlyCompile(head, "doc")).finish(head + body(), PROBLEMS)
 
 
-def test_the_command_feeds_the_key_to_the_run_it_started_before_its_imports(tmp_path, monkeypatch):
+@pytest.mark.parametrize("args, names", [([], ["dl-hw2"]),
+                                         (["--seed", "4", "--sheet", "both"], ["dl-hw2-seed4", "dl-hw2-seed4.questions"])])
+def test_the_command_feeds_the_key_to_the_run_it_started_before_its_imports(tmp_path, monkeypatch, args, names):
+    """One key (or a seed's key and question sheet, whose head names the seed's code): each document's PDF
+    from the TeX run the command started first, never compile_pdf, and the same bytes."""
     from answerkey import cli
 
     begun, real_begin = [], EarlyCompile.begin
@@ -449,12 +453,13 @@ def test_the_command_feeds_the_key_to_the_run_it_started_before_its_imports(tmp_
     real = texcompile.compile_pdf
 
     def refuse_the_key(tex_text, name, *args, **kwargs):
-        assert name != "dl-hw2", "the key fell back to compile_pdf"
+        assert name not in names, f"{name} fell back to compile_pdf"
         return real(tex_text, name, *args, **kwargs)
 
     monkeypatch.setattr(texcompile, "compile_pdf", refuse_the_key)
     spec = Path(__file__).resolve().parent.parent / "problems" / "dl-hw2.yaml"
-    assert cli.main([str(spec), "-q", "--out", str(tmp_path)]) == 0
-    assert begun == [("dl-hw2", True)] and texcompile._WAITING == {}
-    tex = (tmp_path / "dl-hw2.tex").read_text(encoding="utf-8")
-    assert (tmp_path / "dl-hw2.pdf").read_bytes() == real(tex, "dl-hw2")
+    assert cli.main([str(spec), "-q", "--out", str(tmp_path), *args]) == 0
+    assert begun == [(name, True) for name in names] and texcompile._WAITING == {}
+    for name in names:
+        tex = (tmp_path / f"{name}.tex").read_text(encoding="utf-8")
+        assert (tmp_path / f"{name}.pdf").read_bytes() == real(tex, name)
