@@ -384,13 +384,14 @@ class EarlyPasses:
     after pass. `sample` is the text as expected (its preamble must start the final text). Pass k is fed
     the rest once pass k-1 is done and its .aux is put in pass k's folder: the PDF is byte for byte
     compile_pdf(text, passes=N)'s, which anything unexpected falls back to; `close` stops TeX. The passes
-    before the last are drafts (-draftmode: the .aux only), as in compile_pdf."""
+    before the last are drafts (-draftmode: the .aux only), as in compile_pdf. ANSWERKEY_WITHOUT=early-tex:
+    none started (compile_pdf at the end)."""
 
     def __init__(self, sample: str, name: str, passes: int = 2):
         self.name, self.passes = name, passes
         cut = sample.find("\n\\begin{document}")
         self.runs = [EarlyCompile(sample[:cut + 1], name, draft=n < passes - 1) for n in range(passes)] \
-            if cut >= 0 else []
+            if cut >= 0 and "early-tex" not in _without() else []
 
     def finish(self, tex_text: str, problems: dict[str, str] | None = None) -> bytes:
         """The PDF of tex_text after all the passes."""
