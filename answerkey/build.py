@@ -42,7 +42,7 @@ import re
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__, draws, export, lang, linebreak, loader, outputs, parallel, refs, render, spec as specmod, texbatch, texcheck, texcompile, variants as variantmod, verify
@@ -316,6 +316,8 @@ def run(path: str | Path, options: Options, document: loader.Document | None = N
     single = len(plan) == 1 and not roster and not options.variants
     with texcompile.HeadStart(options.pdf and not options.check_only, single) as tex:
         def start_tex(spec):                                  # TeX reads the preamble while problems are solved
+            if single and plan[0].seed is not None:            # --seed: the key's head names the seed's code
+                spec = replace(spec, seed=plan[0].seed, code=variantmod.variant_code(name, plan[0].seed))
             tex.start(render.head(spec), [s for s, _ in _documents(options, name + plan[0].stem_suffix)])
 
         spec, solutions = canonical(base, name, start_tex, options.jobs)  # draws at their defaults
@@ -370,7 +372,10 @@ def run_variants(base, name, plan, options: Options, result: Result,
     target = Path(options.out) / f"{name}-{'roster' if options.roster else 'variants'}"
     result.directory = target
     shared = _shared(result.spec, result.solutions)
-    with outputs.RunFolder(target, dry=options.check_only) as folder:
+    master = master_start(name, result.spec, len(plan)) if options.pdf and not options.check_only else None
+    with outputs.RunFolder(target, dry=options.check_only) as folder, contextlib.ExitStack() as stack:
+        if master is not None:
+            stack.enter_context(master)
         directory = folder.path  # where this run's files go until it is done
 
         def make(variant):  # solved and rendered; the PDFs are typeset with the batch's (texbatch)
@@ -426,7 +431,7 @@ def run_variants(base, name, plan, options: Options, result: Result,
         with ThreadPoolExecutor(1) as pool:  # all-keys.pdf, all-questions.pdf while TeX makes answers.pdf
             prints = pool.submit(texbatch.print_files, directory,
                                  [p for (*_, failure), p in zip(outcomes, pages) if not failure])
-            result.written.extend(write(master_files(name, result.spec, ordered, directory, options.pdf)))
+            result.written.extend(write(master_files(name, result.spec, ordered, directory, options.pdf, master)))
             try:
                 result.written.extend(prints.result())
             except OSError as exc:
@@ -492,7 +497,16 @@ def table_order(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: r["variant"])
 
 
-def master_files(name, spec, rows, directory: Path, pdf: bool):
+def master_start(name, spec, count: int) -> texcompile.EarlyPasses:
+    """TeX's passes over the graders' table started on its preamble (as when all `count` variants are
+    built) while the variants are made: at the end of the run only its tables are typeset."""
+    return texcompile.EarlyPasses(render.render_master(name, spec.title, [], [], language=lang.of(spec),
+                                                       count=count), "answers", passes=2)
+
+
+def master_files(name, spec, rows, directory: Path, pdf: bool, started: texcompile.EarlyPasses | None = None):
+    """answers.csv, answers.tex and answers.pdf (two passes: the longtable's widths settle in the second;
+    `started`: those passes already begun on the preamble, master_start)."""
     rows = table_order(rows)
     columns = []
     for problem in spec.problems:
@@ -530,7 +544,8 @@ def master_files(name, spec, rows, directory: Path, pdf: bool):
                                  "answers": r["latex"]} for r in rows], language=lang.of(spec))
     files.append((directory / "answers.tex", tex))
     if pdf:
-        files.append((directory / "answers.pdf", texcompile.compile_pdf(tex, "answers", passes=2)))
+        files.append((directory / "answers.pdf", started.finish(tex) if started is not None else
+                      texcompile.compile_pdf(tex, "answers", passes=2)))
     return files
 
 

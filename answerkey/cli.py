@@ -80,17 +80,23 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
     if argv[:1] == ["schema"] and not Path("schema").exists():  # `answerkey schema`: the spec's JSON Schema
         return _schema(prog, argv[1:])
     args = parser(prog).parse_args(argv)
-    from .build import Options, run
+    from . import texcompile
     from .errors import AnswerkeyError, SpecError, TexError, VerificationError
 
-    options = Options(out=Path(args.out), sets=args.sets, pdf=not args.no_pdf, check_only=args.check,
-                      show_rules=not args.no_rules, show_checks=not args.no_checks, sheet=args.sheet,
-                      seed=args.seed, variants=args.variants, roster=args.roster, jobs=args.jobs,
-                      layout=args.layout, templates=args.templates, fragments=args.fragments, language=args.language,
-                      exports=args.exports,
-                      progress=sys.stderr.isatty() and not args.quiet)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # stopped by a supervisor: clean up as on Ctrl-C
     try:
+        if not (args.variants or args.roster or args.check or args.no_pdf):  # one key: TeX starts while
+            stem = Path(args.spec).stem + (f"-seed{args.seed}" if args.seed is not None else "")  # Python
+            texcompile.prestart([stem] * (args.sheet != "questions") +  # imports the pipeline (a guess)
+                                [f"{stem}.questions"] * (args.sheet != "key"))
+        from .build import Options, run
+
+        options = Options(out=Path(args.out), sets=args.sets, pdf=not args.no_pdf, check_only=args.check,
+                          show_rules=not args.no_rules, show_checks=not args.no_checks, sheet=args.sheet,
+                          seed=args.seed, variants=args.variants, roster=args.roster, jobs=args.jobs,
+                          layout=args.layout, templates=args.templates, fragments=args.fragments,
+                          language=args.language, exports=args.exports,
+                          progress=sys.stderr.isatty() and not args.quiet)
         result = run(args.spec, options)
     except AnswerkeyError as exc:
         located = isinstance(exc, (SpecError, VerificationError)) or getattr(exc, "located", False)
@@ -102,6 +108,7 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        texcompile.stop_waiting()
     for message, _ in result.failures:
         print(message, file=sys.stderr)
     if not args.quiet:

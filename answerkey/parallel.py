@@ -17,14 +17,14 @@ import os
 import signal
 from typing import Callable, Sequence
 
-from . import transfer
-
 STOPS = {signal.SIGTERM, signal.SIGINT}
 
 
 def run_all(items: Sequence, work: Callable, jobs: int, progress: Callable[[int, int], None] | None = None) -> list:
     """`[work(item) for item in items]` on up to `jobs` processes; `progress(done, total)` is called in
     this process as its own items finish (with the count of all items taken so far)."""
+    from . import transfer  # here, not at the top: die_with_parent serves TeX started before SymPy is imported
+
     jobs = min(jobs, len(items))
     if jobs <= 1 or not hasattr(os, "fork"):
         out = []
@@ -94,6 +94,8 @@ def _helper(take, read_end: int, write_end: int, parent: int) -> None:
         if os.getppid() != parent:  # the parent died before that took effect
             return
         os.close(read_end)
+        from . import transfer  # imported by run_all before the fork
+
         payload = transfer.dumps(take())
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(payload)

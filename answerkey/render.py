@@ -316,11 +316,11 @@ def render_fragments(spec, solutions: list, directory=None, show_rules: bool = T
 
 
 def render_master(spec_name: str, title: str, columns: list, rows: list, directory=None,
-                  language: str = "en") -> str:
+                  language: str = "en", count: int | None = None) -> str:
     """The graders' table of every variant's answers: one table per problem, one row per variant.
 
     `columns`: [(problem number, [labels])]; `rows`: [{"variant", "seed", "student", "answers":
-    {(number, label): latex}}]."""
+    {(number, label): latex}}]; `count`: the variants the title names (default: the rows)."""
     template = environment(directory or search_path()).get_template("master.tex")
     tables = []
     for number, labels in columns:
@@ -330,5 +330,6 @@ def render_master(spec_name: str, title: str, columns: list, rows: list, directo
                                  "cells": [NoEscape(r["answers"].get((number, label), "")) for label in labels]}
                                 for r in rows]})
     words = lang.words(language)
-    return template.render(title=plain(words["answers_of_variants"].format(title=title, count=len(rows))),
+    count = len(rows) if count is None else count
+    return template.render(title=plain(words["answers_of_variants"].format(title=title, count=count)),
                            name=plain(spec_name), tables=tables, words=words)

@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import parallel
 from .errors import TexError
 
 INSTALL_HINT = "run 'make tex' (or: sudo apt-get install latexmk texlive-latex-recommended " \
@@ -103,9 +102,11 @@ def _environment(tmp: str) -> dict:
                 SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
 
 
-def _command(name: str) -> list[str]:
+def _command(name: str, draft: bool = False) -> list[str]:
+    """pdflatex on name.tex; `draft`: a pass before the last, for its .aux only (-draftmode: no PDF written,
+    no fonts embedded; the .aux is the same)."""
     return ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "-no-shell-escape",
-            f"{name}.tex"]
+            *(["-draftmode"] if draft else []), f"{name}.tex"]
 
 
 def _missing() -> TexError:
@@ -129,6 +130,8 @@ def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:
 
 def _start(cmd: list[str], folder: str) -> subprocess.Popen:
     """A pdflatex run in the background, in folder; it dies with this process."""
+    from . import parallel  # here: the command line starts TeX before it imports SymPy (prestart)
+
     return subprocess.Popen(cmd, cwd=folder, env=_environment(folder), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=parallel.die_with_parent)
 
@@ -156,8 +159,8 @@ def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None
         pdf = Path(tmp) / f"{name}.pdf"
         (Path(tmp) / f"{name}.tex").write_text(tex_text, encoding="utf-8")
         # One pdflatex pass is enough for a key (no cross-references to settle); latexmk would run two.
-        for _ in range(passes):
-            proc = _run(_command(name), tmp)
+        for n in range(passes):
+            proc = _run(_command(name, draft=n < passes - 1), tmp)
             if proc.returncode != 0:
                 break
         if proc.returncode != 0 or not pdf.exists():
@@ -251,24 +254,56 @@ class EarlyCompile(_Background):
     core while Python solves and checks. TeX reads the rest of the document from a named pipe (through the
     primitive \\input, which opens it once), so the PDF is byte for byte the one `compile_pdf` makes of the
     whole text. Anything unexpected (the text does not start with the head, TeX stopped early, no named
-    pipes) falls back to `compile_pdf`, which also reports errors with their problem; `close` stops TeX."""
+    pipes) falls back to `compile_pdf`, which also reports errors with their problem; `close` stops TeX.
 
-    def __init__(self, head: str, name: str):
-        self.head, self.name = head, name
+    With head None, TeX reads the whole document from the pipe: started before the head is known, it loads
+    its format and waits; `begin(head)` then feeds the head while the rest is made (prestart)."""
+
+    fd: int | None = None  # the pipe's write end, open between begin and finish
+
+    def __init__(self, head: str | None, name: str, draft: bool = False):
+        self.head, self.name, self.draft = head or "", name, draft
         # The rest is read as a new line of the file: a head that ends inside a line would lose the space
         # at the start of the rest. Such a head is compiled the ordinary way.
-        if not tex_available() or not hasattr(os, "mkfifo") or not head.endswith("\n"):
+        if not tex_available() or not hasattr(os, "mkfifo") or (head is not None and not head.endswith("\n")):
             return
         self.tmp = tempfile.TemporaryDirectory(prefix="answerkey-tex-")
         folder = Path(self.tmp.name)
         self.pipe = folder / "rest.tex"
         try:
             os.mkfifo(self.pipe)
-            (folder / f"{name}.tex").write_text(head + "\\csname @@input\\endcsname " + self.pipe.name + "\n",
+            (folder / f"{name}.tex").write_text(self.head + "\\csname @@input\\endcsname " + self.pipe.name + "\n",
                                                 encoding="utf-8")
-            self.proc = _start(_command(name), self.tmp.name)
+            self.proc = _start(_command(name, draft), self.tmp.name)
         except OSError:
             self.close()
+
+    def begin(self, head: str, wait: float = 0.5) -> bool:
+        """Feed the head to a run started without one, once TeX waits at the pipe (at most `wait` seconds);
+        False (and TeX stopped) if it cannot be: the caller then starts a run on the head."""
+        if self.proc is None or self.head or self.fd is not None or not head.endswith("\n"):
+            self.close()
+            return False
+        fd = self._open_pipe(time.monotonic() + wait)
+        if fd is None:
+            self.close()
+            return False
+        self.fd, self.head = fd, head
+        try:
+            self._feed(fd, head.encode("utf-8"), time.monotonic() + TIMEOUT, keep_open=True)
+        except BaseException:
+            self.close()
+            raise
+        if self.proc.poll() is not None:  # TeX stopped in the head: finish compiles the ordinary way
+            self.close()
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        super().close()
 
     def _open_pipe(self, deadline: float) -> int | None:
         """The pipe's write end once TeX has opened it for reading; None if TeX stopped first."""
@@ -284,25 +319,42 @@ class EarlyCompile(_Background):
     def finish(self, tex_text: str, problems: dict[str, str] | None = None) -> bytes:
         """The PDF of tex_text (which should start with the head)."""
         try:
-            if self.proc is not None and tex_text.startswith(self.head):
-                deadline = time.monotonic() + TIMEOUT
-                fd = self._open_pipe(deadline)
-                if fd is not None:
-                    self._feed(fd, tex_text[len(self.head):].encode("utf-8"), deadline)
-                    try:
-                        code = self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-                    except subprocess.TimeoutExpired:
-                        raise _timed_out() from None
-                    pdf = Path(self.tmp.name) / f"{self.name}.pdf"
-                    if code == 0 and pdf.exists():
-                        return pdf.read_bytes()
+            if self.complete(tex_text):
+                return (Path(self.tmp.name) / f"{self.name}.pdf").read_bytes()
         finally:
             self.close()
         return compile_pdf(tex_text, self.name, problems)  # TeX stopped early: this reports the error
 
-    def _feed(self, fd: int, data: bytes, deadline: float) -> None:
+    def complete(self, tex_text: str, files: dict[str, bytes] | None = None) -> bool:
+        """TeX fed the rest of tex_text, once `files` (name -> bytes: a pass's .aux) are put in its folder
+        (TeX has read only the head so far); True when it made the PDF (in its folder until `close`), or
+        for a draft, when it ended without an error."""
+        if self.proc is None or not tex_text.startswith(self.head):
+            return False
+        folder = Path(self.tmp.name)
+        for name, data in (files or {}).items():
+            (folder / name).write_bytes(data)
+        deadline = time.monotonic() + TIMEOUT
+        fd, self.fd = self.fd if self.fd is not None else self._open_pipe(deadline), None
+        if fd is None:
+            return False
+        self._feed(fd, tex_text[len(self.head):].encode("utf-8"), deadline)
+        try:
+            code = self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise _timed_out() from None
+        return code == 0 and (self.draft or (folder / f"{self.name}.pdf").exists())
+
+    def written(self) -> dict[str, bytes]:
+        """What this pass left for the next beside its PDF and log (the .aux: longtable's column widths)."""
+        skip = {f"{self.name}.tex", f"{self.name}.pdf", f"{self.name}.log", self.pipe.name}
+        return {p.name: p.read_bytes() for p in sorted(Path(self.tmp.name).iterdir())
+                if p.name not in skip and p.is_file()}
+
+    def _feed(self, fd: int, data: bytes, deadline: float, keep_open: bool = False) -> None:
         """Write data into the pipe as fast as TeX reads it; stop when TeX stops reading (an error: it
-        exited) and give up at the deadline (TeX looping)."""
+        exited) and give up at the deadline (TeX looping). The pipe is closed after (the end of the
+        document for TeX) unless `keep_open`."""
         view = memoryview(data)
         try:
             while view:
@@ -320,17 +372,87 @@ class EarlyCompile(_Background):
                 except BrokenPipeError:
                     return
         finally:
-            os.close(fd)
+            if not keep_open:
+                os.close(fd)
+
+
+class EarlyPasses:
+    """A document of several pdflatex passes (the graders' table: a longtable's column widths settle in the
+    second; one pass gives a narrower heading row), every pass started early on the document's preamble,
+    the text before its `\\begin{document}` line (where a pass reads the .aux the pass before wrote):
+    loading the packages and fonts is most of a pass, so at the end only the tables are typeset, pass
+    after pass. `sample` is the text as expected (its preamble must start the final text). Pass k is fed
+    the rest once pass k-1 is done and its .aux is put in pass k's folder: the PDF is byte for byte
+    compile_pdf(text, passes=N)'s, which anything unexpected falls back to; `close` stops TeX. The passes
+    before the last are drafts (-draftmode: the .aux only), as in compile_pdf. ANSWERKEY_WITHOUT=early-tex:
+    none started (compile_pdf at the end)."""
+
+    def __init__(self, sample: str, name: str, passes: int = 2):
+        self.name, self.passes = name, passes
+        cut = sample.find("\n\\begin{document}")
+        self.runs = [EarlyCompile(sample[:cut + 1], name, draft=n < passes - 1) for n in range(passes)] \
+            if cut >= 0 and "early-tex" not in _without() else []
+
+    def finish(self, tex_text: str, problems: dict[str, str] | None = None) -> bytes:
+        """The PDF of tex_text after all the passes."""
+        try:
+            carried: dict[str, bytes] = {}
+            for n, run in enumerate(self.runs):
+                if not run.complete(tex_text, carried):
+                    break
+                if n == len(self.runs) - 1:
+                    return (Path(run.tmp.name) / f"{self.name}.pdf").read_bytes()
+                carried = run.written()
+                run.close()
+        finally:
+            self.close()
+        return compile_pdf(tex_text, self.name, problems, passes=self.passes)
+
+    def close(self) -> None:
+        for run in self.runs:
+            run.close()
+
+    def __enter__(self) -> "EarlyPasses":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+_WAITING: dict[str, EarlyCompile] = {}  # prestart's runs by document name, until HeadStart.start takes them
+
+
+def _without() -> set[str]:
+    return set(os.environ.get("ANSWERKEY_WITHOUT", "").split(","))
+
+
+def prestart(names: list[str]) -> None:
+    """TeX started for the documents a command is expected to build, before Python imports the pipeline
+    (SymPy: half a second on one core, the other idle): each run loads TeX's format and waits at its pipe
+    for the head, which HeadStart.start feeds it once the spec is read. A guess: a run no document takes
+    is stopped (stop_waiting), nothing else changes."""
+    if "early-tex" in _without() or not tex_available():
+        return
+    for name in names:
+        if name not in _WAITING:
+            _WAITING[name] = EarlyCompile(None, name)
+
+
+def stop_waiting() -> None:
+    """Stop the runs prestart started that no document took."""
+    while _WAITING:
+        _WAITING.popitem()[1].close()
 
 
 class HeadStart:
     """TeX started on what is known before the problems are solved, while they are: for one key, a
-    pdflatex run per document on its head, fed the rest later (EarlyCompile); for many documents, a format
-    of their shared preamble (FormatBuild). Used as a context manager: leaving it stops whatever still
-    runs. `make bench` measures what each buys (ANSWERKEY_WITHOUT=early-tex,format turns them off)."""
+    pdflatex run per document on its head, fed the rest later (EarlyCompile; a run prestart began before
+    the imports is fed the head); for many documents, a format of their shared preamble (FormatBuild).
+    Used as a context manager: leaving it stops whatever still runs. `make bench` measures what each buys
+    (ANSWERKEY_WITHOUT=early-tex,format turns them off)."""
 
     def __init__(self, enabled: bool, single: bool):
-        without = set(os.environ.get("ANSWERKEY_WITHOUT", "").split(","))
+        without = _without()
         self.enabled = enabled and tex_available()
         self.single = single
         self.early: dict[str, EarlyCompile] = {}
@@ -342,7 +464,10 @@ class HeadStart:
         if not self.enabled:
             return
         if self.single and self.use_early:
-            self.early.update({name: EarlyCompile(head, name) for name in names})
+            for name in names:
+                waiting = _WAITING.pop(name, None)
+                self.early[name] = waiting if waiting is not None and waiting.begin(head) else \
+                    EarlyCompile(head, name)
         elif not self.single and self.use_format:
             self.formats.append(FormatBuild(head))
 
@@ -360,3 +485,4 @@ class HeadStart:
     def __exit__(self, *exc) -> None:
         for started in [*self.early.values(), *self.formats]:
             started.close()
+        stop_waiting()

@@ -88,3 +88,19 @@ def test_case(kind, case, tmp_path):
         assert _flat(got) == pytest.approx(_flat(want), rel=1e-12, abs=1e-12), label
     for label, want in (case.get("latex") or {}).items():
         assert outputs.answer_record(solution.answers[label])["latex"] == want, label
+
+
+def test_a_build_imports_only_the_kinds_its_spec_uses():
+    """The registry lists every folder without importing it; a kind's modules (and numpy, which only
+    minimize's confirmation uses) are imported when a spec asks for the kind."""
+    script = ("import sys; from answerkey.kinds import KINDS; names = sorted(KINDS); "
+              "from answerkey.build import load_spec; load_spec('problems/dl-hw2.yaml'); "
+              "print(len(names), sorted({m.split('.')[2] for m in sys.modules if m.startswith('answerkey.kinds.') "
+              "and m != 'answerkey.kinds.common'}), 'numpy' in sys.modules); KINDS['minimize']; "
+              "print('numpy' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    listed, after_minimize = proc.stdout.splitlines()
+    assert listed == f"{len(FOLDERS)} ['backprop', 'conv_output_shape', 'gradient', 'gradient_step', " \
+                     "'matrix_gradient'] False"
+    assert after_minimize == "True"

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import types
 from pathlib import Path
@@ -313,3 +314,152 @@ def test_a_tex_loop_stops_at_the_time_limit_even_with_a_long_rest(monkeypatch):
         early.finish(HEAD + rest, PROBLEMS)
     assert time.monotonic() - start < 6
     gone(early, proc, folder)
+
+
+# ------------------------------------------------------------------------------------------------------
+# The graders' table: two passes, each started early on the preamble (texcompile.EarlyPasses)
+
+
+def master_text(count: int, language: str = "en", sample: bool = False) -> str:
+    """The graders' table of `count` variants as build.master_files renders it, with Hangul names and cells
+    of different widths (the longtable's column widths settle only in the second pass); `sample`: the
+    text master_start starts TeX on (no rows yet)."""
+    columns = [("1", ["gradient"]), ("2", ["loss", "gradient"])]
+    rows = [{"variant": n, "seed": n, "code": f"C{n:04d}", "student": f"s{n} 김민준{'송' * (n % 7)}",
+             "answers": {("1", "gradient"): f"\\frac{{{n}}}{{{n % 9 + 2}}} x" + " + y" * (n % 5),
+                         ("2", "loss"): str(n * 3.25), ("2", "gradient"): "\\operatorname{softmax}(x) - e_{%d}" % n}}
+            for n in range(1, count + 1)]
+    return render.render_master("hw", "Homework 2", columns, [] if sample else rows, language=language,
+                                count=count)
+
+
+def plain_passes(text: str, name: str, passes: int) -> bytes:
+    """`passes` ordinary pdflatex runs in one folder (no draft, no pipe): the PDF of the last."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / f"{name}.tex").write_text(text, encoding="utf-8")
+        for _ in range(passes):
+            assert texcompile._run(texcompile._command(name), tmp).returncode == 0
+        return (Path(tmp) / f"{name}.pdf").read_bytes()
+
+
+@pytest.mark.parametrize("count, language", [(50, "en"), (300, "ko")])
+def test_the_graders_table_early_passes_give_the_two_pass_pdf(no_fallback, count, language):
+    """The passes fed at the end (the first a draft) make the PDF of two ordinary pdflatex passes byte for
+    byte, as compile_pdf does; the second pass read the first's .aux (one pass alone gives another PDF: its
+    heading row is narrower)."""
+    text = master_text(count, language)
+    passes = texcompile.EarlyPasses(master_text(count, language, sample=True), "answers", passes=2)
+    assert len(passes.runs) == 2 and all(run.proc is not None for run in passes.runs)
+    procs = [run.proc for run in passes.runs]
+    time.sleep(0.3)  # TeX reads the preamble and waits at the pipe, as during a variants run
+    pdf = passes.finish(text)
+    assert pdf == plain_passes(text, "answers", 2) == compile_pdf(text, "answers", passes=2)  # (the real one)
+    assert pdf != plain_passes(text, "answers", 1)
+    assert all(proc.poll() is not None for proc in procs) and all(run.tmp is None for run in passes.runs)
+    words = text_of(pdf)
+    assert f"s{count} 김민준" in words and f"C{count:04d}" in words
+    assert ("300개 버전의 답" if language == "ko" else f"answers of {count} variants") in words
+
+
+def test_the_graders_table_falls_back_when_its_preamble_differs(monkeypatch):
+    """A run where a variant failed names fewer variants in the title than TeX was started on: the table
+    is compiled in two passes the ordinary way, the same PDF."""
+    calls = []
+    monkeypatch.setattr(texcompile, "compile_pdf", lambda *a, **k: calls.append((a, k)) or compile_pdf(*a, **k))
+    passes = texcompile.EarlyPasses(master_text(6, sample=True), "answers", passes=2)
+    procs = [run.proc for run in passes.runs]
+    text = master_text(5)
+    pdf = passes.finish(text)
+    assert calls == [((text, "answers", None), {"passes": 2})]
+    assert pdf == compile_pdf(text, "answers", passes=2)
+    assert all(proc.poll() is not None for proc in procs)
+
+
+def test_a_variants_run_types_its_graders_table_on_the_early_passes(tmp_path, monkeypatch):
+    """build.run_variants starts the table's passes with the run: answers.pdf never needs compile_pdf,
+    and it is the two-pass PDF of answers.tex."""
+    from answerkey import build
+
+    real = texcompile.compile_pdf
+
+    def refuse_the_table(tex_text, name, *args, **kwargs):
+        assert name != "answers", "the graders' table fell back to compile_pdf"
+        return real(tex_text, name, *args, **kwargs)
+
+    monkeypatch.setattr(texcompile, "compile_pdf", refuse_the_table)
+    spec = Path(__file__).resolve().parent.parent / "problems" / "dl-hw2.yaml"
+    result = build.run(spec, build.Options(out=tmp_path, variants=2, seed=3, jobs=1))
+    assert result.built == 2
+    folder = tmp_path / "dl-hw2-variants"
+    tex = (folder / "answers.tex").read_text(encoding="utf-8")
+    assert (folder / "answers.pdf").read_bytes() == real(tex, "answers", passes=2)
+    assert "answers of 2 variants" in text_of((folder / "answers.pdf").read_bytes())
+
+
+# ------------------------------------------------------------------------------------------------------
+# TeX started before the head is known (texcompile.prestart: the command line, before its imports)
+
+
+def test_a_run_started_without_its_head_gives_the_same_pdf(no_fallback):
+    """TeX reads the whole document from the pipe: the head fed once known, the rest at the end."""
+    early = EarlyCompile(None, "doc")
+    assert early.proc is not None
+    time.sleep(0.2)  # TeX has loaded its format and waits at the pipe
+    assert early.begin(HEAD)
+    time.sleep(0.1)
+    assert early.proc.poll() is None  # waiting for the rest
+    text = HEAD + body()
+    pdf = early.finish(text, PROBLEMS)
+    assert pdf == compile_pdf(text, "doc", PROBLEMS)  # this module's name: the real compile_pdf
+    assert "quartz" in text_of(pdf)
+
+
+def test_headstart_takes_the_prestarted_run_and_stops_the_unused(no_fallback):
+    texcompile.prestart(["doc", "doc.questions"])
+    waiting = dict(texcompile._WAITING)
+    assert set(waiting) == {"doc", "doc.questions"} and all(r.proc is not None for r in waiting.values())
+    unused = waiting["doc.questions"]
+    unused_proc, unused_folder = unused.proc, Path(unused.tmp.name)
+    with texcompile.HeadStart(True, True) as tex:
+        tex.start(HEAD, ["doc"])
+        early = tex.take("doc")
+        assert early is waiting["doc"] and early.head == HEAD
+        text = HEAD + body()
+        assert early.finish(text, PROBLEMS) == compile_pdf(text, "doc", PROBLEMS)
+    assert texcompile._WAITING == {}
+    gone(unused, unused_proc, unused_folder)
+
+
+def test_a_head_that_stops_tex_falls_back_to_an_ordinary_run():
+    """A prestarted run whose head fails in TeX is not used: the error is reported as compile_pdf does."""
+    early = EarlyCompile(None, "doc")
+    head = "\\documentclass{article}\n\\usepackage{nosuchpackage}\n\\begin{document}\n"
+    ok = early.begin(head)
+    time.sleep(0.3)
+    with pytest.raises(TexError, match="nosuchpackage"):
+        (early if ok else EarlyCompile(head, "doc")).finish(head + body(), PROBLEMS)
+
+
+@pytest.mark.parametrize("args, names", [([], ["dl-hw2"]),
+                                         (["--seed", "4", "--sheet", "both"], ["dl-hw2-seed4", "dl-hw2-seed4.questions"])])
+def test_the_command_feeds_the_key_to_the_run_it_started_before_its_imports(tmp_path, monkeypatch, args, names):
+    """One key (or a seed's key and question sheet, whose head names the seed's code): each document's PDF
+    from the TeX run the command started first, never compile_pdf, and the same bytes."""
+    from answerkey import cli
+
+    begun, real_begin = [], EarlyCompile.begin
+    monkeypatch.setattr(EarlyCompile, "begin", lambda self, head, *a: begun.append(
+        (self.name, real_begin(self, head, *a))) or begun[-1][1])
+    real = texcompile.compile_pdf
+
+    def refuse_the_key(tex_text, name, *args, **kwargs):
+        assert name not in names, f"{name} fell back to compile_pdf"
+        return real(tex_text, name, *args, **kwargs)
+
+    monkeypatch.setattr(texcompile, "compile_pdf", refuse_the_key)
+    spec = Path(__file__).resolve().parent.parent / "problems" / "dl-hw2.yaml"
+    assert cli.main([str(spec), "-q", "--out", str(tmp_path), *args]) == 0
+    assert begun == [(name, True) for name in names] and texcompile._WAITING == {}
+    for name in names:
+        tex = (tmp_path / f"{name}.tex").read_text(encoding="utf-8")
+        assert (tmp_path / f"{name}.pdf").read_bytes() == real(tex, name)

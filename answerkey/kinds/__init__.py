@@ -9,12 +9,13 @@ A kind is one folder, `answerkey/kinds/NAME/`:
     solve.py       solve(problem) -> Solution: the steps as data; describe(problem): the task in words
     confirm.py     confirm(problem, solution): every answer computed another way (no code shared with solve.py)
     rules.py       its own rules, each a name and its wording (optional; answerkey/rules.py holds the shared
-                   ones): the registry imports it, which puts them in the one table of rules
+                   ones): the registry imports it with the kind, which puts them in the one table of rules
     template.tex   its template partial (optional: the shared templates/kind.tex otherwise)
     example.yaml   an example spec, built by the tests
     cases.yaml     its tests' data: problems and the answers (or the errors) they must give
 
-The registry finds the folders; nothing else lists the kinds.
+The registry finds the folders; nothing else lists the kinds. A kind's modules are imported when it
+is first asked for (KINDS[name]): a spec pays only for the kinds it uses.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from pydantic import BaseModel
 
@@ -47,16 +48,36 @@ class Kind:
         return f"kinds/{self.name}.tex"
 
 
-def _registry() -> dict[str, Kind]:
-    kinds = {}
-    for info in sorted(pkgutil.iter_modules([str(FOLDER)]), key=lambda m: m.name):
-        if info.ispkg:
-            if (FOLDER / info.name / "rules.py").is_file():  # the kind's own rules join the table of rules
-                importlib.import_module(f"{__name__}.{info.name}.rules")
-            kind = importlib.import_module(f"{__name__}.{info.name}").KIND
-            assert kind.name == info.name, f"the kind in kinds/{info.name}/ is called {kind.name}"
-            kinds[kind.name] = kind
-    return kinds
+class Registry(Mapping):
+    """The kinds by name, one per folder here. The names are the folders (nothing imported); a kind's
+    modules (its rules, fields, solve, confirm: SymPy and numpy work) are imported when the kind is first
+    asked for, so a build pays only for the kinds its spec uses (rules.py's whole table imports them all)."""
+
+    def __init__(self, folder: Path):
+        self._folder = folder
+        self._names = [m.name for m in sorted(pkgutil.iter_modules([str(folder)]), key=lambda m: m.name) if m.ispkg]
+        self._kinds: dict[str, Kind] = {}
+
+    def __getitem__(self, name: str) -> Kind:
+        kind = self._kinds.get(name)
+        if kind is None:
+            if name not in self._names:
+                raise KeyError(name)
+            if (self._folder / name / "rules.py").is_file():  # the kind's own rules join the table of rules
+                importlib.import_module(f"{__name__}.{name}.rules")
+            kind = importlib.import_module(f"{__name__}.{name}").KIND
+            assert kind.name == name, f"the kind in kinds/{name}/ is called {kind.name}"
+            self._kinds[name] = kind
+        return kind
+
+    def __contains__(self, name) -> bool:
+        return name in self._names
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
-KINDS: dict[str, Kind] = _registry()
+KINDS: Mapping[str, Kind] = Registry(FOLDER)
