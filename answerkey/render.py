@@ -95,8 +95,10 @@ def environment(directory: Path | tuple[Path, ...] = TEMPLATES) -> jinja2.Enviro
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def rule_text(text: str) -> NoEscape:
-    """Words with math (a rule's wording, a note, an intro): plain text escaped, $...$ math kept."""
+    """Words with math (a rule's wording, a note, an intro): plain text escaped, $...$ math kept (a function of
+    the text alone, made once per text)."""
     parts = text.split("$")
     out = []
     for i, piece in enumerate(parts):
