@@ -113,7 +113,7 @@ def printed(line: Line, form: str):
     field it is printed from is no longer the same object (a line changed after printing) or the page width
     changed (--layout, --paper)."""
     sources = (linebreak.LIMIT[0], line.lhs, line.rhs, line.rhs_tex, line.approx, line.define, line.relation,
-               line.therefore, line.given, *line.chain)
+               line.therefore, line.given, *(line.given or ()), *line.chain)
     if any(isinstance(v, sp.MatrixBase) and not isinstance(v, sp.Basic) for v in sources):
         return _line_math(line) if form == "math" else _row_cells(line)  # a matrix that can change in place
     memo = line.printed
