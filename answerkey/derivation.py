@@ -33,6 +33,10 @@ class Line:
     rhs_tex: str | None = None  # a ready LaTeX form of rhs (numbers substituted into a rule), if any
     each: list | None = None  # a table row of several quantities: the meaning of rhs and of each chain form
     relation: str = "="  # lhs relation rhs: "=", or a claim "<", "≤", ">", "≥" (checked by claims.py)
+    # the line as the page prints it, set by render.printed the first time it is printed (the read-back's page)
+    # and reused by every later printing (the key, its exports) while the fields it was printed from are the
+    # same objects: (those fields, {"math": ..., "cells": ...})
+    printed: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         self.rule = rules.applied(self.rule)  # a Rule as applied without parameters; never a free string

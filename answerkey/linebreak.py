@@ -8,6 +8,7 @@ sub- and superscripts smaller; \\left/\\right, spacing and styling commands as n
 """
 from __future__ import annotations
 
+import functools
 import re
 
 WIDTHS = {"article": 468.0, "exam": 410.0}  # pt: the text width (6.5 in); the exam layout: a part's solution frame
@@ -205,6 +206,13 @@ def pieces(form: str, room: float) -> list[str]:
 def rows(first: str, forms: list[tuple[str, str]], limit: float) -> list[str] | None:
     """The rows of a line `first rel_1 form_1 rel_2 form_2 ...` that fits within `limit` pt, each row
     `&rel form` after the first (`first &rel form_1`); None when the line fits as it is."""
+    out = _rows(first, tuple((str(rel), str(form)) for rel, form in forms), limit)
+    return None if out is None else list(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rows(first: str, forms: tuple, limit: float) -> tuple | None:
+    """rows(), a function of its text alone: made once for a line that many variants print alike."""
     limit = limit / SAFETY
     whole = first + " " + " ".join(f"{rel} {form}" for rel, form in forms)
     if width(whole) <= limit:
@@ -241,7 +249,7 @@ def rows(first: str, forms: list[tuple[str, str]], limit: float) -> list[str] | 
             else:
                 current = f"{current} {term}".strip()
         out.append(prefix + current)
-    return out
+    return tuple(out)
 
 
 def joined(math: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import hashlib
 import json
 import os
@@ -195,7 +196,17 @@ def _sympy_text(value) -> str:
         return "(" + ", ".join(_sympy_text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, (mo.Text, mo.Sentence)):  # an answer in words: the words
         return value.args[0].name
-    value = mo.elementary(sp.sympify(value, strict=True))
+    value = sp.sympify(value, strict=True)
+    try:
+        return _readable(value)
+    except TypeError:  # unhashable: printed as it is
+        return _readable.__wrapped__(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _readable(value: sp.Basic) -> str:
+    """The text of an immutable SymPy value, made once per value (the answers every variant shares)."""
+    value = mo.elementary(value)
     value = value.replace(lambda e: isinstance(e, mo.sigmoid), lambda e: e.rewrite(sp.exp))
     value = value.replace(lambda e: isinstance(e, mo.relu), lambda e: sp.Max(e.args[0], 0))
     value = value.replace(lambda e: isinstance(e, (mo.TieShare, mo.InRange)), _piecewise)

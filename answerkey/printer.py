@@ -6,6 +6,8 @@ length with dots.
 """
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, greek_letters_set
@@ -342,6 +344,20 @@ def tex(expr, inline: bool = False) -> str:
     """LaTeX for a SymPy object in the house style; `inline` for table cells and running text."""
     if isinstance(expr, (list, tuple)):
         return ", ".join(tex(e, inline) for e in expr)
+    if isinstance(expr, sp.Basic):
+        try:
+            return _tex_of(expr, inline)
+        except TypeError:  # unhashable (it holds something mutable): printed as it is
+            pass
+    return (_INLINE if inline else _PRINTER).doprint(expr)
+
+
+@functools.lru_cache(maxsize=8192)
+def _tex_of(expr: sp.Basic, inline: bool) -> str:
+    """The printing of an immutable SymPy object, made once per process: a function of the object alone (the
+    printers' settings never change), and objects that are == have the same type, the same arguments in the
+    same order, the same assumptions (SymPy >= 1.13: a Float is never == a Rational), so print alike. A
+    derivation's left sides, the names and the lines that every variant shares are printed once."""
     return (_INLINE if inline else _PRINTER).doprint(expr)
 
 

@@ -166,8 +166,9 @@ def _compare(a, b, assume, rng, tolerance, index, rounding=None):
     same comparison is made once: a derivation's lines all mean the same, and their left sides read the
     same (d f / d x_k)."""
     try:
-        key = (a, b, tuple(sorted(((str(k), k, v if not isinstance(v, dict) else tuple(sorted(v.items(), key=str)))
-                                   for k, v in assume.items()), key=lambda t: t[0])), tolerance, index, rounding)
+        key = (a, b, frozenset((k, v if not isinstance(v, dict) else tuple(sorted(v.items(), key=str)))
+                               for k, v in assume.items()), tolerance, index, rounding)  # the same assumptions,
+        # in any order (no printing of names to sort them)
         hash(key)
     except TypeError:
         key = None

@@ -70,6 +70,15 @@ def _parser():
                      cache=cache)  # one scanner for all states: half the load time of the contextual lexer
 
 
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str):
+    """The parse tree of a text: a function of the text alone (one grammar), so a text read again (a line that
+    every variant prints alike, a derivation's left side) is parsed once. The evaluator only reads the tree;
+    what the tree means is worked out afresh each time, with the line's own context. A text that does not
+    parse raises each time (failures are not kept)."""
+    return _parser().parse(text)
+
 # ---------------------------------------------------------------------------------------------------
 # What the names of a problem mean.
 
@@ -252,7 +261,7 @@ def read(text: str, context: Context) -> Line:
 
     text = _word_subscripts(_pair_bars(text))
     try:
-        tree = _parser().parse(text)
+        tree = _parsed(text)
     except lark.exceptions.UnexpectedInput as exc:
         column = getattr(exc, "column", None)
         near = text[max(0, (exc.pos_in_stream or 0) - 15):(exc.pos_in_stream or 0) + 15] \
@@ -286,7 +295,7 @@ def read_condition(text: str, context: Context) -> list:
 
     text = _word_subscripts(text)
     try:
-        tree = _parser().parse(text)
+        tree = _parsed(text)
     except lark.exceptions.LarkError:
         raise ReadError(f"cannot parse the condition '{text}'") from None
     evaluator = _Evaluator(context)
@@ -478,7 +487,7 @@ class _Evaluator:
             return self.bound.get(text) or self.ctx.indices.get(text) or mo.index(text)
         saved = self.ctx.indices
         try:
-            tree = _parser().parse(text)
+            tree = _parsed(text)
         except Exception:  # noqa: BLE001 - lark's errors: the index cannot be read
             raise ReadError(f"cannot read the index '{text}'") from None
         sub = _Evaluator(self.ctx)

@@ -11,6 +11,7 @@ import traceback
 from pathlib import Path
 
 import jinja2
+import sympy as sp
 from pylatex.utils import NoEscape, escape_latex
 
 from . import claims, lang, linebreak, rules
@@ -94,8 +95,10 @@ def environment(directory: Path | tuple[Path, ...] = TEMPLATES) -> jinja2.Enviro
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def rule_text(text: str) -> NoEscape:
-    """Words with math (a rule's wording, a note, an intro): plain text escaped, $...$ math kept."""
+    """Words with math (a rule's wording, a note, an intro): plain text escaped, $...$ math kept (a function of
+    the text alone, made once per text)."""
     parts = text.split("$")
     out = []
     for i, piece in enumerate(parts):
@@ -103,7 +106,25 @@ def rule_text(text: str) -> NoEscape:
     return NoEscape("".join(out))
 
 
-def line_view(line: Line, ref: str = "") -> dict:
+def printed(line: Line, form: str):
+    """The line's math as the page prints it, `form` "math" (a displayed line's body) or "cells" (its table
+    row), made once: the read-back's page (solution_block) prints it first, and the key, the exports and every
+    later page print the very same string, so what the key shows is what was read back. Made again when a
+    field it is printed from is no longer the same object (a line changed after printing) or the page width
+    changed (--layout, --paper)."""
+    sources = (linebreak.LIMIT[0], line.lhs, line.rhs, line.rhs_tex, line.approx, line.define, line.relation,
+               line.therefore, line.given, *(line.given or ()), *line.chain)
+    if any(isinstance(v, sp.MatrixBase) and not isinstance(v, sp.Basic) for v in sources):
+        return _line_math(line) if form == "math" else _row_cells(line)  # a matrix that can change in place
+    memo = line.printed
+    if memo is None or len(memo[0]) != len(sources) or any(a is not b for a, b in zip(memo[0], sources)):
+        memo = line.printed = (sources, {})
+    if form not in memo[1]:
+        memo[1][form] = _line_math(line) if form == "math" else _row_cells(line)
+    return memo[1][form]
+
+
+def _line_math(line: Line) -> NoEscape:
     rhs = line.rhs_tex if line.rhs_tex is not None else tex(line.rhs)
     relation = r"\approx" if line.approx else ":=" if line.define else claims.WORDS[line.relation]
     first = tex(line.lhs)
@@ -115,20 +136,26 @@ def line_view(line: Line, ref: str = "") -> dict:
     rows = linebreak.rows(first, forms, linebreak.LIMIT[0])  # a line too wide for the page: rows of aligned
     body = first + "".join(f" {rel} {form}" for rel, form in forms) if rows is None else \
         "\\begin{aligned}" + " \\\\\n".join(rows) + "\\end{aligned}"
-    return {"ref": ref, "math": NoEscape(body), "note": rule_text(lang.say(line.note)) if line.note else None,
+    return NoEscape(body)
+
+
+def _row_cells(line: Line) -> tuple:
+    """A table row's cells: lhs | rhs | its last form."""
+    rhs = line.rhs_tex if line.rhs_tex is not None else tex(line.rhs, inline=True)
+    last = tex(line.chain[-1], inline=True) if line.chain else rhs
+    if line.approx and line.chain:  # the printed factors give the value only to its rounding: said so
+        last = "\\approx " + last
+    return (NoEscape(f"${tex(line.lhs, inline=True)}$"), NoEscape(f"$\\displaystyle {rhs}$"), NoEscape(f"${last}$"))
+
+
+def line_view(line: Line, ref: str = "") -> dict:
+    return {"ref": ref, "math": printed(line, "math"), "note": rule_text(lang.say(line.note)) if line.note else None,
             "rule": rule_text(rules.text(line.rule)) if line.rule else None, "therefore": line.therefore}
 
 
 def _table(part, p: int) -> dict:
     """A part shown as a table: one row per line, lhs | rhs | its last form."""
-    rows = []
-    for i, line in enumerate(part.lines):
-        rhs = line.rhs_tex if line.rhs_tex is not None else tex(line.rhs, inline=True)
-        last = tex(line.chain[-1], inline=True) if line.chain else rhs
-        if line.approx and line.chain:  # the printed factors give the value only to its rounding: said so
-            last = "\\approx " + last
-        rows.append({"ref": f"{p}.{i}", "cells": [NoEscape(f"${tex(line.lhs, inline=True)}$"),
-                                                   NoEscape(f"$\\displaystyle {rhs}$"), NoEscape(f"${last}$")]})
+    rows = [{"ref": f"{p}.{i}", "cells": list(printed(line, "cells"))} for i, line in enumerate(part.lines)]
     return {"columns": [rule_text(lang.say(c)) for c in part.columns], "rows": rows}
 
 

@@ -236,7 +236,22 @@ def _matrix_cases(a, b, sub: dict, rng: random.Random):
 
 def _at_values(e, values: dict):
     """e with the values of the assumptions substituted; given values of entries (x_1 = 1) reach the entries
-    that a sum of given length runs over (sum_j exp(x_j), j = 1..3), which are written out first."""
+    that a sum of given length runs over (sum_j exp(x_j), j = 1..3), which are written out first. Made once
+    per expression and values (a derivation's lines are all compared with the one value they mean)."""
+    if isinstance(e, sp.Basic) and all(isinstance(v, sp.Basic) for v in values.values()):  # (2 == 2.0 in Python)
+        try:
+            return _at_values_of(e, frozenset(values.items()))
+        except TypeError:  # a value that cannot be hashed: substituted as it is
+            pass
+    return _values_in(e, values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _at_values_of(e, values: frozenset):
+    return _values_in(e, dict(values))
+
+
+def _values_in(e, values: dict):
     if values and isinstance(e, sp.Basic) and e.has(sp.Sum) and any(isinstance(k, sp.Indexed) for k in values):
         e = e.replace(lambda t: isinstance(t, sp.Sum) and all(lim[1].is_number and lim[2].is_number
                                                               for lim in t.limits), lambda t: t.doit())
