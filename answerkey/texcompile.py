@@ -218,8 +218,16 @@ class _Background:
 class FormatBuild(_Background):
     """`pdflatex -ini` dumping the fixed preamble of `head` (up to FIXED_END) into a format, in the
     background. Many documents with that preamble (variants) then start from the format instead of
-    loading the packages and fonts each time: about a third of TeX's time per document. The format is
-    made afresh for each run, in a temporary folder that `close` removes, so no state outlives the run."""
+    loading the packages and fonts each time: about a third of TeX's time per document.
+
+    The format is kept in the user's cache folder (formats/, beside the read-back's parser tables), as
+    TeX engines that cache their formats do: named by a digest of the preamble and of the pdflatex that
+    made it, with the size and time of every file TeX read to make it (its -recorder list). A later run
+    with the same preamble uses it while none of those files changed (a TeX Live update rebuilds it), in a
+    copy of its own in the run's temporary folder, so nothing a run uses can change under it. The newest
+    FORMATS_KEPT formats are kept. ANSWERKEY_WITHOUT=format-cache makes it afresh each run."""
+
+    cached: Path | None = None  # the run's copy of a cached format
 
     def __init__(self, head: str):
         marker = "\n" + FIXED_END + "\n"
@@ -227,15 +235,32 @@ class FormatBuild(_Background):
             return
         self.preamble = head[:head.index(marker) + len(marker)]
         self.tmp = tempfile.TemporaryDirectory(prefix="answerkey-fmt-")
+        self.key = _format_key(self.preamble)
+        found = _cached_format(self.key) if self.key else None
+        if found is not None:
+            copy = Path(self.tmp.name) / "answerkey.fmt"
+            try:
+                os.link(found, copy)
+            except OSError:
+                try:
+                    shutil.copyfile(found, copy)
+                except OSError:
+                    copy = None
+            if copy is not None:
+                self.cached = copy
+                return
         (Path(self.tmp.name) / "answerkey.tex").write_text(self.preamble + "\\dump\n", encoding="utf-8")
         try:
-            self.proc = _start(["pdflatex", "-ini", "-interaction=nonstopmode", "-halt-on-error",
+            self.proc = _start(["pdflatex", "-ini", "-interaction=nonstopmode", "-halt-on-error", "-recorder",
                                 "-jobname=answerkey", "&pdflatex", "answerkey.tex"], self.tmp.name)
         except OSError:
             self.proc = None
 
     def result(self) -> Preloaded | None:
-        """The format once built; None if it could not be (documents are then compiled in full)."""
+        """The format once built (or found in the cache); None if it could not be (documents are then
+        compiled in full)."""
+        if self.cached is not None:
+            return Preloaded(self.preamble, str(self.cached))
         if self.proc is None:
             return None
         try:
@@ -244,7 +269,109 @@ class FormatBuild(_Background):
             _stop(self.proc)
             return None
         path = Path(self.tmp.name) / "answerkey.fmt"
-        return Preloaded(self.preamble, str(path)) if code == 0 and path.exists() else None
+        if code != 0 or not path.exists():
+            return None
+        if self.key:
+            _keep_format(self.key, path, Path(self.tmp.name) / "answerkey.fls")
+        self.cached = path
+        return Preloaded(self.preamble, str(path))
+
+
+FORMATS_KEPT = 8  # formats kept in the cache folder (about 7 MB each)
+
+
+def _format_folder() -> Path | None:
+    if "format-cache" in _without():
+        return None
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "answerkey" / "formats"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+def _format_key(preamble: str) -> str | None:
+    """The digest naming a preamble's format: the preamble and the pdflatex that makes it (its path, size and
+    time); None without a cache folder."""
+    if _format_folder() is None:
+        return None
+    engine = shutil.which("pdflatex")
+    try:
+        real = os.path.realpath(engine)
+        stat = os.stat(real)
+    except (OSError, TypeError):
+        return None
+    import hashlib
+
+    return hashlib.sha256(f"{preamble}\0{real}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()[:24]
+
+
+def _stamp(path: str) -> list | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return [path, stat.st_size, stat.st_mtime_ns]
+
+
+def _cached_format(key: str) -> Path | None:
+    """The cached format of `key`, if every file TeX read to make it is as it was."""
+    import json
+
+    folder = _format_folder()
+    fmt, deps = (folder / f"{key}.fmt", folder / f"{key}.deps") if folder else (None, None)
+    try:
+        files = json.loads(deps.read_text(encoding="utf-8"))
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(files, list) or not files or not fmt.exists():
+        return None
+    for entry in files:
+        if not (isinstance(entry, list) and len(entry) == 3 and _stamp(str(entry[0])) == entry):
+            return None
+    return fmt
+
+
+def _keep_format(key: str, fmt: Path, recorded: Path) -> None:
+    """Put a format just made in the cache folder with the stamps of the files its -recorder list names
+    (written whole, then renamed: a run reading the folder meanwhile sees the old entry or the new); the
+    oldest beyond FORMATS_KEPT removed. Any failure leaves the cache as it was."""
+    import json
+
+    folder = _format_folder()
+    if folder is None:
+        return
+    try:
+        base = fmt.parent
+        inputs = []
+        pwd = str(base)
+        for line in recorded.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("PWD "):
+                pwd = line[4:]
+            elif line.startswith("INPUT "):
+                name = os.path.join(pwd, line[6:]) if not os.path.isabs(line[6:]) else line[6:]
+                if os.path.realpath(name).startswith(os.path.realpath(base) + os.sep):
+                    continue  # the run's own answerkey.tex: described by the key
+                if name not in inputs:
+                    inputs.append(name)
+        stamps = [_stamp(name) for name in inputs]
+        if not stamps or any(s is None for s in stamps):
+            return
+        with open(fmt, "rb") as made, tempfile.NamedTemporaryFile(dir=folder, prefix=f".{key}.", suffix=".fmt",
+                                                                   delete=False) as out:
+            shutil.copyfileobj(made, out)
+        os.replace(out.name, folder / f"{key}.fmt")
+        with tempfile.NamedTemporaryFile("w", dir=folder, prefix=f".{key}.", suffix=".deps", delete=False,
+                                         encoding="utf-8") as out:
+            json.dump(stamps, out)
+        os.replace(out.name, folder / f"{key}.deps")
+        entries = sorted(folder.glob("*.deps"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[FORMATS_KEPT:]:
+            for path in (old, old.with_suffix(".fmt")):
+                path.unlink(missing_ok=True)
+    except OSError:
+        return
 
 
 class EarlyCompile(_Background):

@@ -22,7 +22,8 @@ What it measures (wall time, best of --repeat unless said otherwise):
   7. many sheets (unless --no-many): --variants 300 --sheet both, a 300-student roster and a 1,000-student
      roster (generated CSVs) with --sheet both: wall and CPU time, the time per variant, peak memory;
   8. with --scale: --variants 10, 100, 300 and 1,000 --sheet both: the time per variant (flat is the goal);
-  9. with --tricks: what each speed trick buys (ANSWERKEY_WITHOUT=early-tex, standin, format, batch; -j 1).
+  9. with --tricks: what each speed trick buys (ANSWERKEY_WITHOUT=early-tex, standin, format, format-cache,
+     batch; -j 1).
 Wall times on a shared machine are noisy: the CPU time of the run's processes (user + system) is given
 beside them, and ratios are of runs interleaved with each other.
 """
@@ -326,6 +327,13 @@ def variants(count: int, tex: Path) -> None:
          "runs: " + ", ".join(f"{b:.2f}" for b in bares))
     line("ratio", f"{wall / bare:7.2f} x", "(goal: at most 0.5 x)")
     line("peak memory per process", f"{max(r['maxrss_kb'] for r in runs) / 1024:7.1f} MiB", "(goal: under 200)")
+    with tempfile.TemporaryDirectory(prefix="bench-variants-") as tmp:  # the first run on a machine (or after a
+        _, proc = timed([PY, __file__, "--inner-run", "--", PY, "generate.py", str(SPEC), "--variants",  # TeX
+                         str(count), "--out", tmp, "-q"], env=dict(os.environ, ANSWERKEY_WITHOUT="format-cache"))
+    if proc.returncode == 0:  # update): the preamble's format made in the run, not the one kept from before
+        cold = json.loads(proc.stdout.strip().splitlines()[-1])["wall"]
+        line("  the same, the format made in the run", fmt(cold), f"(ANSWERKEY_WITHOUT=format-cache; "
+                                                                   f"{cold / bare:.2f} x)")
 
 
 def roster_file(folder: Path, count: int) -> Path:
@@ -374,6 +382,7 @@ def tricks(repeat: int, count: int) -> None:
                  ("  without parallel problems (-j 1)", key, {}, ["-j", "1"]),
                  (f"--variants {count}", many, {}, []),
                  ("  without the preamble's format", many, {"ANSWERKEY_WITHOUT": "format"}, []),
+                 ("  without the kept format (made in the run)", many, {"ANSWERKEY_WITHOUT": "format-cache"}, []),
                  ("  without many sheets per TeX run", many, {"ANSWERKEY_WITHOUT": "batch"}, []),
                  ("  without parallel variants (-j 1)", many, {}, ["-j", "1"])]
         best = {label: float("inf") for label, *_ in cases}

@@ -270,6 +270,43 @@ def test_no_format_without_the_marker(format_of):
     assert format_of(HEAD).result() is None
 
 
+def test_a_format_is_kept_and_used_again_while_the_files_it_read_are_unchanged(format_of, tmp_path, monkeypatch):
+    """The format is kept in the cache folder: a later run with the same preamble starts no -ini run and
+    compiles from its own copy of it, to the same bytes; a file TeX read to make it that changed (its
+    size) makes it afresh; ANSWERKEY_WITHOUT=format-cache neither reads nor writes the folder."""
+    import json
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "answerkey" / "formats"
+    head = FIXED + "\\title{T}\n\\begin{document}\n"
+    text = head + "\\note{quartz} zebra\n" + body()
+    first = format_of(head)
+    assert first.proc is not None  # made by TeX
+    made = first.result()
+    assert made is not None and [p.suffix for p in sorted(folder.iterdir())] == [".deps", ".fmt"]
+    stamps = json.loads(next(folder.glob("*.deps")).read_text())
+    assert any(path.endswith("article.cls") for path, _, _ in stamps) and any(
+        path.endswith("xcolor.sty") for path, _, _ in stamps)
+    second = format_of(head)
+    assert second.proc is None  # no TeX run: the kept format
+    again = second.result()
+    assert again is not None and Path(again.path).parent == Path(second.tmp.name) and again.path != made.path
+    assert texcompile._compile_preloaded(text, "doc", again) == texcompile._compile_preloaded(text, "doc", made)
+    stamps[0][1] += 1  # as if a TeX Live update changed a file the format was made from
+    next(folder.glob("*.deps")).write_text(json.dumps(stamps))
+    remade = format_of(head)
+    assert remade.proc is not None and remade.result() is not None
+    assert format_of(head).proc is None  # kept again, with the files as they are
+    other = format_of(FIXED.replace("gray", "blue") + "\\begin{document}\n")  # another preamble
+    assert other.proc is not None and other.result() is not None
+    assert len(list(folder.glob("*.fmt"))) == 2
+    monkeypatch.setenv("ANSWERKEY_WITHOUT", "format-cache")
+    before = sorted(p.name for p in folder.iterdir())
+    uncached = format_of(head)
+    assert uncached.proc is not None and uncached.result() is not None
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
 @pytest.mark.parametrize("batched", [False, True])
 def test_variants_compile_through_the_format(tmp_path, monkeypatch, batched):
     """A variants run builds the format once and every document starts from it: alone (ANSWERKEY_WITHOUT=
