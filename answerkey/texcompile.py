@@ -283,10 +283,10 @@ FORMATS_KEPT = 8  # formats kept in the cache folder (about 7 MB each)
 def _format_folder() -> Path | None:
     if "format-cache" in _without():
         return None
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "answerkey" / "formats"
     try:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "answerkey" / "formats"
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    except (OSError, RuntimeError, KeyError):  # no home folder, or none that can be written
         return None
     return folder if os.access(folder, os.W_OK) else None
 
