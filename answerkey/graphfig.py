@@ -279,8 +279,8 @@ def apart(p, q, gap=0.0, boxes=None) -> bool:
     a, b = boxes or (_bbox(p), _bbox(q))
     if not _near(a, b, gap):
         return True
-    if _level(p) and _level(q):  # two level rectangles are their boxes: the test above was exact
-        return False
+    if _level(p) and _level(q):  # two level rectangles: the loop's axes are x and y (above) and -x and -y
+        return gap - a[0] <= -b[2] or gap - b[0] <= -a[2] or gap - a[1] <= -b[3] or gap - b[1] <= -a[3]
     for nx, ny in _axes(p) + _axes(q):
         a = [nx * x + ny * y for x, y in p]
         b = [nx * x + ny * y for x, y in q]
@@ -290,9 +290,12 @@ def apart(p, q, gap=0.0, boxes=None) -> bool:
 
 
 def _level(shape) -> bool:
-    """A rectangle with level sides (corners() at angle 0, _rect): the same points as its bounding box."""
+    """A rectangle with level sides (corners() at angle 0, _rect): the same points as its bounding box, and
+    (its sides not of length 0) the loop's axes in apart exactly x, -x, y and -y. apart reads the loop's
+    comparisons off the boxes: on -x, -x0 + gap <= -x1' is not x1' + gap <= x0 once rounded."""
     return len(shape) == 4 and shape[0][1] == shape[1][1] and shape[1][0] == shape[2][0] \
-        and shape[2][1] == shape[3][1] and shape[3][0] == shape[0][0]
+        and shape[2][1] == shape[3][1] and shape[3][0] == shape[0][0] \
+        and shape[0][0] != shape[1][0] and shape[1][1] != shape[2][1]
 
 
 def box_at(cx, cy, w, h) -> tuple:

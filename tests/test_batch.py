@@ -212,3 +212,61 @@ def test_print_files_from_the_saved_objects_are_those_from_the_batch_pdfs(tmp_pa
     keys = PdfReader(tmp_path / "saved" / "all-keys.pdf")
     assert [p.extract_text() for p in keys.pages] == [p for pdf, d in zip(pdfs, pending) if d.sheet == "key"
                                                        for p in [q.extract_text() for q in PdfReader(io.BytesIO(pdf)).pages]]
+
+
+def colours(pdf: bytes) -> list:
+    """The colour of every mark a PDF's pages make, in order: (operator, colour) for each path stroked or
+    filled and each text shown, from pypdf's parse of the page content (setting a colour draws nothing)."""
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(io.BytesIO(pdf))
+    marks = []
+    for page in reader.pages:
+        state, saved = {"fill": (0.0,), "stroke": (0.0,)}, []
+        for operands, op in ContentStream(page.get_contents(), reader).operations:
+            if op in (b"rg", b"g", b"k", b"RG", b"G", b"K"):
+                state["stroke" if op.isupper() else "fill"] = tuple(float(x) for x in operands)
+            elif op == b"q":
+                saved.append(dict(state))
+            elif op == b"Q":
+                state = saved.pop()
+            elif op in (b"S", b"s"):
+                marks.append((op.decode(), state["stroke"]))
+            elif op in (b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"):
+                marks.append((op.decode(), state["fill"]))
+            elif op in (b"Tj", b"TJ", b"'", b'"'):
+                marks.append(("text", state["fill"]))
+    return marks
+
+
+def fonts(pdf: bytes) -> list:
+    """The fonts of each page of a PDF (their names without the subset's prefix)."""
+    return [sorted(str(f.get_object()["/BaseFont"]).split("+")[-1] for f in page["/Resources"]["/Font"].values())
+            for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+@pytest.mark.tex
+def test_a_figure_in_another_colour_is_not_drawn_from_the_skeleton_set_in_the_first(tmp_path):
+    """The figure's nodes and wires are typeset once per TeX run (figure.tex) and TikZ fixes the colour of
+    the place where that happens: a course whose key shows its figures in blue must still get black
+    figures on the question sheets that share the key's run, as when each is compiled alone."""
+    own = tmp_path / "own"
+    own.mkdir()
+    kind = (render.TEMPLATES / "kind.tex").read_text(encoding="utf-8")
+    (own / "kind.tex").write_text("{\\color{blue}\\boldmath%\n" + kind + "}\n", encoding="utf-8")
+    render.use_templates(str(own))
+    try:
+        spec, solutions = build.canonical(build.load_base(spec_file(tmp_path)), "quiz")
+        key = texbatch.Pending(render.render(spec, solutions), "quiz", {})
+        questions = texbatch.Pending(render.render_questions(spec, solutions), "quiz.questions", {}, "questions")
+        (key_pdf, questions_pdf), _ = texbatch.typeset([key, questions], None, None)
+        (key_alone,), _ = texbatch.typeset([key], None, None)
+        (questions_alone,), _ = texbatch.typeset([questions], None, None)
+    finally:
+        render.use_templates(None)
+    blue = ("S", (0.0, 0.0, 1.0))
+    assert blue in colours(key_pdf) and blue not in colours(questions_alone)
+    assert colours(questions_pdf) == colours(questions_alone)
+    assert colours(key_pdf) == colours(key_alone)
+    assert any("LMMathItalic10-Bold" in f for f in fonts(key_pdf)) and not any("LMMathItalic10-Bold" in f for f in fonts(questions_alone))
+    assert fonts(questions_pdf) == fonts(questions_alone)

@@ -304,3 +304,31 @@ def test_the_layout_is_the_same_whatever_order_a_node_lists_its_operands():
     assert len(layouts) == 1
     (layout,) = layouts
     assert {name for name, _ in layout} == set(names)
+
+
+def test_two_level_rectangles_are_apart_as_the_separating_axis_loop_says_to_the_last_bit():
+    """graphfig.apart decides two level rectangles (nodes, level texts) from their boxes, without its
+    separating-axis loop: it must answer what the loop answers for the same rectangles (given from another
+    corner, which takes the loop), also where they are exactly the gap apart and rounding decides, so that a
+    figure is laid out as before the shortcut."""
+    rng = random.Random(3)
+    grid = [k / 8 for k in range(-16, 17)] + [0.1, 0.3, 0.7, 0.04, 0.08, 0.12]
+    cases = [([(-0.76, -0.8385), (-0.24, -0.8385), (-0.24, 0.9185), (-0.76, 0.9185)],
+              [(-0.12000000000000001, -0.1975), (1.4, -0.1975), (1.4, 1.4475), (-0.12000000000000001, 1.4475)], 0.12)]
+    for _ in range(20000):
+        w, h, w2, h2 = (rng.choice(grid[20:]) + 0.02 for _ in range(4))
+        p = graphfig.corners(rng.choice(grid), rng.choice(grid), w, h)
+        x0, y0, x1, y1 = graphfig._bbox(p)
+        gap = rng.choice([0.0, 0.04, 0.08, 0.12])
+        cx, cy = rng.choice([(x1 + gap + w2 / 2, rng.choice(grid)), (rng.choice(grid), y1 + gap + h2 / 2),
+                             (x0 - gap - w2 / 2, rng.choice(grid)), (rng.choice(grid), rng.choice(grid))])
+        cases.append((p, graphfig.corners(round(cx, 3) if rng.random() < 0.5 else cx, cy, w2, h2), gap))
+    differ = []
+    for p, q, gap in cases:
+        assert graphfig._level(p) and graphfig._level(q)
+        looped = [p[0], p[3], p[2], p[1]]  # the same rectangle from another corner: not level to _level
+        assert not graphfig._level(looped)
+        if (graphfig.apart(p, q, gap), graphfig.apart(q, p, gap)) != (graphfig.apart(looped, q, gap),
+                                                                        graphfig.apart(q, looped, gap)):
+            differ.append((p, q, gap))
+    assert differ == []

@@ -110,3 +110,26 @@ def test_fragments_input_into_a_course_document(tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:]
     got = text(tmp_path / "notes.pdf")
     assert "Selected solutions" in got and "(a) = 15" in got and "softmax" in got
+
+
+@pytest.mark.tex
+def test_fragments_in_a_course_document_that_externalizes_its_tikz_pictures(tmp_path):
+    """A course's document may cache its TikZ pictures (the external library: each picture compiled once
+    into a PDF of its own, then included): the backprop figure's nodes and wires, typeset once into a box
+    with its corner recorded as the picture ends (figure.tex), are then drawn in place, and the figure is
+    the one the document shows without the library."""
+    build(tmp_path, ROOT / "problems" / "dl-hw2.yaml", "--fragments", "--no-pdf")
+    body = ("\\begin{document}\n\\begin{tikzpicture}\\draw (0,0) circle (3mm);\\end{tikzpicture}\n"
+            "\\input{dl-hw2.problems/4.tex}\n\\end{document}\n")
+    pages = {}
+    for name, extra in (("cached", "\\usetikzlibrary{external}\n\\tikzexternalize\n"), ("plain", "")):
+        (tmp_path / f"{name}.tex").write_text("\\documentclass{article}\n\\input{dl-hw2.problems/preamble.tex}\n"
+                                              + extra + body, encoding="utf-8")
+        for _ in range(2):  # the first run makes the pictures' PDFs, the second includes them
+            proc = subprocess.run(["pdflatex", "-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
+                                   f"{name}.tex"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+            assert proc.returncode == 0, proc.stdout[-2000:]
+        pages[name] = [sorted(page.extract_text().split()) for page in PdfReader(tmp_path / f"{name}.pdf").pages]
+    assert (tmp_path / "cached-figure0.pdf").exists()  # the course's own picture was cached
+    assert "optimized" not in " ".join(pages["cached"][0]).lower()
+    assert pages["cached"] == pages["plain"] and "15" in pages["plain"][0]
