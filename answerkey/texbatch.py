@@ -68,7 +68,7 @@ class Pending:
 
 
 def enabled() -> bool:
-    return "batch" not in os.environ.get("ANSWERKEY_WITHOUT", "").split(",")
+    return "batch" not in texcompile._without()
 
 
 def cut(text: str) -> tuple[str, str, str] | None:
@@ -196,12 +196,10 @@ class Pages:
 
     def body(self, number: int) -> bytes:
         """Object `number` as written, its references moved up by `shift`."""
-        shift = self.shift
-        return b"".join(p if p.__class__ is bytes else b"%d 0 R" % (p + shift) for p in self.dumped[number])
+        return _joined(self.dumped[number], self.shift)
 
     def _dump(self, obj, out: list, refs: set, page: bool = False) -> None:
-        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
-
+        ArrayObject, DictionaryObject, IndirectObject, StreamObject = _generic()
         if isinstance(obj, IndirectObject):
             refs.add(obj.idnum)
             out.append(obj.idnum)
@@ -313,8 +311,7 @@ class Writer:
         self._put(1, b"<</Type /Pages /Count %d /Kids [%s]>>" % (len(self.kids),
                                                                 b" ".join(b"%d 0 R" % k for k in self.kids)))
         self._put(2, b"<</Type /Catalog /Pages 1 0 R>>")
-        info = b"".join(p if p.__class__ is bytes else b"%d 0 R" % (p + source.shift) for p in source.info or ())
-        self._put(3, info or b"<<>>")
+        self._put(3, _joined(source.info or (), source.shift) or b"<<>>")
         numbers = sorted(self.offsets)
         xref = [b"xref\n0 1\n0000000000 65535 f \n"]
         run: list[int] = []
@@ -330,6 +327,19 @@ class Writer:
         hexid = ident.hex().encode()
         self._put_raw(b"trailer\n<</Size %d /Root 2 0 R /Info 3 0 R /ID [<%s> <%s>]>>\nstartxref\n%d\n%%%%EOF\n"
                       % (numbers[-1] + 1, hexid, hexid, start))
+
+
+@functools.lru_cache(maxsize=1)
+def _generic() -> tuple:
+    """pypdf's object classes, imported once (Pages._dump runs for every object of a batch)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+    return ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+
+def _joined(pieces, shift: int) -> bytes:
+    """A serialised object's bytes: its references (ints) written as `N 0 R`, moved up by `shift`."""
+    return b"".join(p if p.__class__ is bytes else b"%d 0 R" % (p + shift) for p in pieces)
 
 
 def _pieces(out: list) -> tuple:

@@ -181,13 +181,22 @@ class Preloaded:
     path: str
 
 
+def _place(source: str | Path, target: Path, link=os.symlink) -> bool:
+    """A file put at `target`: linked (by `link`), else copied; False if neither can be done."""
+    try:
+        link(source, target)
+    except OSError:
+        try:
+            shutil.copyfile(source, target)
+        except OSError:
+            return False
+    return True
+
+
 def preloaded_command(preloaded: Preloaded, folder: str | Path, name: str) -> list[str]:
     """The format put in `folder` (linked, else copied) and the command that compiles `name`.tex from it
     (the .tex then holds only what follows the preamble)."""
-    try:
-        os.symlink(preloaded.path, Path(folder) / "answerkey.fmt")
-    except OSError:
-        shutil.copy(preloaded.path, Path(folder) / "answerkey.fmt")
+    _place(preloaded.path, Path(folder) / "answerkey.fmt")
     return ["pdflatex", "-fmt=answerkey", *_command(name)[1:]]
 
 
@@ -235,20 +244,13 @@ class FormatBuild(_Background):
             return
         self.preamble = head[:head.index(marker) + len(marker)]
         self.tmp = tempfile.TemporaryDirectory(prefix="answerkey-fmt-")
-        self.key = _format_key(self.preamble)
-        found = _cached_format(self.key) if self.key else None
-        if found is not None:
-            copy = Path(self.tmp.name) / "answerkey.fmt"
-            try:
-                os.link(found, copy)
-            except OSError:
-                try:
-                    shutil.copyfile(found, copy)
-                except OSError:
-                    copy = None
-            if copy is not None:
-                self.cached = copy
-                return
+        self.folder = _format_folder()
+        self.key = _format_key(self.preamble) if self.folder else None
+        found = _cached_format(self.folder, self.key) if self.key else None
+        copy = Path(self.tmp.name) / "answerkey.fmt"
+        if found is not None and _place(found, copy, os.link):  # the run's own: a hard link, else a copy
+            self.cached = copy
+            return
         (Path(self.tmp.name) / "answerkey.tex").write_text(self.preamble + "\\dump\n", encoding="utf-8")
         try:
             self.proc = _start(["pdflatex", "-ini", "-interaction=nonstopmode", "-halt-on-error", "-recorder",
@@ -272,7 +274,7 @@ class FormatBuild(_Background):
         if code != 0 or not path.exists():
             return None
         if self.key:
-            _keep_format(self.key, path, Path(self.tmp.name) / "answerkey.fls")
+            _keep_format(self.folder, self.key, path, Path(self.tmp.name) / "answerkey.fls")
         self.cached = path
         return Preloaded(self.preamble, str(path))
 
@@ -293,9 +295,7 @@ def _format_folder() -> Path | None:
 
 def _format_key(preamble: str) -> str | None:
     """The digest naming a preamble's format: the preamble and the pdflatex that makes it (its path, size and
-    time); None without a cache folder."""
-    if _format_folder() is None:
-        return None
+    time)."""
     engine = shutil.which("pdflatex")
     try:
         real = os.path.realpath(engine)
@@ -315,15 +315,14 @@ def _stamp(path: str) -> list | None:
     return [path, stat.st_size, stat.st_mtime_ns]
 
 
-def _cached_format(key: str) -> Path | None:
-    """The cached format of `key`, if every file TeX read to make it is as it was."""
+def _cached_format(folder: Path, key: str) -> Path | None:
+    """The cached format of `key` in `folder`, if every file TeX read to make it is as it was."""
     import json
 
-    folder = _format_folder()
-    fmt, deps = (folder / f"{key}.fmt", folder / f"{key}.deps") if folder else (None, None)
+    fmt, deps = folder / f"{key}.fmt", folder / f"{key}.deps"
     try:
         files = json.loads(deps.read_text(encoding="utf-8"))
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError):
         return None
     if not isinstance(files, list) or not files or not fmt.exists():
         return None
@@ -333,15 +332,12 @@ def _cached_format(key: str) -> Path | None:
     return fmt
 
 
-def _keep_format(key: str, fmt: Path, recorded: Path) -> None:
+def _keep_format(folder: Path, key: str, fmt: Path, recorded: Path) -> None:
     """Put a format just made in the cache folder with the stamps of the files its -recorder list names
     (written whole, then renamed: a run reading the folder meanwhile sees the old entry or the new); the
     oldest beyond FORMATS_KEPT removed. Any failure leaves the cache as it was."""
     import json
 
-    folder = _format_folder()
-    if folder is None:
-        return
     try:
         base = fmt.parent
         inputs = []
