@@ -114,13 +114,14 @@ def printed(line: Line, form: str):
     changed (--layout, --paper)."""
     sources = (linebreak.LIMIT[0], line.lhs, line.rhs, line.rhs_tex, line.approx, line.define, line.relation,
                line.therefore, line.given, *(line.given or ()), *line.chain)
+    make = _line_math if form == "math" else _row_cells
     if any(isinstance(v, sp.MatrixBase) and not isinstance(v, sp.Basic) for v in sources):
-        return _line_math(line) if form == "math" else _row_cells(line)  # a matrix that can change in place
+        return make(line)  # a matrix that can change in place
     memo = line.printed
     if memo is None or len(memo[0]) != len(sources) or any(a is not b for a, b in zip(memo[0], sources)):
         memo = line.printed = (sources, {})
     if form not in memo[1]:
-        memo[1][form] = _line_math(line) if form == "math" else _row_cells(line)
+        memo[1][form] = make(line)
     return memo[1][form]
 
 
