@@ -271,11 +271,18 @@ def produce(spec, solutions, options: Options, directory: Path, stem: str,
     return files
 
 
-def write(files) -> list[Path]:
+def write(files, known: dict | None = None) -> list[Path]:
+    """Each file atomically. `known`: the files go into a RunFolder, which syncs them to the disk when it is
+    committed; each file's (bytes, SHA-256) for its manifest is put there (path -> digest)."""
     written = []
     for target, data in files:
         try:
-            outputs.atomic_write(target, data)
+            if known is None:
+                outputs.atomic_write(target, data)
+            else:
+                raw = data.encode("utf-8") if isinstance(data, str) else data
+                outputs.atomic_write(target, raw, sync=False)
+                known[str(target)] = outputs.digest(raw)
         except OSError as exc:
             raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
         written.append(target)
@@ -392,9 +399,11 @@ def run_variants(base, name, plan, options: Options, result: Result,
             if failure:
                 return variant, None, [], None, failure
             try:
+                digests: dict = {}
+                written = write(files, digests)
                 return variant, (master_row(variant, spec, solutions),
-                                 outputs.answers_data(spec, solutions) if options.keep_answers else None), \
-                    write(files), entry, None
+                                 outputs.answers_data(spec, solutions) if options.keep_answers else None,
+                                 digests), written, entry, None
             except AnswerkeyError as exc:
                 return variant, None, [], None, (str(exc), exc.exit_code)
 
@@ -404,6 +413,7 @@ def run_variants(base, name, plan, options: Options, result: Result,
                                            _progress if options.progress else None, directory, preloaded,
                                            batched=options.pdf and not options.check_only)
         failed, sheets = [], []
+        known: dict = {}  # each written file's (bytes, SHA-256), for the manifest
         for variant, row, written, entry, failure in outcomes:
             if failure:
                 who = f"variant {variant.number} (seed {variant.seed}" + (
@@ -413,7 +423,8 @@ def run_variants(base, name, plan, options: Options, result: Result,
                                **({"student_id": variant.student.id} if variant.student else {}),
                                "error": failure[0]})
             else:
-                row, answers = row
+                row, answers, digests = row
+                known.update(digests)
                 if answers is not None:
                     result.answers[variant.number] = answers
                 rows[variant.number] = row
@@ -431,21 +442,22 @@ def run_variants(base, name, plan, options: Options, result: Result,
         with ThreadPoolExecutor(1) as pool:  # all-keys.pdf, all-questions.pdf while TeX makes answers.pdf
             prints = pool.submit(texbatch.print_files, directory,
                                  [p for (*_, failure), p in zip(outcomes, pages) if not failure])
-            result.written.extend(write(master_files(name, result.spec, ordered, directory, options.pdf, master)))
+            result.written.extend(write(master_files(name, result.spec, ordered, directory, options.pdf, master),
+                                        known))
             try:
                 result.written.extend(prints.result())
             except OSError as exc:
                 raise UsageError(f"cannot write the print files in {target}: {exc.strerror or exc}") from None
         if options.exports:
             result.written.extend(write(export.files(options.exports, name, result.spec.title,
-                                                     [entries[k] for k in sorted(entries)], directory)))
+                                                     [entries[k] for k in sorted(entries)], directory), known))
         folder.commit(manifest={"spec": result.spec.file, "answerkey": __version__,
                                 "run": "roster" if options.roster else "variants",
                                 **({"roster": str(options.roster)} if options.roster else
                                    {"count": len(plan), "first_seed": plan[0].seed}),
                                 "sheet": options.sheet, "pdf": options.pdf, "exports": options.exports,
                                 "built": len(rows),
-                                "failed": failed, "sheets": sheets})
+                                "failed": failed, "sheets": sheets}, known=known)
     result.written = [target / p.relative_to(directory) for p in result.written]
     return result
 

@@ -172,3 +172,37 @@ def test_outputs_follow_the_umask(tmp_path):
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "spec-variants").stat().st_mode) == 0o755
     assert stat.S_IMODE((tmp_path / "spec-variants" / "sheet.tex").stat().st_mode) == 0o644
+
+
+def test_run_folder_commit_syncs_every_file_and_lists_the_writers_digests(tmp_path, monkeypatch):
+    """Files written into a run's folder without a sync of their own (atomic_write(sync=False), as the
+    variants' are) are synced when it is committed, with the folder; the manifest takes a writer's digest
+    where the size on disk agrees with it, and hashes the file itself where it does not (or is not told)."""
+    import hashlib
+    import json
+
+    synced = []
+    real = os.fsync
+
+    def spy(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}") if os.path.exists(f"/proc/self/fd/{fd}") else fd)
+        return real(fd)
+
+    with outputs.RunFolder(tmp_path / "spec-variants") as folder:
+        monkeypatch.setattr(os, "fsync", spy)
+        outputs.atomic_write(folder.path / "a.pdf", b"%PDF-a", sync=False)
+        outputs.atomic_write(folder.path / "b.tex", "b", sync=False)
+        outputs.atomic_write(folder.path / "c.json", "{}", sync=False)
+        assert synced == []  # nothing synced as written
+        known = {str(folder.path / "a.pdf"): outputs.digest(b"%PDF-a"),
+                 str(folder.path / "b.tex"): (5, "0" * 64)}  # a stale digest: its size disagrees
+        partial = folder.path
+        folder.commit(manifest={}, known=known)
+    listing = {f["path"]: f for f in json.loads((tmp_path / "spec-variants" / "manifest.json").read_text())["files"]}
+    for name in ("a.pdf", "b.tex", "c.json"):
+        data = (tmp_path / "spec-variants" / name).read_bytes()
+        assert listing[name]["sha256"] == hashlib.sha256(data).hexdigest() and listing[name]["bytes"] == len(data)
+    if os.path.exists("/proc/self/fd"):
+        for name in ("a.pdf", "b.tex", "c.json"):  # (the manifest is synced as it is written)
+            assert str(partial / name) in synced
+        assert str(partial) in synced  # the folder's names too
