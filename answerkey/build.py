@@ -439,6 +439,7 @@ def run_variants(base, name, plan, options: Options, result: Result,
         if not rows or options.check_only:
             return result  # nothing replaces the folder a run before made
         ordered = [rows[k] for k in sorted(rows)]
+        folder.sync_soon(known)  # the variants' files, while the graders' table and the print files are made
         with ThreadPoolExecutor(1) as pool:  # all-keys.pdf, all-questions.pdf while TeX makes answers.pdf
             prints = pool.submit(texbatch.print_files, directory,
                                  [p for (*_, failure), p in zip(outcomes, pages) if not failure])

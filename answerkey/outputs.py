@@ -80,6 +80,7 @@ class RunFolder:
         self.dry = dry
         self.path = self.target
         self.done = False
+        self._syncing = None  # (thread, its files): files being synced while the run goes on (sync_soon)
 
     def __enter__(self):
         if self.dry:
@@ -105,14 +106,33 @@ class RunFolder:
                             "sha256": mark[1] if mark and mark[0] == size else _sha256(p)})
         atomic_write(self.path / "manifest.json",
                      json.dumps({**manifest, "files": listing}, ensure_ascii=False, indent=2) + "\n")
+        early: set = set()
+        if self._syncing is not None:
+            self._syncing[0].join()
+            early = self._syncing[1]
         for p in files:  # written without a sync of their own (atomic_write(sync=False)): synced together
-            _fsync(p)
+            if str(p) not in early:
+                _fsync(p)
         _fsync(self.path)
         replace_folder(self.path, self.target)
         _fsync(self.target.parent)
         self.done = True
 
+    def sync_soon(self, paths) -> None:
+        """Start syncing these files (written, not to be written again) to the disk in a thread, while the
+        run makes its last files; commit waits for it and syncs the rest."""
+        if self.dry or self._syncing is not None:
+            return
+        import threading
+
+        names = {str(p) for p in paths}
+        thread = threading.Thread(target=lambda: [_fsync(Path(p)) for p in sorted(names)], daemon=True)
+        thread.start()
+        self._syncing = (thread, names)
+
     def __exit__(self, *exc):
+        if self._syncing is not None:
+            self._syncing[0].join()
         if not self.dry and not self.done:
             shutil.rmtree(self.path, ignore_errors=True)
         return False

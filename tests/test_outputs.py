@@ -206,3 +206,20 @@ def test_run_folder_commit_syncs_every_file_and_lists_the_writers_digests(tmp_pa
         for name in ("a.pdf", "b.tex", "c.json"):  # (the manifest is synced as it is written)
             assert str(partial / name) in synced
         assert str(partial) in synced  # the folder's names too
+
+
+def test_run_folder_files_synced_early_are_not_synced_again(tmp_path, monkeypatch):
+    """sync_soon: the variants' files synced in a thread while the run makes its last files; the commit
+    waits for it and syncs only the files it did not (here the one written after)."""
+    if not os.path.exists("/proc/self/fd"):
+        pytest.skip("names of open files from /proc")
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(os.readlink(f"/proc/self/fd/{fd}")), real(fd))[1])
+    with outputs.RunFolder(tmp_path / "spec-variants") as folder:
+        outputs.atomic_write(folder.path / "early.pdf", b"%PDF-1", sync=False)
+        folder.sync_soon([folder.path / "early.pdf"])
+        outputs.atomic_write(folder.path / "late.pdf", b"%PDF-2", sync=False)
+        partial = folder.path
+        folder.commit(manifest={})
+    assert synced.count(str(partial / "early.pdf")) == 1 and synced.count(str(partial / "late.pdf")) == 1
