@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None, prog: str = "generate.py") -> int:
         if not (args.variants or args.roster or args.check or args.no_pdf):  # one key: TeX starts while
             stem = Path(args.spec).stem + (f"-seed{args.seed}" if args.seed is not None else "")  # Python
             texcompile.prestart([stem] * (args.sheet != "questions") +  # imports the pipeline (a guess)
-                                [f"{stem}.questions"] * (args.sheet != "key"))
+                                [f"{stem}.questions"] * (args.sheet != "key"),
+                                texcompile.preamble_key(args.spec, args.templates, args.layout, args.language))
         from .build import Options, run
 
         options = Options(out=Path(args.out), sets=args.sets, pdf=not args.no_pdf, check_only=args.check,

@@ -285,8 +285,14 @@ FORMATS_KEPT = 8  # formats kept in the cache folder (about 7 MB each)
 def _format_folder() -> Path | None:
     if "format-cache" in _without():
         return None
+    return _cache_folder("formats")
+
+
+def _cache_folder(name: str) -> Path | None:
+    """The user's cache folder for answerkey's `name` (~/.cache/answerkey/NAME, or under XDG_CACHE_HOME);
+    None where there is none that can be written."""
     try:
-        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "answerkey" / "formats"
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "answerkey" / name
         folder.mkdir(parents=True, exist_ok=True)
     except (OSError, RuntimeError, KeyError):  # no home folder, or none that can be written
         return None
@@ -543,26 +549,73 @@ class EarlyPasses:
 
 
 _WAITING: dict[str, EarlyCompile] = {}  # prestart's runs by document name, until HeadStart.start takes them
+_GUESS: dict[str, str] = {}  # "key": what names the build's preamble for prestart's guess (preamble_key)
 
 
 def _without() -> set[str]:
     return set(os.environ.get("ANSWERKEY_WITHOUT", "").split(","))
 
 
-def prestart(names: list[str]) -> None:
+def prestart(names: list[str], key: str | None = None) -> None:
     """TeX started for the documents a command is expected to build, before Python imports the pipeline
-    (SymPy: half a second on one core, the other idle): each run loads TeX's format and waits at its pipe
-    for the head, which HeadStart.start feeds it once the spec is read. A guess: a run no document takes
-    is stopped (stop_waiting), nothing else changes."""
+    (SymPy: half a second on one core, the other idle). `key` (preamble_key) names the build: where the
+    last build of that name left its preamble (the fixed part, up to FIXED_END, in the cache folder
+    heads/), each run is started on that preamble, so that TeX loads the packages and the Hangul fonts
+    while Python imports, and HeadStart.start keeps it if the head begins with it (else it is stopped and
+    TeX started on the head). Without one, each run loads TeX's format and waits at its pipe for the head,
+    which HeadStart.start feeds it once the spec is read. A guess either way: a run no document takes is
+    stopped (stop_waiting), nothing else changes."""
     if "early-tex" in _without() or not tex_available():
         return
+    guess = None
+    if key is not None:
+        _GUESS["key"] = key
+        folder = _cache_folder("heads") if "head-guess" not in _without() else None
+        try:
+            guess = (folder / f"{key}.tex").read_text(encoding="utf-8") if folder else None
+        except (OSError, UnicodeDecodeError):
+            guess = None
+        if guess is not None and not guess.endswith("\n" + FIXED_END + "\n"):
+            guess = None
     for name in names:
         if name not in _WAITING:
-            _WAITING[name] = EarlyCompile(None, name)
+            _WAITING[name] = EarlyCompile(guess, name)
+
+
+def preamble_key(*parts: str | None) -> str:
+    """The name of a build's preamble for prestart: a digest of what the command line says that makes it
+    (the spec's path, the course's templates, the layout, the language)."""
+    import hashlib
+
+    return hashlib.sha256("\0".join(os.path.realpath(p) if n < 2 and p else str(p)
+                                    for n, p in enumerate(parts)).encode()).hexdigest()[:24]
+
+
+def _remember_preamble(head: str, guessed: str | None) -> None:
+    """Keep the fixed part of `head` for prestart's next guess under this command's key, when it is not
+    what was guessed (written whole, then renamed)."""
+    key = _GUESS.get("key")
+    marker = "\n" + FIXED_END + "\n"
+    if key is None or marker not in head or "head-guess" in _without():
+        return
+    preamble = head[:head.index(marker) + len(marker)]
+    if preamble == guessed:
+        return
+    folder = _cache_folder("heads")
+    if folder is None:
+        return
+    try:
+        with tempfile.NamedTemporaryFile("w", dir=folder, prefix=f".{key}.", suffix=".tex", delete=False,
+                                         encoding="utf-8") as out:
+            out.write(preamble)
+        os.replace(out.name, folder / f"{key}.tex")
+    except OSError:
+        return
 
 
 def stop_waiting() -> None:
-    """Stop the runs prestart started that no document took."""
+    """Stop the runs prestart started that no document took (and forget the command's key)."""
+    _GUESS.clear()
     while _WAITING:
         _WAITING.popitem()[1].close()
 
@@ -587,10 +640,19 @@ class HeadStart:
         if not self.enabled:
             return
         if self.single and self.use_early:
+            guessed = None
             for name in names:
                 waiting = _WAITING.pop(name, None)
+                if waiting is not None and waiting.head:  # started on the preamble prestart guessed
+                    guessed = waiting.head
+                    if head.startswith(waiting.head) and waiting.proc is not None:
+                        self.early[name] = waiting  # the rest of the head is fed with the body
+                        continue
+                    waiting.close()
+                    waiting = None
                 self.early[name] = waiting if waiting is not None and waiting.begin(head) else \
                     EarlyCompile(head, name)
+            _remember_preamble(head, guessed)
         elif not self.single and self.use_format:
             self.formats.append(FormatBuild(head))
 

@@ -484,6 +484,7 @@ def test_the_command_feeds_the_key_to_the_run_it_started_before_its_imports(tmp_
     from the TeX run the command started first, never compile_pdf, and the same bytes."""
     from answerkey import cli
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no preamble guessed (the test below)
     begun, real_begin = [], EarlyCompile.begin
     monkeypatch.setattr(EarlyCompile, "begin", lambda self, head, *a: begun.append(
         (self.name, real_begin(self, head, *a))) or begun[-1][1])
@@ -500,3 +501,69 @@ def test_the_command_feeds_the_key_to_the_run_it_started_before_its_imports(tmp_
     for name in names:
         tex = (tmp_path / f"{name}.tex").read_text(encoding="utf-8")
         assert (tmp_path / f"{name}.pdf").read_bytes() == real(tex, name)
+
+
+def test_the_second_build_starts_tex_on_the_preamble_the_first_left(tmp_path, monkeypatch):
+    """prestart's guess: the first build of a spec keeps its preamble (cache folder heads/); the next build
+    of it starts each TeX run on that preamble before its imports (no run waits for its head: begin is not
+    called) and its PDF is that run's, byte for byte compile_pdf's. A build whose preamble differs (another
+    layout) stops the guessed run, is compiled from its own head and keeps its preamble for next time."""
+    from answerkey import cli
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    spec = Path(__file__).resolve().parent.parent / "problems" / "dl-hw2.yaml"
+    assert cli.main([str(spec), "-q", "--out", str(tmp_path / "first")]) == 0
+    kept = list((tmp_path / "cache" / "answerkey" / "heads").glob("*.tex"))
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8").endswith("\n" + texcompile.FIXED_END + "\n")
+    begun, started, real_init = [], [], EarlyCompile.__init__
+    monkeypatch.setattr(EarlyCompile, "begin", lambda self, *a, **k: begun.append(self.name) or False)
+
+    def record(self, head, name, *a, **k):
+        started.append((name, head))
+        real_init(self, head, name, *a, **k)
+
+    monkeypatch.setattr(EarlyCompile, "__init__", record)
+    real = texcompile.compile_pdf
+    monkeypatch.setattr(texcompile, "compile_pdf", lambda tex_text, name, *a, **k: pytest.fail(
+        f"{name} fell back to compile_pdf"))
+    assert cli.main([str(spec), "-q", "--out", str(tmp_path / "second")]) == 0
+    assert begun == [] and started == [("dl-hw2", kept[0].read_text(encoding="utf-8"))]
+    tex = (tmp_path / "second" / "dl-hw2.tex").read_text(encoding="utf-8")
+    assert (tmp_path / "second" / "dl-hw2.pdf").read_bytes() == real(tex, "dl-hw2") == \
+        (tmp_path / "first" / "dl-hw2.pdf").read_bytes()
+    monkeypatch.setattr(texcompile, "compile_pdf", real)
+    started.clear()
+    assert cli.main([str(spec), "-q", "--out", str(tmp_path / "exam"), "--layout", "exam"]) == 0
+    assert len(list((tmp_path / "cache" / "answerkey" / "heads").glob("*.tex"))) == 2  # its own key
+    assert cli.main([str(spec), "-q", "--out", str(tmp_path / "exam2"), "--layout", "exam"]) == 0
+    tex = (tmp_path / "exam2" / "dl-hw2.tex").read_text(encoding="utf-8")
+    assert "exam" in tex.split("\n", 1)[0] and (tmp_path / "exam2" / "dl-hw2.pdf").read_bytes() == real(tex, "dl-hw2")
+
+
+def test_a_guessed_preamble_that_is_not_the_heads_is_not_used(tmp_path, monkeypatch, no_fallback):
+    """A kept preamble that the build's head does not start with (the templates changed since): the run
+    started on it is stopped and TeX started on the head; the new preamble is kept."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "answerkey" / "heads"
+    folder.mkdir(parents=True)
+    key = texcompile.preamble_key("spec.yaml", None, None, None)
+    stale = "\\documentclass{article}\n\\usepackage{xcolor}\n" + texcompile.FIXED_END + "\n"
+    (folder / f"{key}.tex").write_text(stale, encoding="utf-8")
+    head = HEAD.replace("\\begin{document}", texcompile.FIXED_END + "\n\\begin{document}", 1) \
+        if texcompile.FIXED_END not in HEAD else HEAD
+    try:
+        texcompile.prestart(["doc"], key)
+        guessed = texcompile._WAITING["doc"]
+        assert guessed.head == stale and guessed.proc is not None
+        proc, tmp = guessed.proc, Path(guessed.tmp.name)
+        with texcompile.HeadStart(True, True) as tex:
+            tex.start(head, ["doc"])
+            early = tex.take("doc")
+            assert early is not guessed and early.head == head
+            text = head + body()
+            assert early.finish(text, PROBLEMS) == compile_pdf(text, "doc", PROBLEMS)
+        gone(guessed, proc, tmp)
+        assert (folder / f"{key}.tex").read_text(encoding="utf-8") == head[:head.index(texcompile.FIXED_END)] + \
+            texcompile.FIXED_END + "\n"
+    finally:
+        texcompile.stop_waiting()
