@@ -378,6 +378,7 @@ def tricks(repeat: int, count: int) -> None:
         key = [PY, "generate.py", str(SPEC), "--out", tmp, "-q"]
         many = [PY, "generate.py", str(SPEC), "--variants", str(count), "--out", tmp, "-q"]
         cases = [("default key", key, {}, []), ("  without TeX started early on the preamble", key, {"ANSWERKEY_WITHOUT": "early-tex"}, []),
+                 ("  without the preamble guessed from the last build", key, {"ANSWERKEY_WITHOUT": "head-guess"}, []),
                  ("  without the units stand-in", key, {"ANSWERKEY_WITHOUT": "standin"}, []),
                  ("  without parallel problems (-j 1)", key, {}, ["-j", "1"]),
                  (f"--variants {count}", many, {}, []),
