@@ -14,7 +14,8 @@ The batch is the preamble, then \\begin{document}, then for each document: a fre
 new page, every counter as it was at \\begin{document} (the page number 1 among them), \\maketitle and the
 title's macros back, empty marks, a TeX group), its head and body, and \\answerkeyend (a new page, the group
 closed, and the count of pages shipped so far written to BATCH.pages). Whatever a document sets locally ends
-with its group; what it sets globally is put back by the next start. The split (pypdf) gives each document
+with its group; what it sets globally is put back by the next start. The split (texpdf reads pdfTeX's
+objects, pypdf what it does not know) gives each document
 its pages, the fonts and resources they use, the batch's metadata (pdfTeX's, with SOURCE_DATE_EPOCH) and an
 /ID made from the document's own source: byte-identical from run to run, with the text of the document
 compiled alone (tests/test_batch.py).
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import parallel, texcompile
+from . import parallel, texcompile, texpdf
 from .errors import TexError
 
 MOST = 25  # variants per batch at most (a key and a question sheet each with --sheet both)
@@ -151,33 +152,57 @@ def _identifier(text: str) -> bytes:
 
 class Pages:
     """The pages of one PDF (pdfTeX's batch), to be written into other PDFs fast: each object of the file
-    is serialised once (pypdf parses it), its references to other objects kept as their numbers so that any
+    is serialised once (texpdf reads pdfTeX's output as it is written, each object's bytes kept; pypdf
+    parses and writes again a file texpdf does not know, or `own=False`), its references to other objects kept as their numbers so that any
     PDF it is written into can move them up (by `shift`), and each page's /Parent made `1 0 R` (the written
     file's page tree), so that the many PDFs split from one batch share that work. The written files number
     their page tree 1, catalog 2 and metadata 3 (`write`). `save` keeps the serialised objects beside the
     batch's PDF once its documents are split, and `saved` reads them back for the print files without
     parsing the PDF again."""
 
-    def __init__(self, data: bytes | None, shift: int = 3):
+    def __init__(self, data: bytes | None, shift: int = 3, own: bool = True):
         self.shift = shift
         self.dumped: dict[int, tuple] = {}  # number -> pieces: bytes, and ints (references to objects)
         self.refs: dict[int, set[int]] = {}
+        self.data = data
         if data is None:  # filled by `saved`
             return
-        from pypdf import PdfReader
-
-        self.reader = PdfReader(io.BytesIO(data))
         self.digest = hashlib.md5(data).digest()
-        self.size = int(self.reader.trailer["/Size"])
-        self.pages = [page.indirect_reference.idnum for page in self.reader.pages]
-        info = self.reader.trailer.get("/Info")
+        try:  # pdfTeX's own output, read by texpdf; anything else (or anything it does not know) by pypdf
+            if not own:
+                raise texpdf.Unknown("pypdf asked for")
+            self.tex = texpdf.TexPdf(data)
+            self.size = self.tex.size
+            self.pages = self.tex.pages
+            self.info = None if self.tex.info is None else self.tex.pieces(self.tex.info)[0]
+            self.version = self.tex.version
+            spans = [self.tex.locate(number)[3] for number in self.pages]
+            self.plain = all("/MediaBox" in keys and "/Resources" in keys for keys in spans)
+            self.closure(self.pages)  # every object the pages need read now: what it does not know shows here
+            return
+        except texpdf.Unknown:
+            self.tex = None
+            self.dumped.clear()
+            self.refs.clear()
+            self.__dict__.pop("_page_set", None)
+        reader = self.reader
+        self.size = int(reader.trailer["/Size"])
+        self.pages = [page.indirect_reference.idnum for page in reader.pages]
+        info = reader.trailer.get("/Info")
         self.info = None
         if info is not None:
             out: list = []
             self._dump(info.get_object(), out, set())
             self.info = _pieces(out)
-        self.version = self.reader.pdf_header.encode("latin-1")
-        self.plain = all("/MediaBox" in page and "/Resources" in page for page in self.reader.pages)
+        self.version = reader.pdf_header.encode("latin-1")
+        self.plain = all("/MediaBox" in page and "/Resources" in page for page in reader.pages)
+
+    @functools.cached_property
+    def reader(self):
+        """pypdf's reader of the PDF: when texpdf does not know it, and for what Writer cannot take."""
+        from pypdf import PdfReader
+
+        return PdfReader(io.BytesIO(self.data))
 
     FIELDS = ("digest", "size", "pages", "info", "version", "plain", "dumped", "refs")
 
@@ -240,8 +265,11 @@ class Pages:
     def obj(self, number: int) -> tuple:
         """Object `number` serialised (pieces), and the objects it refers to in refs."""
         if number not in self.dumped:
-            if not hasattr(self, "reader"):  # saved without it: not a page the split wrote
+            if self.data is None:  # saved without it: not a page the split wrote
                 raise Unfit
+            if self.tex is not None:
+                self.dumped[number], self.refs[number] = self.tex.pieces(number, page=number in self._page_set)
+                return self.dumped[number]
             out: list = []
             refs: set = set()
             self._dump(self.reader.get_object(number), out, refs, page=number in self._page_set)
