@@ -220,8 +220,15 @@ class Pages:
         return pages
 
     def body(self, number: int) -> bytes:
-        """Object `number` as written, its references moved up by `shift`."""
-        return _joined(self.dumped[number], self.shift)
+        """Object `number` as written, its references moved up by `shift` (kept: the documents of a batch
+        share their fonts)."""
+        if number not in self._bodies:
+            self._bodies[number] = _joined(self.dumped[number], self.shift)
+        return self._bodies[number]
+
+    @functools.cached_property
+    def _bodies(self) -> dict:
+        return {}
 
     def _dump(self, obj, out: list, refs: set, page: bool = False) -> None:
         ArrayObject, DictionaryObject, IndirectObject, StreamObject = _generic()
@@ -317,9 +324,12 @@ class Writer:
 
     def _put(self, number: int, body: bytes) -> None:
         self.offsets[number] = self.position
-        self._put_raw(b"%d 0 obj\n" % number)
-        self._put_raw(body)
-        self._put_raw(b"\nendobj\n")
+        head = b"%d 0 obj\n" % number
+        write = self.sink.write
+        write(head)
+        write(body)
+        write(b"\nendobj\n")
+        self.position += len(head) + len(body) + 8
 
     def add(self, source: Pages, indexes: Sequence[int]) -> None:
         """The pages of `source` with these indexes, after those added before; objects already written (by
@@ -403,6 +413,11 @@ def _bytes(writer) -> bytes:
     return buffer.getvalue()
 
 
+class _Parts(list):
+    """A sink for Writer that keeps what is written as it is (joined once at the end: no copies as it grows)."""
+    write = list.append
+
+
 def split(pdf: bytes, ranges: Sequence[tuple[int, int]], texts: Sequence[str], keep: Path | None = None
           ) -> list[bytes]:
     """One PDF per range of pages of `pdf`, each with the batch's metadata and an /ID from its text: written
@@ -413,12 +428,12 @@ def split(pdf: bytes, ranges: Sequence[tuple[int, int]], texts: Sequence[str], k
     out = []
     fit = True
     for (start, end), text in zip(ranges, texts):
-        buffer = io.BytesIO()
+        parts = _Parts()
         try:
-            writer = Writer(buffer, pages.version)
+            writer = Writer(parts, pages.version)
             writer.add(pages, range(start, end))
             writer.close(pages, _identifier(text))
-            out.append(buffer.getvalue())
+            out.append(b"".join(parts))
         except Unfit:
             fit = False
             writer = _writer(dict(pages.reader.metadata or {}), _identifier(text))

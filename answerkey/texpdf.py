@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 import zlib
 
-_WS = rb"\x00\t\n\x0c\r "
+_WS = rb"\x00\t\n\x0c\r "  # white space, for the patterns
+_SPACE = b"\x00\t\n\x0c\r "  # the same bytes
 _DELIM = rb"()<>\[\]{}/%"
 _END = rb"(?=[" + _WS + _DELIM + rb"]|\Z)"
 # One token after optional white space: a reference, a name, a dictionary or array bracket, a literal string
@@ -42,6 +43,15 @@ _TOKEN = re.compile(
     rb"|(?P<paren>\()"
     rb")", re.S)
 _PARENS = re.compile(rb"[()\\]")
+# The fast reading of an object without strings or comments (`plain`): every byte in one of these tokens
+# (references of generation 0 only), then the references found by a search (in such bytes each match of
+# _REF is a reference: a lone R is no token), the brackets (no hex strings: each < or > one of a pair).
+_PLAIN = re.compile(
+    rb"(?:[" + _WS + rb"]*(?:\d+[" + _WS + rb"]+0[" + _WS + rb"]+R" + _END + rb"|/[^" + _WS + _DELIM + rb"]*"
+    rb"|<<|>>|\[|\]|(?:[+-]?(?:\d+\.?\d*|\.\d+)|true|false|null)" + _END + rb"))*[" + _WS + rb"]*")
+_REF = re.compile(rb"(\d+)[" + _WS + rb"]+0[" + _WS + rb"]+R")
+_BRACKETS = re.compile(rb"<<|>>|\[|\]")
+_CLOSES = {b"<<": b">>", b"[": b"]"}
 _OBJ = re.compile(rb"[" + _WS + rb"]*(\d+)[" + _WS + rb"]+(\d+)[" + _WS + rb"]+obj" + _END)
 _AFTER = re.compile(rb"[" + _WS + rb"]*(endobj|stream(?:\r\n|\n))")
 _ENDSTREAM = re.compile(rb"(?:\r\n|\n|\r)?endstream" + _END)
@@ -59,6 +69,10 @@ class Ref(int):
     """A reference to an object (its number) among the values `value` gives."""
 
 
+class Numbers(bytes):
+    """An array of numbers only, among the values `value` gives: its text (`_numbers` reads it)."""
+
+
 class TexPdf:
     """The objects of a PDF that pdfTeX wrote (`Unknown` if it is not one this reader knows)."""
 
@@ -72,7 +86,8 @@ class TexPdf:
         if end is None:
             raise Unknown("no startxref at the end")
         self.where: dict[int, int | tuple[int, int]] = {}  # number -> offset, or (object stream, index)
-        self.streams: dict[int, tuple[bytes, list[int]]] = {}  # object stream -> (data, offsets)
+        self.streams: dict[int, tuple] = {}  # object stream -> (data, offsets, ends or None)
+        self.located: dict[int, tuple] = {}
         start = int(end.group(1))
         if data.startswith(b"xref", start):
             trailer = self._table(start + 4)
@@ -122,12 +137,12 @@ class TexPdf:
         if not isinstance(head, dict) or head.get("/Type") != b"/XRef" or stream is None:
             raise Unknown("no xref stream")
         table = _decoded(head, self.data[stream[0]:stream[1]])
-        widths = head.get("/W")
+        widths = _numbers(head.get("/W"))
         if not (isinstance(widths, list) and len(widths) == 3 and all(type(w) is int and 0 <= w <= 8
                                                                       for w in widths)):
             raise Unknown("a bad /W")
         size = _int(head.get("/Size"))
-        index = head.get("/Index", [0, size])
+        index = _numbers(head.get("/Index", [0, size]))
         if not (isinstance(index, list) and len(index) % 2 == 0 and all(type(i) is int for i in index)):
             raise Unknown("a bad /Index")
         a, b, c = widths
@@ -197,7 +212,12 @@ class TexPdf:
 
     def locate(self, number: int):
         """(data, value, stream span or None, top-level dict spans, value span, references) of object
-        `number`."""
+        `number` (kept: the pages are read for the page tree, and again for their pieces)."""
+        if number not in self.located:
+            self.located[number] = self._locate(number)
+        return self.located[number]
+
+    def _locate(self, number: int):
         where = self.where.get(number)
         if where is None:
             raise Unknown("an object the xref does not have")
@@ -207,7 +227,7 @@ class TexPdf:
                 raise Unknown("another object where the xref says")
             return (self.data, *rest)
         holder, index = where
-        data, offsets = self._object_stream(holder)
+        data, offsets, _ = self._object_stream(holder)
         if index >= len(offsets):
             raise Unknown("an object stream's index")
         spans: dict = {}
@@ -234,15 +254,24 @@ class TexPdf:
                 if self.where.get(int(numbers[2 * k])) != (number, k):
                     raise Unknown("an object stream's object not where the xref says")
                 offsets.append(first + int(numbers[2 * k + 1]))
-            self.streams[number] = (data, offsets)
+            ends = offsets[1:] + [len(data)]
+            if any(end < start for start, end in zip(offsets, ends)):
+                ends = [None] * count  # not in order: each object read by the tokeniser
+            self.streams[number] = (data, offsets, ends)
         return self.streams[number]
 
     def value(self, number: int):
-        """Object `number` as Python values (dict of names, list, int, float, Ref, bytes for the rest)."""
+        """Object `number` as Python values (dict of names, list, int, float, Ref, Numbers: an array of
+        numbers only, bytes for the rest)."""
         return self.locate(number)[1]
 
     def pieces(self, number: int, page: bool = False) -> tuple[tuple, set]:
         """Object `number` as the split writes it (module docstring), and the objects it refers to."""
+        where = self.where.get(number)
+        if not page and type(where) is tuple:
+            found = self._plain(*where)
+            if found is not None:
+                return found
         data, value, stream, spans, (start, end), refs = self.locate(number)
         cuts = list(refs)  # (start, end, replacement: an int for a reference, or bytes)
         if page and "/Parent" in spans:
@@ -275,6 +304,32 @@ class TexPdf:
             run.append(b"\nendstream")
         out.append(b"".join(run))
         return tuple(p for p in out if p != b""), {p for p in out if type(p) is int}
+
+    def _plain(self, holder: int, index: int) -> tuple[tuple, set] | None:
+        """`pieces` of an object of an object stream without strings, comments or hex strings: its bytes
+        checked in one match (every byte in a token, one value), its references found by a search; None
+        for the tokeniser to read (a string, anything unsure)."""
+        data, offsets, ends = self._object_stream(holder)
+        if index >= len(offsets) or ends[index] is None:
+            return None
+        chunk = data[offsets[index]:ends[index]].strip(_SPACE)
+        if (b"(" in chunk or b"%" in chunk or chunk.count(b"<") != 2 * chunk.count(b"<<")
+                or chunk.count(b">") != 2 * chunk.count(b">>") or not _PLAIN.fullmatch(chunk)):
+            return None
+        brackets = _BRACKETS.findall(chunk)
+        if not brackets or not chunk.startswith(brackets[0]) or not chunk.endswith(brackets[-1]):
+            return None
+        stack: list = []
+        for k, bracket in enumerate(brackets):
+            if bracket in _CLOSES:
+                stack.append(_CLOSES[bracket])
+            elif not stack or stack.pop() != bracket or (not stack and k != len(brackets) - 1):
+                return None  # closed wrong, or more than one value
+        if stack:
+            return None
+        parts = _REF.split(chunk)  # bytes, number, bytes, number ...
+        parts[1::2] = map(int, parts[1::2])
+        return tuple(p for p in parts if p != b""), set(parts[1::2])
 
     # the tokeniser
     def _parse(self, data: bytes, pos: int, spans: dict | None, refs: list | None = None):
@@ -316,7 +371,7 @@ class TexPdf:
                 text = token.group(kind)
                 value = _KEYWORDS[text] if text in _KEYWORDS else _number(text)
             elif kind == "numbers":  # an array of numbers only (a /Widths, a /MediaBox), in one match
-                value = [_number(text) for text in token.group(kind)[1:-1].split()]
+                value = Numbers(token.group(kind))
             elif kind == "paren":
                 pos = _string_end(data, begin)
                 value = data[begin:pos]
@@ -358,12 +413,17 @@ def _string_end(data: bytes, start: int) -> int:
 _KEYWORDS = {b"true": True, b"false": False, b"null": None}
 
 
+def _numbers(value):
+    """A value, an array of numbers read as a list."""
+    return [_number(text) for text in value[1:-1].split()] if isinstance(value, Numbers) else value
+
+
 def _number(text: bytes) -> int | float:
     return int(text) if text.isdigit() or (text[:1] in b"+-" and text[1:].isdigit()) else float(text)
 
 
 def _skip(data: bytes, pos: int) -> int:
-    while pos < len(data) and data[pos] in b"\x00\t\n\x0c\r ":
+    while pos < len(data) and data[pos] in _SPACE:
         pos += 1
     return pos
 
