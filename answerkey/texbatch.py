@@ -290,13 +290,15 @@ class Pages:
     def closure(self, pages: Sequence[int]) -> list[int] | None:
         """Every object the pages need, in number order; None if they reach a page of another document."""
         seen, todo = set(), list(pages)
+        dumped, refs = self.dumped, self.refs
         while todo:
             number = todo.pop()
             if number in seen:
                 continue
             seen.add(number)
-            self.obj(number)
-            todo.extend(self.refs[number] - seen)
+            if number not in dumped:
+                self.obj(number)
+            todo.extend(refs[number])
         if (seen & self._page_set) - set(pages):
             return None
         return sorted(seen)

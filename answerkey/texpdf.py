@@ -50,8 +50,7 @@ _PLAIN = re.compile(
     rb"(?:[" + _WS + rb"]*(?:\d+[" + _WS + rb"]+0[" + _WS + rb"]+R" + _END + rb"|/[^" + _WS + _DELIM + rb"]*"
     rb"|<<|>>|\[|\]|(?:[+-]?(?:\d+\.?\d*|\.\d+)|true|false|null)" + _END + rb"))*[" + _WS + rb"]*")
 _REF = re.compile(rb"(\d+)[" + _WS + rb"]+0[" + _WS + rb"]+R")
-_BRACKETS = re.compile(rb"<<|>>|\[|\]")
-_CLOSES = {b"<<": b">>", b"[": b"]"}
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"<>[]")
 _OBJ = re.compile(rb"[" + _WS + rb"]*(\d+)[" + _WS + rb"]+(\d+)[" + _WS + rb"]+obj" + _END)
 _AFTER = re.compile(rb"[" + _WS + rb"]*(endobj|stream(?:\r\n|\n))")
 _ENDSTREAM = re.compile(rb"(?:\r\n|\n|\r)?endstream" + _END)
@@ -227,13 +226,15 @@ class TexPdf:
                 raise Unknown("another object where the xref says")
             return (self.data, *rest)
         holder, index = where
-        data, offsets, _ = self._object_stream(holder)
+        data, offsets, ends = self._object_stream(holder)
         if index >= len(offsets):
             raise Unknown("an object stream's index")
         spans: dict = {}
         refs: list = []
         start = _skip(data, offsets[index])
         value, end = self._parse(data, start, spans, refs)
+        if ends[index] is not None and data[end:ends[index]].strip(_SPACE):
+            raise Unknown("more than one value in an object stream's object")
         return data, value, None, spans, (start, end), refs
 
     def _object_stream(self, number: int):
@@ -316,17 +317,17 @@ class TexPdf:
         if (b"(" in chunk or b"%" in chunk or chunk.count(b"<") != 2 * chunk.count(b"<<")
                 or chunk.count(b">") != 2 * chunk.count(b">>") or not _PLAIN.fullmatch(chunk)):
             return None
-        brackets = _BRACKETS.findall(chunk)
-        if not brackets or not chunk.startswith(brackets[0]) or not chunk.endswith(brackets[-1]):
+        # its brackets alone, << and >> as < and >: one pair around pairs that nest (one value)
+        shape = chunk.translate(None, _NOT_BRACKETS).replace(b"<<", b"<").replace(b">>", b">")
+        if shape[:1] + shape[-1:] not in (b"<>", b"[]") or not chunk.startswith(b"<<" if shape[0] == 60 else b"[") \
+                or not chunk.endswith(b">>" if shape[-1] == 62 else b"]"):
             return None
-        stack: list = []
-        for k, bracket in enumerate(brackets):
-            if bracket in _CLOSES:
-                stack.append(_CLOSES[bracket])
-            elif not stack or stack.pop() != bracket or (not stack and k != len(brackets) - 1):
-                return None  # closed wrong, or more than one value
-        if stack:
-            return None
+        inner = shape[1:-1]
+        while inner:
+            fewer = inner.replace(b"<>", b"").replace(b"[]", b"")
+            if fewer == inner:
+                return None  # closed wrong
+            inner = fewer
         parts = _REF.split(chunk)  # bytes, number, bytes, number ...
         parts[1::2] = map(int, parts[1::2])
         return tuple(p for p in parts if p != b""), set(parts[1::2])

@@ -183,6 +183,10 @@ def unknown_forms():
     yield "encryption", classic(objs, b"/Root 1 0 R /Info 10 0 R /Encrypt 9 0 R")
     yield "a predictor", compressed(objs, predictor=True)
     yield "a bracket closed that was not open", classic({**objs, 7: objs[7].replace(b" >>", b" ] >>")})
+    for name, wrong in [("two values in one object", b"[1] [2]"), ("brackets crossed", b"<< /A [ >> ]"),
+                        ("a bracket left open", b"<< /A [1 >>"), ("a dictionary closed twice", b"<< /A 1 >> >>")]:
+        # in the object stream, the page's resources refer to it
+        yield name, compressed({**objs, 7: objs[7].replace(b" >>", b" /X 11 0 R >>"), 11: wrong})
 
 
 PYPDF_CANNOT = {"encryption"}  # (a made-up /Encrypt)
@@ -193,7 +197,7 @@ def test_what_the_reader_does_not_know_is_read_by_pypdf(case):
     name, pdf = case
     with pytest.raises(texpdf.Unknown):
         reader = texpdf.TexPdf(pdf)
-        for number in range(1, 11):
+        for number in range(1, 12):
             reader.pieces(number, page=number in (3, 4))
     try:
         PdfReader(io.BytesIO(pdf), strict=False).pages[0]
