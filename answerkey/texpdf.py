@@ -2,7 +2,7 @@
 the split writes (runs of bytes, and ints for references to other objects), without a general PDF parser.
 
 pdfTeX writes a PDF in one pass and in one shape: a header, objects numbered from 1 with generation 0
-(dictionaries, arrays, numbers, names, strings; streams with a direct /Length), most of them in object
+(dictionaries, arrays, numbers, names, strings; streams and their /Length), most of them in object
 streams (\\pdfobjcompresslevel=2, TeX Live's pdftexconfig) indexed by a cross-reference stream, or all of them
 plain with a classic xref table (level 0), no incremental update, no encryption. This module reads that and
 nothing else: whatever it meets that it does not know (another xref form, a predictor, a /Prev, a
@@ -13,7 +13,9 @@ An object is tokenised, not rebuilt: its bytes are written as they are in the fi
 `N 0 R` (an int in the pieces: the written file moves it up), the /Parent of a page (`1 0 R`: the written
 file's page tree) and a stream's /Length (dropped from the dictionary and written last, with the data's
 length). Strings are skipped as strings (literal strings with nested parentheses and escapes, hex strings
-told from `<<`), so a `1 0 R` inside a string stays text.
+told from `<<`), so a `1 0 R` inside a string stays text. Most objects (fonts, widths, resources) hold no
+string: they are checked in one match and cut at their references by a search (`_plain`, the same pieces
+as the tokeniser's: tests/test_split_reader.py).
 
     pdf = TexPdf(data)              # or Unknown
     pdf.pages                       # the page objects' numbers, in order
@@ -174,8 +176,8 @@ class TexPdf:
         kind = value.get("/Type") if isinstance(value, dict) else None
         if kind == b"/Page":
             self.pages.append(int(node))
-        elif kind == b"/Pages" and isinstance(value.get("/Kids"), list):
-            for kid in value["/Kids"]:
+        elif kind == b"/Pages" and isinstance(_numbers(value.get("/Kids")), list):
+            for kid in _numbers(value["/Kids"]):
                 self._tree(kid, seen)
         else:
             raise Unknown("a bad page tree")
