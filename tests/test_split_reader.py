@@ -263,3 +263,26 @@ def test_a_batch_pdflatex_wrote_is_read_by_texpdf_and_means_what_pypdf_reads():
     assert uri == ["https://example.org/q(1 0 R)"]
     assert [len(PdfReader(io.BytesIO(m)).pages) for m in made] == [1, 2]
     assert "First" in first.pages[0].extract_text()
+
+
+def test_pages_that_inherit_their_resources_are_written_by_pypdf():
+    """Pages without their own /Resources (they inherit the tree's): Writer cannot take them (Unfit), and
+    pypdf's writer writes those PDFs from its own reading of the file, the inherited resources in each
+    page. (The split that read such a file with pypdf, Pages(own=False), took them for plain, pypdf's
+    pages having the inherited entries, and wrote the pages without them; pdfTeX writes no such pages.)"""
+    objs = objects()
+    objs[2] = b"<< /Type /Pages /Count 2 /Kids [3 0 R 4 0 R] /Resources 7 0 R >>"
+    objs[3] = objs[3].replace(b" /Resources 7 0 R", b"")
+    objs[4] = objs[4].replace(b" /Resources 7 0 R", b"")
+    pdf = compressed(objs)
+    pages = texbatch.Pages(pdf)
+    assert pages.tex is not None and not pages.plain
+    made = texbatch.split(pdf, [(0, 1), (1, 2)], ["first", "second"])
+    assert all(m.startswith(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3") for m in made)  # pypdf's writer's header
+    for pdf_made, text in zip(made, ["Hello (1 0 R)", "Page (two) 3 0 R >> ["]):
+        reader = PdfReader(io.BytesIO(pdf_made), strict=True)
+        (only,) = reader.pages
+        assert b"/Resources" in pdf_made  # written in the page (its tree has none)
+        assert only["/Resources"]["/Font"]["/F1"]["/BaseFont"] == "/Helvetica"
+        assert only.extract_text() == text
+        assert reader.metadata["/Title"].startswith("Nested (paren (s))")
