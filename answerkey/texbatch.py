@@ -14,7 +14,8 @@ The batch is the preamble, then \\begin{document}, then for each document: a fre
 new page, every counter as it was at \\begin{document} (the page number 1 among them), \\maketitle and the
 title's macros back, empty marks, a TeX group), its head and body, and \\answerkeyend (a new page, the group
 closed, and the count of pages shipped so far written to BATCH.pages). Whatever a document sets locally ends
-with its group; what it sets globally is put back by the next start. The split (pypdf) gives each document
+with its group; what it sets globally is put back by the next start. The split (texpdf reads pdfTeX's
+objects, pypdf what it does not know) gives each document
 its pages, the fonts and resources they use, the batch's metadata (pdfTeX's, with SOURCE_DATE_EPOCH) and an
 /ID made from the document's own source: byte-identical from run to run, with the text of the document
 compiled alone (tests/test_batch.py).
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import parallel, texcompile
+from . import parallel, texcompile, texpdf
 from .errors import TexError
 
 MOST = 25  # variants per batch at most (a key and a question sheet each with --sheet both)
@@ -151,33 +152,57 @@ def _identifier(text: str) -> bytes:
 
 class Pages:
     """The pages of one PDF (pdfTeX's batch), to be written into other PDFs fast: each object of the file
-    is serialised once (pypdf parses it), its references to other objects kept as their numbers so that any
+    is serialised once (texpdf reads pdfTeX's output as it is written, each object's bytes kept; pypdf
+    parses and writes again a file texpdf does not know, or `own=False`), its references to other objects kept as their numbers so that any
     PDF it is written into can move them up (by `shift`), and each page's /Parent made `1 0 R` (the written
     file's page tree), so that the many PDFs split from one batch share that work. The written files number
     their page tree 1, catalog 2 and metadata 3 (`write`). `save` keeps the serialised objects beside the
     batch's PDF once its documents are split, and `saved` reads them back for the print files without
     parsing the PDF again."""
 
-    def __init__(self, data: bytes | None, shift: int = 3):
+    def __init__(self, data: bytes | None, shift: int = 3, own: bool = True):
         self.shift = shift
         self.dumped: dict[int, tuple] = {}  # number -> pieces: bytes, and ints (references to objects)
         self.refs: dict[int, set[int]] = {}
+        self.data = data
         if data is None:  # filled by `saved`
             return
-        from pypdf import PdfReader
-
-        self.reader = PdfReader(io.BytesIO(data))
         self.digest = hashlib.md5(data).digest()
-        self.size = int(self.reader.trailer["/Size"])
-        self.pages = [page.indirect_reference.idnum for page in self.reader.pages]
-        info = self.reader.trailer.get("/Info")
+        try:  # pdfTeX's own output, read by texpdf; anything else (or anything it does not know) by pypdf
+            if not own:
+                raise texpdf.Unknown("pypdf asked for")
+            self.tex = texpdf.TexPdf(data)
+            self.size = self.tex.size
+            self.pages = self.tex.pages
+            self.info = None if self.tex.info is None else self.tex.pieces(self.tex.info)[0]
+            self.version = self.tex.version
+            spans = [self.tex.locate(number)[3] for number in self.pages]
+            self.plain = all("/MediaBox" in keys and "/Resources" in keys for keys in spans)
+            self.closure(self.pages)  # every object the pages need read now: what it does not know shows here
+            return
+        except texpdf.Unknown:
+            self.tex = None
+            self.dumped.clear()
+            self.refs.clear()
+            self.__dict__.pop("_page_set", None)
+        reader = self.reader
+        self.size = int(reader.trailer["/Size"])
+        self.pages = [page.indirect_reference.idnum for page in reader.pages]
+        info = reader.trailer.get("/Info")
         self.info = None
         if info is not None:
             out: list = []
             self._dump(info.get_object(), out, set())
             self.info = _pieces(out)
-        self.version = self.reader.pdf_header.encode("latin-1")
-        self.plain = all("/MediaBox" in page and "/Resources" in page for page in self.reader.pages)
+        self.version = reader.pdf_header.encode("latin-1")
+        self.plain = all("/MediaBox" in page and "/Resources" in page for page in reader.pages)
+
+    @functools.cached_property
+    def reader(self):
+        """pypdf's reader of the PDF: when texpdf does not know it, and for what Writer cannot take."""
+        from pypdf import PdfReader
+
+        return PdfReader(io.BytesIO(self.data))
 
     FIELDS = ("digest", "size", "pages", "info", "version", "plain", "dumped", "refs")
 
@@ -195,8 +220,15 @@ class Pages:
         return pages
 
     def body(self, number: int) -> bytes:
-        """Object `number` as written, its references moved up by `shift`."""
-        return _joined(self.dumped[number], self.shift)
+        """Object `number` as written, its references moved up by `shift` (kept: the documents of a batch
+        share their fonts)."""
+        if number not in self._bodies:
+            self._bodies[number] = _joined(self.dumped[number], self.shift)
+        return self._bodies[number]
+
+    @functools.cached_property
+    def _bodies(self) -> dict:
+        return {}
 
     def _dump(self, obj, out: list, refs: set, page: bool = False) -> None:
         ArrayObject, DictionaryObject, IndirectObject, StreamObject = _generic()
@@ -240,8 +272,11 @@ class Pages:
     def obj(self, number: int) -> tuple:
         """Object `number` serialised (pieces), and the objects it refers to in refs."""
         if number not in self.dumped:
-            if not hasattr(self, "reader"):  # saved without it: not a page the split wrote
+            if self.data is None:  # saved without it: not a page the split wrote
                 raise Unfit
+            if self.tex is not None:
+                self.dumped[number], self.refs[number] = self.tex.pieces(number, page=number in self._page_set)
+                return self.dumped[number]
             out: list = []
             refs: set = set()
             self._dump(self.reader.get_object(number), out, refs, page=number in self._page_set)
@@ -255,13 +290,15 @@ class Pages:
     def closure(self, pages: Sequence[int]) -> list[int] | None:
         """Every object the pages need, in number order; None if they reach a page of another document."""
         seen, todo = set(), list(pages)
+        dumped, refs = self.dumped, self.refs
         while todo:
             number = todo.pop()
             if number in seen:
                 continue
             seen.add(number)
-            self.obj(number)
-            todo.extend(self.refs[number] - seen)
+            if number not in dumped:
+                self.obj(number)
+            todo.extend(refs[number])
         if (seen & self._page_set) - set(pages):
             return None
         return sorted(seen)
@@ -289,9 +326,12 @@ class Writer:
 
     def _put(self, number: int, body: bytes) -> None:
         self.offsets[number] = self.position
-        self._put_raw(b"%d 0 obj\n" % number)
-        self._put_raw(body)
-        self._put_raw(b"\nendobj\n")
+        head = b"%d 0 obj\n" % number
+        write = self.sink.write
+        write(head)
+        write(body)
+        write(b"\nendobj\n")
+        self.position += len(head) + len(body) + 8
 
     def add(self, source: Pages, indexes: Sequence[int]) -> None:
         """The pages of `source` with these indexes, after those added before; objects already written (by
@@ -375,6 +415,11 @@ def _bytes(writer) -> bytes:
     return buffer.getvalue()
 
 
+class _Parts(list):
+    """A sink for Writer that keeps what is written as it is (joined once at the end: no copies as it grows)."""
+    write = list.append
+
+
 def split(pdf: bytes, ranges: Sequence[tuple[int, int]], texts: Sequence[str], keep: Path | None = None
           ) -> list[bytes]:
     """One PDF per range of pages of `pdf`, each with the batch's metadata and an /ID from its text: written
@@ -385,12 +430,12 @@ def split(pdf: bytes, ranges: Sequence[tuple[int, int]], texts: Sequence[str], k
     out = []
     fit = True
     for (start, end), text in zip(ranges, texts):
-        buffer = io.BytesIO()
+        parts = _Parts()
         try:
-            writer = Writer(buffer, pages.version)
+            writer = Writer(parts, pages.version)
             writer.add(pages, range(start, end))
             writer.close(pages, _identifier(text))
-            out.append(buffer.getvalue())
+            out.append(b"".join(parts))
         except Unfit:
             fit = False
             writer = _writer(dict(pages.reader.metadata or {}), _identifier(text))
