@@ -152,7 +152,7 @@ def solve(problem) -> Solution:
             answers[f"new_{name}"] = Answer(new, description=f"{name} after one step")
         parts.append(step)
     answers["output"] = Answer(values[output], description="the forward value of the output")
-    fig = figure(inputs, nodes, output, values, truths, c.ask)
+    fig = figure(inputs, nodes, output, values, truths, c.ask, at)
     return Solution(parts, answers, data={"values": {str(k): v for k, v in values.items()}, "figure": fig})
 
 
