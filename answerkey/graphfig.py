@@ -503,7 +503,7 @@ def figure(inputs, nodes, output, values, gradients, ask, at=None) -> dict:
     return _view(scene, placed, stub, ids, node_text, nodes, labelled)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)  # a large network's scene is some 100 kB: a few MB at most
 def _arranged(base: tuple, node_size: tuple, output, edges: tuple, names_of: tuple, labelled: tuple,
               sizes: tuple):
     """figure()'s layout: (the scene at the first stretch where every text fits, else the one with the
