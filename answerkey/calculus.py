@@ -2,6 +2,9 @@
 one partial derivative's lines, and recognising softmax(x) and e_i in a gradient's k-th entry."""
 from __future__ import annotations
 
+import functools
+import importlib
+
 import sympy as sp
 
 from . import mathobj as mo
@@ -9,6 +12,33 @@ from . import rules as R
 from .derivation import Part
 from .diffsteps import derive
 from .standin import simplify
+
+
+# What SymPy imports on its first derivative of a matrix expression (matrix calculus through
+# sympy.tensor.array, and the assumptions system's SAT solver that its simplification asks).
+MATRIX_CALCULUS = ("sympy.tensor.array.array_derivatives", "sympy.tensor.array.expressions.from_array_to_matrix",
+                   "sympy.assumptions.satask", "sympy.assumptions.lra_satask", "sympy.assumptions.facts",
+                   "sympy.logic.algorithms.dpll2")
+
+
+@functools.cache
+def matrix_calculus_loaded() -> None:
+    """Import SymPy's matrix calculus before its first use, with SymPy's multiple dispatch ordering held
+    until all its handlers are registered: each registration otherwise orders its dispatcher's handlers
+    again (about 0.05 s of CPU of the 0.1 s these imports take). The orderings made at the end are the
+    same (they depend only on the handlers registered), and nothing is dispatched while they are held:
+    these modules only register handlers when imported."""
+    from sympy.multipledispatch.dispatcher import halt_ordering, restart_ordering
+
+    halt_ordering()
+    try:
+        for name in MATRIX_CALCULUS:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # another SymPy's layout: it imports what it needs itself
+                pass
+    finally:
+        restart_ordering()
 
 
 def function_lines(part: Part, lhs, f) -> sp.Expr:

@@ -239,6 +239,8 @@ def tidy(expr):
     """The final simplification: cancel and combine, without changing the meaning."""
     expr = same_sums(expr)
     size = sp.count_ops(expr)
+    if size == 0:  # nothing can have fewer operations: what simplify() returns would not be taken
+        return expr
     simpler = simplify(expr) if size <= TIDY_OPS else sp.powsimp(sp.cancel(expr)) if not expr.has(sp.Sum) \
         else expr
     if simpler.has(sp.Piecewise, sp.ITE) and not expr.has(sp.Piecewise, sp.ITE):

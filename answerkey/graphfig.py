@@ -7,6 +7,7 @@ with the asked labels (a), (b), ... where the gradients would be.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import math
@@ -448,9 +449,11 @@ STRETCH = ((1.0, 1.0), (1.0, 1.25), (1.2, 1.2), (1.2, 1.5), (1.45, 1.45), (1.45,
            (1.75, 2.2), (2.1, 2.1), (2.1, 2.6), (2.5, 2.5), (3.0, 3.0))  # (x, y): the layout, wider and taller
 
 
-def figure(inputs, nodes, output, values, gradients, ask) -> dict:
+def figure(inputs, nodes, output, values, gradients, ask, at=None) -> dict:
     """The view of the figure: nodes, wires, and every text at a computed place where it meets no other
-    text, no node and no wire (the layout is stretched until they all fit), with the geometry for tests."""
+    text, no node and no wire (the layout is stretched until they all fit), with the geometry for tests.
+    `at(expr)`: expr.subs(values), when the caller already substitutes (and keeps) them."""
+    at = at or (lambda e: e.subs(values))
     base = layout(inputs, nodes)
     ids = {s: f"n{i}" for i, s in enumerate(base)}
     labelled = len(base) <= LABELLED_UP_TO
@@ -471,7 +474,7 @@ def figure(inputs, nodes, output, values, gradients, ask) -> dict:
         # top to bottom, ties by name: free_symbols is a set, whose order changes from run to run
         for source in sorted(expr.free_symbols, key=lambda p: (-base[p][1] if p in base else 0, str(p))):
             if source in base:
-                contribution = sp.diff(expr, source).subs(values) * gradients[node]
+                contribution = at(sp.diff(expr, source)) * gradients[node]
                 if not (contribution.is_Rational or contribution.is_Float):
                     contribution = simplify(contribution)
                 edges.append((source, node, contribution))
@@ -491,12 +494,34 @@ def figure(inputs, nodes, output, values, gradients, ask) -> dict:
             pairs.append((_text("value", owner, value, value if source in inputs else ""),
                           _text("gradient", owner, f"${_number(contribution)}$", "")))
 
+    texts = [*names, *(text for _, text in labels), *(text for pair in pairs for text in pair)]
+    scene, stub = _arranged(tuple(base.items()), tuple(node_size.items()), output,
+                            tuple((source, target) for source, target, _ in edges), tuple(names_of),
+                            tuple(s for s, _ in labels), tuple((t["size"], t["anchor"]) for t in texts))
+    placed = [dict(text, at=p["at"], angle=p["angle"], shape=list(p["shape"]), bbox=p["bbox"])
+              for text, p in zip(texts, scene.texts)]
+    return _view(scene, placed, stub, ids, node_text, nodes, labelled)
+
+
+@functools.lru_cache(maxsize=64)  # a large network's scene is some 100 kB: a few MB at most
+def _arranged(base: tuple, node_size: tuple, output, edges: tuple, names_of: tuple, labelled: tuple,
+              sizes: tuple):
+    """figure()'s layout: (the scene at the first stretch where every text fits, else the one with the
+    fewest misses, its stub). It reads only the geometry: the texts' (size, anchor), in the order they are
+    placed (the names of names_of, the asked labels of the labelled nodes, then each wire's value and
+    gradient), never what they say; variants whose numbers print as wide are laid out once (per process).
+    The scene's texts hold only their size, anchor and place."""
+    base, node_size = dict(base), dict(node_size)
+    shapes = [{"size": size, "anchor": anchor} for size, anchor in sizes]
+    names, shapes = shapes[:len(names_of)], shapes[len(names_of):]
+    labels, shapes = list(zip(labelled, shapes[:len(labelled)])), shapes[len(labelled):]
+    pairs = list(zip(shapes[0::2], shapes[1::2]))
     best = None
     for sx, sy in STRETCH:
         position = {s: (round(x * sx, 3), round(y * sy, 3)) for s, (x, y) in base.items()}
         scene = _Scene(position, node_size, sy)
         stub = (round(position[output][0] + X_STEP * 0.8 * sx, 3), position[output][1])
-        for source, target, _ in edges:
+        for source, target in edges:
             scene.route(source, target, position[target] if target is not None else stub)
         for s, text in zip(names_of, names):
             scene.place(text, scene.around(s, text["size"], NAME_SIDES))
@@ -508,8 +533,7 @@ def figure(inputs, nodes, output, values, gradients, ask) -> dict:
             best = (scene, stub)
         if scene.misses == scene.crowded == 0:
             break
-    scene, stub = best
-    return _view(scene, stub, ids, node_text, nodes, labelled)
+    return best
 
 
 def _text(style, owner, key, questions, anchor="center") -> dict:
@@ -538,7 +562,8 @@ def _place_pair(scene, own, value, gradient):
                                           scene.along(pts, text["size"], up, ALONG, True)), own)
 
 
-def _view(scene, stub, ids, node_text, nodes, labelled) -> dict:
+def _view(scene, placed, stub, ids, node_text, nodes, labelled) -> dict:
+    """The figure's view from its scene (kept, shared by variants: only read here) and its texts as placed."""
     def at(p):
         return NoEscape(f"({p[0]},{p[1]})")
 
@@ -550,22 +575,22 @@ def _view(scene, stub, ids, node_text, nodes, labelled) -> dict:
                 else "(out)"]
         wires.append({"path": NoEscape(" -- ".join(path))})
     texts = []
-    for t in scene.texts:  # set with PGF's \pgftext (a TikZ \node costs TeX six times as much, see figure.tex)
+    for t in placed:  # set with PGF's \pgftext (a TikZ \node costs TeX six times as much, see figure.tex)
         x, y = t["at"]
         place = ("left," if t["anchor"] == "west" else "") + f"at={{\\pgfpointxy{{{x}}}{{{y}}}}}" \
             + (f",rotate={t['angle']}" if t["angle"] else "")  # at its point, then turned about it
         texts.append({"style": t["style"], "place": NoEscape(place), "key": NoEscape(t["key"]),
                       "questions": NoEscape(t["questions"])})
-    xs = [b[0] for b in scene.node_box.values()] + [x for t in scene.texts for x, _ in t["shape"]]
-    xe = [b[2] for b in scene.node_box.values()] + [x for t in scene.texts for x, _ in t["shape"]] + [stub[0]]
+    xs = [b[0] for b in scene.node_box.values()] + [x for t in placed for x, _ in t["shape"]]
+    xe = [b[2] for b in scene.node_box.values()] + [x for t in placed for x, _ in t["shape"]] + [stub[0]]
     width = max(xe) - min(xs)
     geometry = {"nodes": {ids[s]: b for s, b in scene.node_box.items()},
-                "wires": [(ids[s], ids[t] if t is not None else "out", pts) for s, t, pts in scene.wires],
+                "wires": [(ids[s], ids[t] if t is not None else "out", list(pts)) for s, t, pts in scene.wires],
                 "texts": [{k: t[k] for k in ("style", "owner", "key", "questions", "at", "angle", "anchor", "size")}
-                          for t in scene.texts],
+                          for t in placed],
                 "misses": scene.misses, "crowded": scene.crowded}
-    ys = [b[1] for b in scene.node_box.values()] + [y for t in scene.texts for _, y in t["shape"]]
-    ye = [b[3] for b in scene.node_box.values()] + [y for t in scene.texts for _, y in t["shape"]]
+    ys = [b[1] for b in scene.node_box.values()] + [y for t in placed for _, y in t["shape"]]
+    ye = [b[3] for b in scene.node_box.values()] + [y for t in placed for _, y in t["shape"]]
     scale = round(min(1.0, MAX_WIDTH / width), 3)
     skeleton = hashlib.md5(repr((scale, labelled, [(n["ref"], n["at"], n["style"], n["text"]) for n in out_nodes],
                                  at(stub), [w["path"] for w in wires])).encode()).hexdigest()[:16]

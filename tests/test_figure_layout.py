@@ -332,3 +332,22 @@ def test_two_level_rectangles_are_apart_as_the_separating_axis_loop_says_to_the_
                                                                         graphfig.apart(q, looped, gap)):
             differ.append((p, q, gap))
     assert differ == []
+
+
+def test_a_kept_layout_gives_the_figure_a_fresh_layout_gives():
+    """graphfig keeps each layout by the texts' sizes (variants whose numbers print as wide share one): a
+    figure built on a kept layout is the figure built afresh, its own numbers at the shared places, and
+    numbers of other widths get a layout of their own."""
+    graph = {"q": "x * y", "f": "q * z"}
+    ask = {"a": "x", "b": "y", "c": "z", "d": "q"}
+    draws = [{"x": -2, "y": 5, "z": 3}, {"x": -2, "y": 7, "z": 4}, {"x": 2, "y": -5, "z": -3},
+             {"x": -1, "y": 1, "z": 1}]
+    graphfig._arranged.cache_clear()
+    kept = [figure_of(graph, inputs, ask) for inputs in draws]
+    assert graphfig._arranged.cache_info().hits >= 1  # -2, 5, 3 and -2, 7, 4: every number as wide
+    for inputs, fig in zip(draws, kept):
+        graphfig._arranged.cache_clear()
+        assert figure_of(graph, inputs, ask) == fig
+    texts = [[t["key"] for t in fig["geometry"]["texts"]] for fig in kept[:2]]
+    assert texts[0] != texts[1] and "$-10$" in texts[0] and "$-14$" in texts[1]
+    assert kept[0]["geometry"]["texts"][0]["at"] == kept[1]["geometry"]["texts"][0]["at"]

@@ -6,6 +6,8 @@ value, the product, the result. Checked against the derivative of the fully comp
 """
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from ... import mathobj as mo
@@ -27,11 +29,34 @@ TABLES_ABOVE = 10
 
 def composed(nodes, output, keep):
     """The output as an expression of the inputs and of `keep` (held as a free variable)."""
+    return _composed(tuple(nodes.items()), output, keep)
+
+
+@functools.lru_cache(maxsize=256)
+def _composed(nodes: tuple, output, keep):
+    """composed() of the graph's (node, expression) pairs: variants that draw only the inputs compose the
+    same graph again (kept per process)."""
     e = output
-    for node in reversed(list(nodes)):
+    for node, expr in reversed(nodes):
         if node != keep:
-            e = e.subs(node, nodes[node])
+            e = e.subs(node, expr)
     return e
+
+
+class _At:
+    """expr.subs(values) for the one set of values of a solve, each expression substituted once: the
+    truths, the backward pass and the asked parts substitute the same local gradients."""
+
+    def __init__(self, values: dict):
+        self.values = values
+        self._done: dict = {}
+
+    def __call__(self, expr):
+        try:
+            return self._done[expr]
+        except KeyError:
+            out = self._done[expr] = expr.subs(self.values)
+            return out
 
 
 def paths(nodes, start, output):
@@ -50,9 +75,10 @@ def paths(nodes, start, output):
     return found
 
 
-def backward(inputs, nodes, output, values):
+def backward(inputs, nodes, output, values, at=None):
     """Reverse accumulation: for every name, the list of (child, local gradient, upstream gradient)
-    and the total d(output)/d(name), from the output back to the inputs."""
+    and the total d(output)/d(name), from the output back to the inputs. `at`: expr.subs(values)."""
+    at = at or _At(values)
     order = [*inputs, *nodes]
     children = {s: [n for n, e in nodes.items() if s in e.free_symbols] for s in order}
     grads = {output: sp.Integer(1)}
@@ -60,7 +86,7 @@ def backward(inputs, nodes, output, values):
     for s in reversed(order):
         if s == output:
             continue
-        terms[s] = [(c, mo.conventional_diff(nodes[c], s).subs(values), grads[c]) for c in children[s] if c in grads]
+        terms[s] = [(c, at(mo.conventional_diff(nodes[c], s)), grads[c]) for c in children[s] if c in grads]
         total = sp.Add(*[local * up for _, local, up in terms[s]])
         grads[s] = total if any(v.is_Float for v in inputs.values()) else tidy(total)
     return terms, grads
@@ -73,7 +99,8 @@ def solve(problem) -> Solution:
     if broken is not None:
         raise problem.error(("graph", str(broken)), f"the node {broken} is undefined at the given inputs")
     tables = c.layout == "tables" or (c.layout == "auto" and len(inputs) + len(nodes) > TABLES_ABOVE)
-    truths = {s: mo.conventional_diff(composed(nodes, output, s), s).subs(values) for s in [*inputs, *nodes]}
+    at = _At(values)
+    truths = {s: at(mo.conventional_diff(composed(nodes, output, s), s)) for s in [*inputs, *nodes]}
     forward_part = Part(intro="Forward pass, with the given inputs " +
                               ", ".join(f"${tex(k)} = {tex(v)}$" for k, v in inputs.items()) + ".",
                         columns=["node", "definition", "value"] if tables else None)
@@ -82,7 +109,7 @@ def solve(problem) -> Solution:
                          value=node, assume=dict(values))
     parts = [forward_part]
     answers = {}
-    terms, grads = backward(inputs, nodes, output, values)
+    terms, grads = backward(inputs, nodes, output, values, at)
     if tables:
         back = Part(intro="Backward pass, node by node from the output: each gradient is the sum over the "
                           "nodes it feeds of the local gradient times their upstream gradient.",
@@ -107,7 +134,7 @@ def solve(problem) -> Solution:
             parts.append(asked)
     else:
         for label, target in c.ask.items():
-            part, answer = _asked_part(label, mo.real(target), nodes, output, values, truths)
+            part, answer = _asked_part(label, mo.real(target), nodes, output, values, truths, at)
             parts.append(part)
             answers[label] = answer
     if c.update:
@@ -125,7 +152,7 @@ def solve(problem) -> Solution:
             answers[f"new_{name}"] = Answer(new, description=f"{name} after one step")
         parts.append(step)
     answers["output"] = Answer(values[output], description="the forward value of the output")
-    fig = figure(inputs, nodes, output, values, truths, c.ask)
+    fig = figure(inputs, nodes, output, values, truths, c.ask, at)
     return Solution(parts, answers, data={"values": {str(k): v for k, v in values.items()}, "figure": fig})
 
 
@@ -186,7 +213,7 @@ def kink_at(expr, values) -> bool:
     return False
 
 
-def _asked_part(label, v, nodes, output, values, truths):
+def _asked_part(label, v, nodes, output, values, truths, at):
     """One asked gradient as the homework writes it: the chain rule along every path, each local
     gradient with its value, the product, the result."""
     truth = truths[v]
@@ -209,7 +236,7 @@ def _asked_part(label, v, nodes, output, values, truths):
                 continue
             seen.add((a, b))
             local = mo.conventional_diff(nodes[b], a)
-            number = local.subs(values)
+            number = at(local)
             if kink_at(nodes[b], values):  # the symbolic form does not hold at a kink: its number only
                 part.add(edge(nodes, a, b), number, given=(b, nodes[b]), value=local, assume=dict(values),
                          rule=then(gate_rule(nodes[b]), AT_ITS_KINK))
@@ -217,7 +244,7 @@ def _asked_part(label, v, nodes, output, values, truths):
             part.add(edge(nodes, a, b), local, chain=[number] if number != local else [],
                      given=(b, nodes[b]), rule=gate_rule(nodes[b]), value=local, assume=dict(values))
     part.add(mo.Partial(output, output), sp.Integer(1), rule=AS_GIVEN, value=sp.Integer(1))
-    numeric = [mo.Times(*[mo.conventional_diff(nodes[b], a).subs(values) for a, b in zip(r, r[1:])], sp.Integer(1))
+    numeric = [mo.Times(*[at(mo.conventional_diff(nodes[b], a)) for a, b in zip(r, r[1:])], sp.Integer(1))
                for r in routes]
     part.add(name, sp.Add(*numeric, evaluate=False) if len(numeric) > 1 else numeric[0],
              rule=UPSTREAM_TIMES_LOCAL, value=truth)

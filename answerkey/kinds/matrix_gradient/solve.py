@@ -8,7 +8,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ... import mathobj as mo
-from ...calculus import partial_lines
+from ...calculus import matrix_calculus_loaded, partial_lines
 from ...derivation import Answer, Part, Solution
 from ...diffsteps import collapse
 from ...errors import CannotDerive
@@ -60,6 +60,7 @@ def index_form(f):
 
 def _closed_form(f, wrt):
     """SymPy's matrix-calculus result, when it is a plain matrix expression of the variable's shape."""
+    matrix_calculus_loaded()
     try:
         closed = sp.diff(f, wrt)
         if not isinstance(closed, sp.MatrixExpr) or closed.shape != wrt.shape:
