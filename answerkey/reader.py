@@ -215,7 +215,7 @@ def _explicit(f):
 
 @functools.lru_cache(maxsize=4096)
 def _entry_diff(explicit, entry):
-    return sp.diff(explicit, entry)
+    return mo.entry_diff(explicit, entry)
 
 
 # ---------------------------------------------------------------------------------------------------
