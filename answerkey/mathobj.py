@@ -564,6 +564,18 @@ def _plain(expr) -> bool:
     return all(isinstance(t, _PLAIN) for t in sp.preorder_traversal(expr))
 
 
+def substituted(expr, values: dict):
+    """expr.subs(values); by xreplace (0.2 ms faster a call) where the two give the same: plain symbols given
+    numbers -- exact ones, or a single one of any kind (then the order in which subs puts them in cannot
+    round differently) -- in an expression of arithmetic and elementary functions, which binds no name and
+    substitutes nothing of its own."""
+    if values and isinstance(expr, sp.Basic) and all(type(k) is sp.Symbol for k in values) and \
+            (all(isinstance(v, sp.Rational) for v in values.values()) or
+             len(values) == 1 and all(isinstance(v, sp.Number) for v in values.values())) and _plain(expr):
+        return expr.xreplace(values)
+    return expr.subs(values)
+
+
 def entry_diff(explicit, entry):
     """sp.diff(explicit, entry) for an entry w_kl of concrete indices: of a written-out sum (x^T W x at n = 4)
     only the terms that hold w_kl are differentiated -- SymPy's diff works out the other n^2 - 1 zeros one by
