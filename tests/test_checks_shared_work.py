@@ -182,3 +182,52 @@ def test_a_wrong_softmax_line_shares_the_exponentials(homework):
         assert wrong != page
         with pytest.raises(VerificationError, match="step 7 .* is wrong as printed"):
             readback.check(problem, solution, wrong, problem.kind.context(problem))
+
+
+# -- a tree per text shape: texts that differ only in their numbers ------------------------------------------
+
+def _same_tree(a, b) -> bool:
+    import lark
+
+    if isinstance(a, lark.Token) or isinstance(b, lark.Token):
+        return isinstance(a, lark.Token) and isinstance(b, lark.Token) and (a.type, str(a)) == (b.type, str(b))
+    return a.data == b.data and len(a.children) == len(b.children) and \
+        all(_same_tree(x, y) for x, y in zip(a.children, b.children))
+
+
+_PIECES = st.sampled_from([
+    "x", "y_{1}", "w_{12}", "x_2", " ", "+", "-", "=", r"\approx", "2", "10", "3.25", "0.5", "(", ")", "{", "}",
+    r"\frac{1}{2}", r"\frac12", r"\cdot", r"\times", r"\mathbf{1}[x > 0]", r"\text{for 3 cases}", r"\mathit{d2}",
+    "e^{2}", "x^{3}", r"\sum_{i=1}^{n}", r"\exp\left(2 x\right)", ",", r"\begin{bmatrix} 1 & 2 \\[2pt] 3 & 4.5 \end{bmatrix}",
+    ".5", "2.", r"\,", r"\dots", "10^{-3}"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=9).map("".join))
+def test_a_text_with_numbers_gets_the_tree_of_the_text_itself(text):
+    import lark
+    from answerkey import reader
+
+    try:
+        real = reader._parser().parse(text)
+    except lark.exceptions.LarkError:
+        real = None
+    try:
+        ours = reader._parsed.__wrapped__(text)
+    except lark.exceptions.LarkError:
+        ours = None
+    assert (real is None) == (ours is None)
+    if real is not None:
+        assert _same_tree(real, ours)
+
+
+def test_two_variants_share_a_shape_not_their_numbers():
+    from answerkey import reader
+
+    a, b = reader._parsed(r"x y = 10"), reader._parsed(r"x y = 12.5")
+    assert reader._masked("x y = 10")[0] == reader._masked("x y = 12.5")[0] == "x y = 0"
+    numbers = [str(t) for t in b.scan_values(lambda t: getattr(t, "type", None) == "NUMBER")]
+    assert numbers == ["12.5"] and [str(t) for t in a.scan_values(lambda t: getattr(t, "type", None) == "NUMBER")] == ["10"]
+    assert reader._masked(r"x_{12} + \mathbf{1}[x > y] + \text{3 items}") == \
+        (r"x_{12} + \mathbf{1}[x > y] + \text{3 items}", [])
+    assert reader._masked(".5 x") == (".5 x", [])  # parsed itself
