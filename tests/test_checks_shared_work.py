@@ -47,6 +47,12 @@ def test_one_value_of_any_kind_put_in_as_subs_puts_it(expr, symbol, value):
     assert sp.srepr(mo.substituted(expr, {symbol: value})) == sp.srepr(expr.subs({symbol: value}))
 
 
+@settings(max_examples=60, deadline=None)
+@given(_plain_trees(_LEAVES), st.dictionaries(st.sampled_from([X, Y, Z]), st.integers(-3, 3), min_size=1, max_size=3))
+def test_python_integers_put_in_as_subs_puts_them(expr, values):
+    assert sp.srepr(mo.substituted(expr, values)) == sp.srepr(expr.subs(values))
+
+
 def test_what_is_not_plain_goes_through_subs():
     """A sum binds its index; several floats could be put in in another order: subs itself."""
     i = mo.index("i")
