@@ -526,7 +526,29 @@ def _explicit_inverse(inv):
 
 
 def concrete(expr):
-    """Evaluate sums and matrix expressions of concrete size to explicit entries (for checking)."""
+    """Evaluate sums and matrix expressions of concrete size to explicit entries (for checking). Made once
+    per expression: the checks of a line, the reader's derivative by an entry and the confirmation write out
+    the same x^T W x at n = 2, 3, 4."""
+    if not isinstance(expr, sp.Basic):
+        return _concrete(expr)
+    try:
+        return _CONCRETE[expr]
+    except KeyError:
+        pass
+    except TypeError:  # a value that cannot be hashed
+        return _concrete(expr)
+    out = _concrete(expr)
+    if isinstance(out, sp.Basic):  # immutable: safe to share
+        if len(_CONCRETE) > 4096:
+            _CONCRETE.clear()
+        _CONCRETE[expr] = out
+    return out
+
+
+_CONCRETE: dict = {}
+
+
+def _concrete(expr):
     if isinstance(expr, sp.Basic):
         expr = expr.replace(lambda t: isinstance(t, sp.MatrixSymbol) and all(d.is_number for d in t.shape),
                             _entries_of)
