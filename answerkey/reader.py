@@ -1597,6 +1597,9 @@ def _power_of_ten(value):
     return None
 
 
+_TOKEN: list = []
+
+
 def _resolved(value):
     """A value with the derivatives the page names (kept for reading patterns) taken."""
     if isinstance(value, sp.Basic) and value.has(DerivativeOf):
@@ -1605,9 +1608,11 @@ def _resolved(value):
 
 
 def _is_token(node, kinds=None) -> bool:
-    import lark
+    if not _TOKEN:  # lark's Token class, looked up once (an import statement here ran on every node)
+        import lark
 
-    if not isinstance(node, lark.Token):
+        _TOKEN.append(lark.Token)
+    if not isinstance(node, _TOKEN[0]):
         return False
     if kinds is None:
         return True
