@@ -538,7 +538,8 @@ def concrete(expr):
     except TypeError:  # a value that cannot be hashed
         return _concrete(expr)
     out = _concrete(expr)
-    if isinstance(out, sp.Basic):  # immutable: safe to share
+    if isinstance(out, sp.Basic) and not out.atoms(sp.Dummy):  # immutable: safe to share; one holding a bound
+        # Dummy is made afresh, as before (a Dummy's number orders the terms, and so the order of the draws)
         if len(_CONCRETE) > 4096:
             _CONCRETE.clear()
         _CONCRETE[expr] = out
@@ -591,8 +592,6 @@ def substituted(expr, values: dict):
     numbers -- exact ones, or a single one of any kind (then the order in which subs puts them in cannot
     round differently) -- in an expression of arithmetic and elementary functions, which binds no name and
     substitutes nothing of its own."""
-    if any(type(v) is int for v in values.values()):  # as subs takes them: Integers
-        values = {k: sp.Integer(v) if type(v) is int else v for k, v in values.items()}
     if values and isinstance(expr, sp.Basic) and all(type(k) is sp.Symbol for k in values) and \
             (all(isinstance(v, sp.Rational) for v in values.values()) or
              len(values) == 1 and all(isinstance(v, sp.Number) for v in values.values())) and _plain(expr):
