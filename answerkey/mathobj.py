@@ -526,11 +526,33 @@ def _explicit_inverse(inv):
 
 
 def concrete(expr):
-    """Evaluate sums and matrix expressions of concrete size to explicit entries (for checking)."""
+    """Evaluate sums and matrix expressions of concrete size to explicit entries (for checking). Made once
+    per expression: the checks of a line, the reader's derivative by an entry and the confirmation write out
+    the same x^T W x at n = 2, 3, 4."""
+    if not isinstance(expr, sp.Basic):
+        return _concrete(expr)
+    try:
+        return _CONCRETE[expr]
+    except KeyError:
+        pass
+    except TypeError:  # a value that cannot be hashed
+        return _concrete(expr)
+    out = _concrete(expr)
+    if isinstance(out, sp.Basic) and not out.atoms(sp.Dummy):  # immutable: safe to share; one holding a bound
+        # Dummy is made afresh, as before (a Dummy's number orders the terms, and so the order of the draws)
+        if len(_CONCRETE) > 4096:
+            _CONCRETE.clear()
+        _CONCRETE[expr] = out
+    return out
+
+
+_CONCRETE: dict = {}
+
+
+def _concrete(expr):
     if isinstance(expr, sp.Basic):
         expr = expr.replace(lambda t: isinstance(t, sp.MatrixSymbol) and all(d.is_number for d in t.shape),
-                            lambda t: sp.ImmutableMatrix(int(t.shape[0]), int(t.shape[1]),
-                                                         lambda i, j: to_indexed(MatrixElement(t, i, j))))
+                            _entries_of)
         expr = expr.replace(lambda t: isinstance(t, sp.Inverse) and not t.arg.free_symbols & _shape_symbols(t.arg),
                             _explicit_inverse)
     expr = expr.doit() if isinstance(expr, sp.Basic) else expr
@@ -544,6 +566,51 @@ def concrete(expr):
     if isinstance(expr, sp.MatrixBase) and expr.shape == (1, 1):
         expr = expr[0, 0]
     return expr
+
+
+@functools.lru_cache(maxsize=1024)
+def _entries_of(t):
+    """A matrix symbol of concrete size written out by its entries (x of 3 rows: x_1, x_2, x_3), once per
+    symbol and size."""
+    return sp.ImmutableMatrix(int(t.shape[0]), int(t.shape[1]), lambda i, j: to_indexed(MatrixElement(t, i, j)))
+
+
+# Nodes of arithmetic, elementary functions, entries and Kronecker deltas: they bind no index and substitute
+# nothing of their own (no _eval_subs beyond rebuilding), and where such an expression does not hold an entry of
+# concrete indices, its derivative with respect to it is 0.
+_PLAIN = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number, sp.NumberSymbol, sp.Indexed, sp.IndexedBase,
+          sp.KroneckerDelta, sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.tanh, sp.sinh, sp.cosh, sigmoid)
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain(expr) -> bool:
+    return all(isinstance(t, _PLAIN) for t in sp.preorder_traversal(expr))
+
+
+def substituted(expr, values: dict):
+    """expr.subs(values); by xreplace (0.2 ms faster a call) where the two give the same: plain symbols given
+    numbers -- exact ones, or a single one of any kind (then the order in which subs puts them in cannot
+    round differently) -- in an expression of arithmetic and elementary functions, which binds no name and
+    substitutes nothing of its own."""
+    if values and isinstance(expr, sp.Basic) and all(type(k) is sp.Symbol for k in values) and \
+            (all(isinstance(v, sp.Rational) for v in values.values()) or
+             len(values) == 1 and all(isinstance(v, sp.Number) for v in values.values())) and _plain(expr):
+        return expr.xreplace(values)
+    return expr.subs(values)
+
+
+def entry_diff(explicit, entry):
+    """sp.diff(explicit, entry) for an entry w_kl of concrete indices: of a written-out sum (x^T W x at n = 4)
+    only the terms that hold w_kl are differentiated -- SymPy's diff works out the other n^2 - 1 zeros one by
+    one -- when every node is one whose derivative is 0 where it does not hold the entry."""
+    if isinstance(explicit, sp.Add) and isinstance(entry, sp.Indexed) and \
+            all(i.is_Integer for i in entry.indices) and _termwise(explicit):
+        return sp.Add(*[sp.diff(term, entry) for term in explicit.args if term.has(entry)])
+    return sp.diff(explicit, entry)
+
+
+def _termwise(explicit) -> bool:
+    return _plain(explicit) and all(all(i.is_Integer for i in t.indices) for t in explicit.atoms(sp.Indexed))
 
 
 def _explicit_products(expr):
@@ -578,9 +645,16 @@ class EntryMatrix(Display):
         entry, k, l, rows, cols = self.args
         if not (rows.is_number and cols.is_number):
             return self
+        plain = _plain(entry)
         return sp.ImmutableMatrix(int(rows), int(cols),
-                                  lambda r, c: written_out(entry.subs({k: r + 1, l: c + 1},
-                                                                                simultaneous=True)).doit())
+                                  lambda r, c: written_out(_at_indices(entry, {k: sp.Integer(r + 1), l: sp.Integer(c + 1)},
+                                                                       plain)).doit())
+
+
+def _at_indices(entry, values: dict, plain: bool):
+    """entry.subs(values, simultaneous=True): with xreplace where that is the same (an entry made of
+    arithmetic, elementary functions and entries, binding no index), ten times faster."""
+    return entry.xreplace(values) if plain else entry.subs(values, simultaneous=True)
 
 
 def written_out(expr):
@@ -632,7 +706,7 @@ class GradientOf(Display):
         if isinstance(explicit, sp.Basic) and any(isinstance(m, sp.MatrixSymbol) for m in explicit.atoms(sp.MatrixSymbol)):
             return self
         names = [to_indexed(e) if isinstance(e, MatrixElement) else e for e in entries]
-        return sp.ImmutableMatrix(entries.rows, entries.cols, [sp.diff(explicit, v) for v in names])
+        return sp.ImmutableMatrix(entries.rows, entries.cols, [entry_diff(explicit, v) for v in names])
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -284,6 +284,21 @@ def _unary(fn):
     return handler
 
 
+_EXP: dict = {}  # exp of a value at a precision: the entries of a point are exponentiated on every side, in every
+# sum of a line (sum_j exp(x_j) above and below a fraction); mpmath's exp is a function of both
+
+
+def _exp(e, env, point):
+    x = _eval(e.args[0], env, point)
+    key = (type(x), x, mpmath.mp.prec)
+    value = _EXP.get(key)
+    if value is None:
+        if len(_EXP) > 50_000:
+            _EXP.clear()
+        value = _EXP[key] = mpmath.exp(x)
+    return value
+
+
 def _log(e, env, point):
     if len(e.args) != 1:
         raise Unsupported("log with a base")
@@ -313,7 +328,7 @@ _BY_BASE = {
     sp.Add: _add,
     sp.Mul: _mul,
     sp.Pow: _pow,
-    sp.exp: _unary(mpmath.exp),
+    sp.exp: _exp,
     sp.log: _log,
     sp.sin: _unary(mpmath.sin),
     sp.cos: _unary(mpmath.cos),

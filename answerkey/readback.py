@@ -10,6 +10,7 @@ before a line ("q = xy,") is checked against the spec's own definition of q.
 """
 from __future__ import annotations
 
+import functools
 import random
 import re
 from dataclasses import dataclass, field
@@ -187,9 +188,15 @@ _SEEN: set = set()  # comparisons that held (per process)
 
 def _canonical(expr):
     """expr with the indices its sums bind renamed in the order they appear (_d1, _d2, ...), so that two
-    forms that differ only in those names are the same object (and need no numbers to compare)."""
+    forms that differ only in those names are the same object (and need no numbers to compare). Made once
+    per expression (a line's claimed value is compared with each of its printed sides)."""
     if not isinstance(expr, sp.Basic) or not expr.has(sp.Sum):
         return expr
+    return _canonical_of(expr)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_of(expr):
     names = {}
 
     def rename(total):

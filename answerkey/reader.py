@@ -76,8 +76,80 @@ def _parsed(text: str):
     """The parse tree of a text: a function of the text alone (one grammar), so a text read again (a line that
     every variant prints alike, a derivation's left side) is parsed once. The evaluator only reads the tree;
     what the tree means is worked out afresh each time, with the line's own context. A text that does not
-    parse raises each time (failures are not kept)."""
+    parse raises each time (failures are not kept).
+
+    Texts that differ only in their numbers (a variant's x y = -10 and another's x y = 12) have one tree but
+    for those numbers: the text is parsed with each number written 0, once, and the tree given its numbers
+    back. The lexer is context-free and a digit can start no token but a NUMBER, so the tokens are the same
+    but for the digits of the NUMBER tokens (digits inside subscripts, \\text{}, \\mathit{}, \\mathbf{1}
+    and row separators are left as they are; a number written .5 parses the text itself)."""
+    masked, numbers = _masked(text)
+    if numbers:
+        try:
+            shape = _parsed_masked(masked)
+        except Exception:  # noqa: BLE001 - lark's errors: the text itself says what is wrong
+            shape = None
+        if shape is not None:
+            try:
+                tree = _with_numbers(shape, numbers)
+            except RecursionError:  # a tree too deep to copy (x^{x^{...}} 400 deep): the text's own parse
+                tree = None
+            if tree is not None:
+                return tree
     return _parser().parse(text)
+
+
+# What the lexer reads as one token holding digits that are not a NUMBER's, and the numbers themselves.
+_DIGIT_TOKENS = re.compile(r"(?P<keep>_\{[^{}]*\}|_[A-Za-z0-9]|\\\\\[[^\]]*\]|\\(?:text|textrm|textit|mbox)\{[^{}]*\}"
+                           r"|\\(?:mathit|mathrm)\{[A-Za-z][A-Za-z0-9]*\}|\\(?:mathbf|mathbb|mathds|mathbbm)\{[^{}]*\}"
+                           r"|\\[A-Za-z]+|\\.)|(?P<number>\d+(?:\.\d+)?)|(?P<odd>\.\d)")
+
+
+def _masked(text: str) -> tuple[str, list]:
+    """text with each NUMBER written 0, and the numbers in order ([] when there is none, or when a number
+    is written in a way the masking does not claim to know: .5)."""
+    if not any(c.isdigit() for c in text):
+        return text, []
+    out, numbers, at = [], [], 0
+    for m in _DIGIT_TOKENS.finditer(text):
+        if m.group("odd"):
+            return text, []
+        if m.group("number"):
+            out.append(text[at:m.start()])
+            out.append("0")
+            numbers.append(m.group("number"))
+            at = m.end()
+    out.append(text[at:])
+    return "".join(out), numbers
+
+
+@functools.lru_cache(maxsize=2048)
+def _parsed_masked(masked: str):
+    return _parser().parse(masked)
+
+
+def _with_numbers(shape, numbers: list):
+    """The tree with its NUMBER tokens (in the order of the text) given the numbers; None when the counts
+    differ (then the text is parsed itself)."""
+    import lark
+
+    left = iter(numbers)
+    count = [0]
+
+    def copy(node):
+        if isinstance(node, lark.Token):
+            if node.type != "NUMBER":
+                return node
+            count[0] += 1
+            value = next(left, None)
+            return node if value is None else node.update(value=value)
+        children = [copy(c) for c in node.children]
+        if all(a is b for a, b in zip(children, node.children)):
+            return node
+        return lark.Tree(node.data, children)
+
+    tree = copy(shape)
+    return tree if count[0] == len(numbers) else None
 
 # ---------------------------------------------------------------------------------------------------
 # What the names of a problem mean.
@@ -215,7 +287,7 @@ def _explicit(f):
 
 @functools.lru_cache(maxsize=4096)
 def _entry_diff(explicit, entry):
-    return sp.diff(explicit, entry)
+    return mo.entry_diff(explicit, entry)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1525,6 +1597,9 @@ def _power_of_ten(value):
     return None
 
 
+_TOKEN: list = []
+
+
 def _resolved(value):
     """A value with the derivatives the page names (kept for reading patterns) taken."""
     if isinstance(value, sp.Basic) and value.has(DerivativeOf):
@@ -1533,9 +1608,11 @@ def _resolved(value):
 
 
 def _is_token(node, kinds=None) -> bool:
-    import lark
+    if not _TOKEN:  # lark's Token class, looked up once (an import statement here ran on every node)
+        import lark
 
-    if not isinstance(node, lark.Token):
+        _TOKEN.append(lark.Token)
+    if not isinstance(node, _TOKEN[0]):
         return False
     if kinds is None:
         return True

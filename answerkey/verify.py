@@ -255,7 +255,7 @@ def _values_in(e, values: dict):
     if values and isinstance(e, sp.Basic) and e.has(sp.Sum) and any(isinstance(k, sp.Indexed) for k in values):
         e = e.replace(lambda t: isinstance(t, sp.Sum) and all(lim[1].is_number and lim[2].is_number
                                                               for lim in t.limits), lambda t: t.doit())
-    return e.subs(values)
+    return mo.substituted(e, values)
 
 
 def _holds(rel: str, a, b, sub: dict) -> bool:

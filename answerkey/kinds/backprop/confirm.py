@@ -1,6 +1,8 @@
 """kind: backprop -- the independent confirmation of its answers (no code shared with its solver)."""
 from __future__ import annotations
 
+import functools
+
 import mpmath
 import sympy as sp
 
@@ -15,11 +17,12 @@ def confirm(problem, solution) -> list[str]:
     nodes: finite differences of the output, one-sided where a gate meets a kink (relu at 0, a tie in
     max or min), so that the stated convention is confirmed rather than assumed."""
     inputs, nodes, output = build_graph(problem)
-    fns = {node: sp.lambdify(list(inputs) + list(nodes), mo.plain_functions(e), modules=["mpmath"])
-           for node, e in nodes.items()}
+    names = tuple(inputs) + tuple(nodes)
+    fns = {node: _compiled(names, e) for node, e in nodes.items()}
+    given = {k: sp.N(v, 30) for k, v in inputs.items()}  # the inputs' 30-digit values, worked out once
 
     def run(bumps: dict):
-        env = {k: mpmath.mpf(sp.N(v, 30)) + bumps.get(k, 0) for k, v in inputs.items()}
+        env = {k: mpmath.mpf(v) + bumps.get(k, 0) for k, v in given.items()}
         for node in nodes:
             args = [env.get(s, mpmath.mpf(0)) for s in list(inputs) + list(nodes)]
             env[node] = fns[node](*args) + bumps.get(node, 0)
@@ -38,12 +41,11 @@ def confirm(problem, solution) -> list[str]:
     got = [mpmath.mpf(sp.N(solution.answers[label].expr, 30)) for label, _ in asked]
     values, _ = forward(inputs, nodes)
     smooth = {node: convention_branches(e, values) for node, e in nodes.items()}
-    branch_fns = {node: sp.lambdify(list(inputs) + list(nodes), mo.plain_functions(e), modules=["mpmath"])
-                  for node, e in smooth.items()}
+    branch_fns = {node: _compiled(names, e) for node, e in smooth.items()}
 
     def branch(*offsets):
         bumps = dict(zip(targets, offsets))
-        env = {k: mpmath.mpf(sp.N(v, 30)) + bumps.get(k, 0) for k, v in inputs.items()}
+        env = {k: mpmath.mpf(v) + bumps.get(k, 0) for k, v in given.items()}
         for node in nodes:
             args = [env.get(s, mpmath.mpf(0)) for s in list(inputs) + list(nodes)]
             env[node] = branch_fns[node](*args) + bumps.get(node, 0)
@@ -62,3 +64,10 @@ def confirm(problem, solution) -> list[str]:
     return [f"the forward value and {len(asked)} gradient{'s' if len(asked) != 1 else ''} agree with finite differences of the evaluated "
             f"graph" + (" (at its kinks, of the graph with each kinked gate on the branch its convention "
                         "differentiates)" if kinked else "")]
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(names: tuple, expr):
+    """A node's expression as an mpmath function of the graph's names (lambdify), made once per expression:
+    the variants of a graph share their gates (x*y, q*z) and differ in their inputs' values."""
+    return sp.lambdify(list(names), mo.plain_functions(expr), modules=["mpmath"])

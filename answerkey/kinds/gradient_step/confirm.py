@@ -6,6 +6,7 @@ import random
 import mpmath
 import sympy as sp
 
+from ... import mathobj as mo
 from ...numerics import agree, central_difference, data_of, failure, numeric_function, one_sided, random_point, value_at
 from .fields import setup
 
@@ -24,9 +25,11 @@ def confirm(problem, solution) -> list[str]:
         lr_sub = {s: mpmath.mpf(rng.uniform(0.01, 1)) for s in lr_syms}
         values = [lr_sub.get(d, v) for d, v in zip(data, values)]  # alpha in the function is the rate's alpha
         rate = mpmath.mpf(sp.N(lr.subs(lr_sub), 30))
+        rate_sub = {s: sp.sympify(v) for s, v in lr_sub.items()}  # subs would sympify them too
         for i, v in enumerate(variables):
             want = -rate * central_difference(lambda *p: fn(*p, *values), point, i)
-            got = value_at(solution.answers["step"].expr[i].subs(lr_sub), {}, variables + data, point + values)
+            got = value_at(mo.substituted(solution.answers["step"].expr[i], rate_sub), {}, variables + data,
+                           point + values)
             if not agree(got, want):
                 raise failure(problem, "step", f"component {v} is {mpmath.nstr(got, 8)}, finite differences give "
                                              f"{mpmath.nstr(want, 8)}")
