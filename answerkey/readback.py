@@ -240,7 +240,39 @@ def _compare_now(a, b, assume, rng, tolerance, index, rounding=None):
             return None
         return verify.equal(a, b, assume, rng, tolerance, rounding)
     except (TypeError, ValueError, AttributeError, IndexError, sp.SympifyError) as exc:
+        at = _shapes_differ(_matrix_shape(a), _matrix_shape(b), assume)
+        if at is not None:  # x^T x printed for x x^T: not unreadable, wrong (at the sizes the cases take)
+            return at, f"{_shown(a)}, of shape {_size(a, at)}", f"{_shown(b)}, of shape {_size(b, at)}"
         raise reader.ReadError(f"its value cannot be compared with the line's ({type(exc).__name__})") from None
+
+
+def _shapes_differ(sa, sb, assume: dict) -> dict | None:
+    """Where two matrix shapes differ: the sizes (each length 2, 3 or 4, as the numeric cases take them,
+    after the line's given values) at which both are numbers and not the same; None if they never do, or
+    a side has no shape."""
+    if sa is None or sb is None:
+        return None
+    given = {k: v for k, v in assume.items() if isinstance(k, sp.Symbol) and isinstance(v, sp.Basic) and v.is_number}
+    dims = [sp.sympify(d).subs(given) for d in (*sa, *sb)]
+    free = sorted(set().union(*(d.free_symbols for d in dims)), key=str)
+    for size in (2, 3, 4):
+        at = {symbol: size for symbol in free}
+        values = [d.subs(at) for d in dims]
+        if all(v.is_number for v in values) and values[:2] != values[2:]:
+            return at
+    return None
+
+
+def _matrix_shape(v):
+    """The shape of a matrix-valued side, an entry matrix's ([e_kl], rows x cols) too; or None."""
+    if isinstance(v, mo.EntryMatrix):
+        return tuple(v.args[3:5])
+    return _shape_of(v)
+
+
+def _size(value, at: dict) -> str:
+    rows, cols = (sp.sympify(d).subs(at) for d in _matrix_shape(value))
+    return f"{rows}×{cols}"
 
 
 def _shown(value) -> str:

@@ -280,3 +280,17 @@ def test_an_approximation_beside_a_constant():
     block = render.solution_block(problem, solution).replace("1.04518", "1.04528")
     with pytest.raises(VerificationError):
         readback.check(problem, solution, block, problem.kind.context(problem))
+
+
+@pytest.mark.parametrize("right, wrong", [("x x^{T}", "x^{T} x"), ("x x^{T}", "x^{T}")])
+def test_a_side_of_another_shape_is_wrong_not_unread(right, wrong):
+    """The quadratic form's gradient printed as x^T x (1 x 1) or x^T (1 x n) where the line means the n x n
+    matrix [x_k x_l]: the two cannot be subtracted, and such a line was listed as not read back (and checked
+    as built) while the page showed a false line; it is wrong as printed, at a size the cases take."""
+    spec = load_spec(ROOT / "problems" / "dl-hw2.yaml")
+    problem = spec.problems[2]
+    solution = solve_all(spec, jobs=1)[2]
+    block = render.solution_block(problem, solution)
+    assert right in block and readback.check(problem, solution, block, problem.kind.context(problem)).unread == []
+    with pytest.raises(VerificationError, match=r"is wrong as printed.*of shape 2×2.*of shape 1×"):
+        readback.check(problem, solution, block.replace(right, wrong), problem.kind.context(problem))
