@@ -205,7 +205,10 @@ _PIECES = st.sampled_from([
     "x", "y_{1}", "w_{12}", "x_2", " ", "+", "-", "=", r"\approx", "2", "10", "3.25", "0.5", "(", ")", "{", "}",
     r"\frac{1}{2}", r"\frac12", r"\cdot", r"\times", r"\mathbf{1}[x > 0]", r"\text{for 3 cases}", r"\mathit{d2}",
     "e^{2}", "x^{3}", r"\sum_{i=1}^{n}", r"\exp\left(2 x\right)", ",", r"\begin{bmatrix} 1 & 2 \\[2pt] 3 & 4.5 \end{bmatrix}",
-    ".5", "2.", r"\,", r"\dots", "10^{-3}"])
+    ".5", "2.", r"\,", r"\dots", "10^{-3}",
+    # what a reviewer tried besides: roots, thousands, digits glued to letters, labels, 1e-3, odd row separators
+    r"\sqrt[3]{8}", "1{,}000", "x2", "2x", "007", "1e-3", "^{(2)}", r"\operatorname{relu}", r"\mbox{2}", r"\\[-2pt]",
+    r"\lfloor", r"\rfloor", r"\mathbbm{1}"])
 
 
 @settings(max_examples=300, deadline=None)
