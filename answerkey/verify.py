@@ -282,10 +282,81 @@ def _fast_cases(a, b, sub: dict, rng: random.Random, shown: dict | None = None, 
             results.append((point, values))
             if not point.values:  # nothing random: one point says it all
                 break
+        if results and results[0][0].values:
+            results.extend(_threshold_cases(pairs, env, results[0][0]))
     for point, values in results:
         where = (lambda point=point: {**(shown or sub), **point.as_sympy()})
         for va, vb in values:
             yield where, va, vb
+
+
+KINK_STEP = 0.25  # threshold points: this far beyond the outermost thresholds of a quantity
+
+
+def _threshold_cases(pairs, env: dict, first: numeval.Point) -> list:
+    """(point, values) on either side of every threshold at which a side changes its form in one quantity
+    (1[z > 1], a piecewise condition, max(z, 1), |z - 1|, relu's Heaviside(z)): between each two thresholds
+    of the sides, and beyond the outermost, the other quantities as at the first point. A line that moves a
+    threshold (1[z > 1] for 1[z > 0]) differs between the two, where random points in +-[0.3, 2] may never
+    fall. A point where a side has no value is left out."""
+    thresholds: dict = {}
+    for pair in pairs:
+        for side in pair:
+            for kink in _kinks(side):
+                found = _threshold(kink, env)
+                if found is not None:
+                    thresholds.setdefault(found[0], set()).add(found[1])
+    out = []
+    for key, values in sorted(thresholds.items(), key=lambda kv: str(kv[0])):
+        ts = sorted(values)
+        spots = [ts[0] - KINK_STEP] + [(a + b) / 2 for a, b in zip(ts, ts[1:])] + [ts[-1] + KINK_STEP]
+        for spot in spots:
+            point = numeval.Point(random.Random(len(out)), fixed={**first.values, key: mpmath.mpf(spot)})
+            try:
+                out.append((point, [(numeval.evaluate(x, env, point), numeval.evaluate(y, env, point))
+                                    for x, y in pairs]))
+            except (ArithmeticError, ValueError, numeval.Unsupported):
+                continue
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _kinks(expr) -> tuple:
+    """The expressions whose sign decides a side's form: Heaviside's, |.|'s and sign's argument, an
+    inequality's two sides' difference (in a piecewise condition or an indicator), two max/min arguments'."""
+    if not isinstance(expr, sp.Basic):
+        return ()
+    from sympy.core.relational import Relational
+
+    out = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Heaviside, sp.Abs, sp.sign)):
+            out.append(node.args[0])
+        elif isinstance(node, Relational) and node.rel_op in ("<", ">", "<=", ">="):
+            out.append(node.lhs - node.rhs)
+        elif isinstance(node, (sp.Max, sp.Min)) and len(node.args) == 2:
+            out.append(node.args[0] - node.args[1])
+    return tuple(out)
+
+
+def _threshold(kink, env: dict):
+    """(the Point key of its one quantity, where the kink is 0) when it is linear in one quantity with
+    numbers for coefficients at these sizes and indices; else None."""
+    try:
+        at = kink.xreplace({k: sp.Integer(v) for k, v in env.items()}) if env else kink
+        quantities = [a for a in at.atoms(sp.Symbol, sp.Indexed) if not (isinstance(a, sp.Symbol) and any(
+            a in i.atoms(sp.Symbol) for i in at.atoms(sp.Indexed)))]
+        if len(quantities) != 1:
+            return None
+        q = quantities[0]
+        if isinstance(q, sp.Indexed) and not all(i.is_Integer for i in q.indices):
+            return None
+        slope = at.diff(q)
+        if not slope.is_number or slope == 0 or (at - slope * q).free_symbols:
+            return None
+        return numeval.key_of(q), float(-(at - slope * q) / slope)
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 def _stable(expr, env):

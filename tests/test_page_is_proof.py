@@ -294,3 +294,29 @@ def test_a_side_of_another_shape_is_wrong_not_unread(right, wrong):
     assert right in block and readback.check(problem, solution, block, problem.kind.context(problem)).unread == []
     with pytest.raises(VerificationError, match=r"is wrong as printed.*of shape 2×2.*of shape 1×"):
         readback.check(problem, solution, block.replace(right, wrong), problem.kind.context(problem))
+
+
+@pytest.mark.parametrize("moved", ["z > 1", "z > -0.5", "z > 0.1", "z > 0.25"])
+def test_a_moved_threshold_is_wrong(moved):
+    """relu's derivative printed 1[z > 1] (or -0.5, 0.1) for 1[z > 0]: the two differ only between the
+    thresholds, where the random points (+-[0.3, 2], four of them) may never fall (found by a review; it
+    passed). The sides are also compared on either side of each threshold of a quantity."""
+    spec = load_spec(ROOT / "problems" / "losses.yaml")
+    problem = spec.problems[3]
+    solution = solve_all(spec, jobs=1)[3]
+    block = render.solution_block(problem, solution)
+    assert "z > 0" in block and readback.check(problem, solution, block, problem.kind.context(problem)).unread == []
+    with pytest.raises(VerificationError, match="derivative of relu"):
+        readback.check(problem, solution, block.replace("z > 0", moved, 1), problem.kind.context(problem))
+
+
+def test_thresholds_of_one_quantity_give_points_between_and_beyond():
+    from answerkey import numeval, verify
+
+    z, y = sp.symbols("z y")
+    first = numeval.Point(fixed={z: 1.5, y: -0.7})
+    pairs = [(sp.Piecewise((1, z > 1), (0, True)), sp.Heaviside(z, 0) * sp.Max(y, 0))]
+    points = [point.values for point, _ in verify._threshold_cases(pairs, {}, first)]
+    assert sorted(float(v[z]) for v in points if v[y] == -0.7) == [-0.25, 0.5, 1.25]  # z's thresholds 0, 1
+    assert sorted(float(v[y]) for v in points if v[z] == 1.5) == [-0.25, 0.25]  # y's: max(y, 0)
+    assert verify._threshold(sp.Symbol("z") ** 2 - 1, {}) is None  # not linear: no threshold taken
