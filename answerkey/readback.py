@@ -253,7 +253,7 @@ def _shapes_differ(sa, sb, assume: dict) -> dict | None:
     if sa is None or sb is None:
         return None
     given = {k: v for k, v in assume.items() if isinstance(k, sp.Symbol) and isinstance(v, sp.Basic) and v.is_number}
-    dims = [sp.sympify(d).subs(given) for d in (*sa, *sb)]
+    dims = [sp.sympify(d, strict=True).subs(given) for d in (*sa, *sb)]
     free = sorted(set().union(*(d.free_symbols for d in dims)), key=str)
     for size in (2, 3, 4):
         at = {symbol: size for symbol in free}
@@ -271,7 +271,7 @@ def _matrix_shape(v):
 
 
 def _size(value, at: dict) -> str:
-    rows, cols = (sp.sympify(d).subs(at) for d in _matrix_shape(value))
+    rows, cols = (sp.sympify(d, strict=True).subs(at) for d in _matrix_shape(value))
     return f"{rows}×{cols}"
 
 

@@ -303,7 +303,7 @@ def _threshold_cases(pairs, env: dict, first: numeval.Point) -> list:
     for pair in pairs:
         for side in pair:
             for kink in _kinks(side):
-                found = _threshold(kink, env)
+                found = _threshold(kink, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))))
                 if found is not None:
                     thresholds.setdefault(found[0], set()).add(found[1])
     out = []
@@ -339,22 +339,26 @@ def _kinks(expr) -> tuple:
     return tuple(out)
 
 
-def _threshold(kink, env: dict):
+@functools.lru_cache(maxsize=4096)
+def _threshold(kink, env: tuple):
     """(the Point key of its one quantity, where the kink is 0) when it is linear in one quantity with
-    numbers for coefficients at these sizes and indices; else None."""
+    numbers for coefficients at these sizes and indices (env: (symbol, int) pairs); else None. Made once per
+    kink and sizes (a line's cases at the same sizes differ in their points only)."""
     try:
-        at = kink.xreplace({k: sp.Integer(v) for k, v in env.items()}) if env else kink
-        quantities = [a for a in at.atoms(sp.Symbol, sp.Indexed) if not (isinstance(a, sp.Symbol) and any(
-            a in i.atoms(sp.Symbol) for i in at.atoms(sp.Indexed)))]
+        at = kink.xreplace({k: sp.Integer(v) for k, v in env}) if env else kink
+        entries = at.atoms(sp.Indexed)
+        labels = set().union(*(i.atoms(sp.Symbol) for i in entries))  # an entry's label and indices
+        quantities = [*entries, *(a for a in at.atoms(sp.Symbol) if a not in labels)]
         if len(quantities) != 1:
             return None
         q = quantities[0]
         if isinstance(q, sp.Indexed) and not all(i.is_Integer for i in q.indices):
             return None
         slope = at.diff(q)
-        if not slope.is_number or slope == 0 or (at - slope * q).free_symbols:
+        rest = at - slope * q
+        if not slope.is_number or slope == 0 or rest.free_symbols:
             return None
-        return numeval.key_of(q), float(-(at - slope * q) / slope)
+        return numeval.key_of(q), float(-rest / slope)
     except (TypeError, ValueError, AttributeError):
         return None
 

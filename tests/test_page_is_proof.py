@@ -319,4 +319,4 @@ def test_thresholds_of_one_quantity_give_points_between_and_beyond():
     points = [point.values for point, _ in verify._threshold_cases(pairs, {}, first)]
     assert sorted(float(v[z]) for v in points if v[y] == -0.7) == [-0.25, 0.5, 1.25]  # z's thresholds 0, 1
     assert sorted(float(v[y]) for v in points if v[z] == 1.5) == [-0.25, 0.25]  # y's: max(y, 0)
-    assert verify._threshold(sp.Symbol("z") ** 2 - 1, {}) is None  # not linear: no threshold taken
+    assert verify._threshold(sp.Symbol("z") ** 2 - 1, ()) is None  # not linear: no threshold taken

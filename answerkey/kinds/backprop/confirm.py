@@ -24,7 +24,7 @@ def confirm(problem, solution) -> list[str]:
     def run(bumps: dict):
         env = {k: mpmath.mpf(v) + bumps.get(k, 0) for k, v in given.items()}
         for node in nodes:
-            args = [env.get(s, mpmath.mpf(0)) for s in list(inputs) + list(nodes)]
+            args = [env.get(s, mpmath.mpf(0)) for s in names]
             env[node] = fns[node](*args) + bumps.get(node, 0)
         return env
 
@@ -47,7 +47,7 @@ def confirm(problem, solution) -> list[str]:
         bumps = dict(zip(targets, offsets))
         env = {k: mpmath.mpf(v) + bumps.get(k, 0) for k, v in given.items()}
         for node in nodes:
-            args = [env.get(s, mpmath.mpf(0)) for s in list(inputs) + list(nodes)]
+            args = [env.get(s, mpmath.mpf(0)) for s in names]
             env[node] = branch_fns[node](*args) + bumps.get(node, 0)
         return env[output]
 

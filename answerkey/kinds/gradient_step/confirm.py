@@ -25,7 +25,7 @@ def confirm(problem, solution) -> list[str]:
         lr_sub = {s: mpmath.mpf(rng.uniform(0.01, 1)) for s in lr_syms}
         values = [lr_sub.get(d, v) for d, v in zip(data, values)]  # alpha in the function is the rate's alpha
         rate = mpmath.mpf(sp.N(lr.subs(lr_sub), 30))
-        rate_sub = {s: sp.sympify(v) for s, v in lr_sub.items()}  # subs would sympify them too
+        rate_sub = {s: sp.sympify(v, strict=True) for s, v in lr_sub.items()}  # as subs would
         for i, v in enumerate(variables):
             want = -rate * central_difference(lambda *p: fn(*p, *values), point, i)
             got = value_at(mo.substituted(solution.answers["step"].expr[i], rate_sub), {}, variables + data,
