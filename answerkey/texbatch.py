@@ -164,6 +164,7 @@ class Pages:
         self.shift = shift
         self.dumped: dict[int, tuple] = {}  # number -> pieces: bytes, and ints (references to objects)
         self.refs: dict[int, set[int]] = {}
+        self._bodies: dict[int, bytes] = {}  # number -> its bytes as written (body)
         self.data = data
         if data is None:  # filled by `saved`
             return
@@ -225,10 +226,6 @@ class Pages:
         if number not in self._bodies:
             self._bodies[number] = _joined(self.dumped[number], self.shift)
         return self._bodies[number]
-
-    @functools.cached_property
-    def _bodies(self) -> dict:
-        return {}
 
     def _dump(self, obj, out: list, refs: set, page: bool = False) -> None:
         ArrayObject, DictionaryObject, IndirectObject, StreamObject = _generic()
@@ -309,6 +306,9 @@ class Unfit(Exception):
     pypdf writes that PDF instead."""
 
 
+_ENDOBJ = b"\nendobj\n"
+
+
 class Writer:
     """A PDF written as it is made, into `sink` (a binary file): `add` pages of a Pages (their objects, each
     once), then `close` with the metadata of a Pages and an /ID. Page tree 1, catalog 2, metadata 3."""
@@ -330,8 +330,8 @@ class Writer:
         write = self.sink.write
         write(head)
         write(body)
-        write(b"\nendobj\n")
-        self.position += len(head) + len(body) + 8
+        write(_ENDOBJ)
+        self.position += len(head) + len(body) + len(_ENDOBJ)
 
     def add(self, source: Pages, indexes: Sequence[int]) -> None:
         """The pages of `source` with these indexes, after those added before; objects already written (by
