@@ -74,10 +74,9 @@ def enabled() -> bool:
 
 def cut(text: str) -> tuple[str, str, str] | None:
     """(preamble, head, body) of a document, or None if it cannot share a TeX run with others."""
-    marker = "\n" + texcompile.FIXED_END + "\n"
-    if marker not in text:
+    preamble = texcompile.fixed_preamble(text)
+    if preamble is None:
         return None
-    preamble = text[:text.index(marker) + len(marker)]
     rest = text[len(preamble):]
     if BEGIN not in rest or END not in rest:
         return None

@@ -171,6 +171,13 @@ def compile_pdf(tex_text: str, name: str, problems: dict[str, str] | None = None
 
 
 FIXED_END = "%endofdump"  # the line of preamble.tex that ends what every document shares
+_FIXED_MARK = "\n" + FIXED_END + "\n"
+
+
+def fixed_preamble(text: str) -> str | None:
+    """The fixed part of a document's preamble, through its FIXED_END line; None if it has none."""
+    at = text.find(_FIXED_MARK)
+    return None if at < 0 else text[:at + len(_FIXED_MARK)]
 PIPE_CHUNK = 1 << 16
 
 
@@ -239,10 +246,10 @@ class FormatBuild(_Background):
     cached: Path | None = None  # the run's copy of a cached format
 
     def __init__(self, head: str):
-        marker = "\n" + FIXED_END + "\n"
-        if not tex_available() or marker not in head:
+        preamble = fixed_preamble(head)
+        if not tex_available() or preamble is None:
             return
-        self.preamble = head[:head.index(marker) + len(marker)]
+        self.preamble = preamble
         self.tmp = tempfile.TemporaryDirectory(prefix="answerkey-fmt-")
         self.folder = _format_folder()
         self.key = _format_key(self.preamble) if self.folder else None
@@ -575,7 +582,7 @@ def prestart(names: list[str], key: str | None = None) -> None:
             guess = (folder / f"{key}.tex").read_text(encoding="utf-8") if folder else None
         except (OSError, UnicodeDecodeError):
             guess = None
-        if guess is not None and not guess.endswith("\n" + FIXED_END + "\n"):
+        if guess is not None and fixed_preamble(guess) != guess:
             guess = None
     for name in names:
         if name not in _WAITING:
@@ -595,11 +602,8 @@ def _remember_preamble(head: str, guessed: str | None) -> None:
     """Keep the fixed part of `head` for prestart's next guess under this command's key, when it is not
     what was guessed (written whole, then renamed)."""
     key = _GUESS.get("key")
-    marker = "\n" + FIXED_END + "\n"
-    if key is None or marker not in head or "head-guess" in _without():
-        return
-    preamble = head[:head.index(marker) + len(marker)]
-    if preamble == guessed:
+    preamble = fixed_preamble(head)
+    if key is None or preamble is None or preamble == guessed or "head-guess" in _without():
         return
     folder = _cache_folder("heads")
     if folder is None:
